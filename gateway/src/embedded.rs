@@ -1,0 +1,84 @@
+//! Embedded mode: every service, the projections and the gateway in one process on SQLite
+//! files in the data directory (`events.sqlite`: the event store, `views.sqlite`: read models).
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context as _;
+use innohub_processes::ProcessesApp;
+use innohub_projections::{ProcessQueries, ProcessViews};
+use innohub_runtime::projection::ProjectionRunner;
+use innohub_runtime::{Database, EventStore};
+use tokio::sync::watch;
+
+use crate::auth::TokenKeys;
+use crate::graphql::{self, Services};
+use crate::server::{AppState, router};
+
+/// Open the stores, start the projection and return the services.
+pub async fn start(data_dir: &Path, shutdown: watch::Receiver<bool>) -> anyhow::Result<(Services, Vec<Database>)> {
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    let events = Database::connect(&Database::sqlite_url(&data_dir.join("events.sqlite"))).await?;
+    let views = Database::connect(&Database::sqlite_url(&data_dir.join("views.sqlite"))).await?;
+    views.migrate(&innohub_projections::migrations()).await?;
+    let store = EventStore::open(events.clone(), false).await?;
+    let runner = ProjectionRunner::new(ProcessViews, store.clone(), views.clone()).await?;
+    let progress = runner.progress();
+    runner.catch_up().await?;
+    tokio::spawn(runner.run(shutdown));
+    let services = Services {
+        processes: ProcessesApp::new(store.clone()),
+        queries: ProcessQueries::new(views.clone()),
+        store,
+        progress,
+    };
+    Ok((services, vec![events, views]))
+}
+
+/// Serve GraphQL until ctrl-c or SIGTERM.
+pub async fn serve(listen: SocketAddr, data_dir: &Path, keys: TokenKeys, demo: bool) -> anyhow::Result<()> {
+    let (stop, shutdown) = watch::channel(false);
+    let (services, databases) = start(data_dir, shutdown).await?;
+    if demo {
+        crate::demo::load(&services).await?;
+    }
+    let state = AppState {
+        schema: graphql::schema(services),
+        keys,
+        databases: databases.clone(),
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    tracing::info!(address = %listener.local_addr()?, data_dir = %data_dir.display(), "innohub serving GraphQL (embedded)");
+    println!("innohub listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        })
+        .await?;
+    for db in databases {
+        db.close().await;
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

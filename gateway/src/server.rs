@@ -1,0 +1,77 @@
+//! HTTP: GraphiQL at `/`, GraphQL at `POST /graphql`, `/healthz` and `/readyz`. The bearer
+//! token is verified here, once per request, into the [`Caller`] resolvers read.
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::Router;
+use innohub_runtime::Database;
+
+use crate::auth::TokenKeys;
+use crate::graphql::{Caller, InnohubSchema, ensure_codes};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The GraphQL schema.
+    pub schema: InnohubSchema,
+    /// Token verification.
+    pub keys: TokenKeys,
+    /// Databases checked by `/readyz`.
+    pub databases: Vec<Database>,
+}
+
+/// The router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(graphiql))
+        .route("/graphql", get(graphiql).post(graphql))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn graphiql() -> impl IntoResponse {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+fn caller(keys: &TokenKeys, headers: &HeaderMap) -> Caller {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Caller::Anonymous;
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    match token {
+        Some(token) => match keys.verify(token.trim()) {
+            Ok(principal) => Caller::Authenticated(principal),
+            Err(why) => Caller::Rejected(why),
+        },
+        None => Caller::Rejected("the Authorization header must be 'Bearer <token>'".into()),
+    }
+}
+
+async fn graphql(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
+    let request = request.into_inner().data(caller(&state.keys, &headers));
+    let mut response = state.schema.execute(request).await;
+    ensure_codes(&mut response);
+    response.into()
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    for db in &state.databases {
+        if let Err(e) = db.ping().await {
+            tracing::warn!(error = %e, "not ready");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
+        }
+    }
+    (StatusCode::OK, "ready")
+}

@@ -1,0 +1,305 @@
+//! Golden encoded samples: events written today must stay decodable forever.
+//!
+//! Each sample is an `EventEnvelope` stored as hex in `tests/golden/<name>.hex`. The test
+//! decodes the stored bytes and checks field by field what they must mean, checks that
+//! re-encoding gives the same bytes, and that today's encoder turns the same sample into
+//! the same bytes. A failure means a field was renumbered, retyped or reinterpreted:
+//! that is a breaking change (a new `v2` package), not a reason to re-bless.
+//!
+//! `INNOHUB_BLESS=1 cargo test -p innohub-proto --test golden` (re)writes the files from
+//! the samples below; do that only when adding a new sample.
+
+use std::error::Error;
+use std::path::PathBuf;
+
+use innohub_proto::FILE_DESCRIPTOR_SET;
+use innohub_proto::innohub::common::v1::{Actor, EventEnvelope};
+use innohub_proto::innohub::processes::v1::{
+    Classification, Phase, ProcessDetails, ProcessPhaseChanged, ProcessSubmitted, Visibility,
+    Volume,
+};
+use prost::{Message, Name};
+
+type TestResult = Result<(), Box<dyn Error>>;
+
+const PROCESS_ID: &str = "0195d2c4-7a10-7b3e-9f21-3c4d5e6f7a8b";
+
+fn envelope<M: Message + Name>(
+    event_id: &str,
+    sequence: i64,
+    position: i64,
+    causation_id: &str,
+    event: &M,
+) -> EventEnvelope {
+    EventEnvelope {
+        event_id: event_id.to_owned(),
+        municipality: "DK-0706".to_owned(),
+        aggregate_type: "process".to_owned(),
+        aggregate_id: PROCESS_ID.to_owned(),
+        sequence,
+        position,
+        event_type: M::NAME.to_owned(),
+        occurred_at: Some(prost_types::Timestamp {
+            seconds: 1_742_980_000,
+            nanos: 123_456_000,
+        }),
+        actor: Some(Actor {
+            user: "anne.jensen@syddjurs.dk".to_owned(),
+            municipality: "DK-0706".to_owned(),
+        }),
+        correlation_id: "0195d2c4-7a0f-7000-8000-000000000001".to_owned(),
+        causation_id: causation_id.to_owned(),
+        payload: event.encode_to_vec(),
+        schema_version: 1,
+    }
+}
+
+fn process_submitted() -> EventEnvelope {
+    let event = ProcessSubmitted {
+        process_id: PROCESS_ID.to_owned(),
+        municipality: "DK-0706".to_owned(),
+        reporter: "anne.jensen@syddjurs.dk".to_owned(),
+        details: Some(ProcessDetails {
+            title: "Udbetaling af sygedagpenge".to_owned(),
+            short_description: "Automatisk kontrol og udbetaling af sygedagpenge".to_owned(),
+            long_description: String::new(),
+            pain_points: "Manuel indtastning fra NemRefusion; ventetid for borgere".to_owned(),
+            wished_solution: "Robot henter anmodninger og opretter udbetalinger".to_owned(),
+            departments: vec!["jobcenter".to_owned(), "ydelse".to_owned()],
+            owner: "Mette Sørensen".to_owned(),
+            contact: String::new(),
+            classification: Some(Classification {
+                scheme: "KLE".to_owned(),
+                code: "15.00.00".to_owned(),
+            }),
+            legal_basis: "Sygedagpengeloven § 7".to_owned(),
+            domains: vec!["employment".to_owned(), "economy".to_owned()],
+            it_systems: vec!["KMD Sygedagpenge".to_owned(), "NemRefusion".to_owned()],
+            technologies: vec!["RPA".to_owned()],
+            vendor: String::new(),
+            targets_citizens: true,
+            targets_companies: false,
+            volume: Some(Volume {
+                cases_per_year: 4_200,
+                minutes_per_case: 12.5,
+                employees: Some(3),
+                automation_share: 70,
+            }),
+            development_effort_hours: Some(0),
+            go_live_date: String::new(),
+            internal_notes: "Afventer afklaring med IT-sikkerhed".to_owned(),
+            visibility: Visibility::Network as i32,
+        }),
+    };
+    envelope("0195d2c4-7a10-7b3e-9f21-3c4d5e6f0001", 1, 41, "", &event)
+}
+
+fn process_phase_changed() -> EventEnvelope {
+    let event = ProcessPhaseChanged {
+        from: Phase::Operation as i32,
+        to: Phase::Implementation as i32,
+        reason: "Fejl i integrationen; tilbage til implementering".to_owned(),
+    };
+    envelope(
+        "0195d2c5-0000-7000-8000-00000000002a",
+        7,
+        1_234_567_890_123,
+        "0195d2c4-ffff-7000-8000-000000000029",
+        &event,
+    )
+}
+
+fn golden_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("golden")
+        .join(format!("{name}.hex"))
+}
+
+/// The stored bytes of a golden sample; with `INNOHUB_BLESS=1`, first (re)writes them.
+fn golden(name: &str, sample: &EventEnvelope) -> Result<Vec<u8>, Box<dyn Error>> {
+    let path = golden_path(name);
+    if std::env::var("INNOHUB_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, to_hex(&sample.encode_to_vec()))?;
+    }
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "{}: {e} (run with INNOHUB_BLESS=1 to create it)",
+            path.display()
+        )
+    })?;
+    Ok(from_hex(&text)?)
+}
+
+/// Lower-case hex, 64 digits per line.
+fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for (i, b) in bytes.iter().enumerate() {
+        out.push_str(&format!("{b:02x}"));
+        if i % 32 == 31 || i + 1 == bytes.len() {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn from_hex(text: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let pairs = digits.chunks_exact(2);
+    if !pairs.remainder().is_empty() {
+        return Err("odd number of hex digits".to_owned());
+    }
+    pairs
+        .map(|pair| {
+            let s = std::str::from_utf8(pair).map_err(|e| e.to_string())?;
+            u8::from_str_radix(s, 16).map_err(|e| format!("bad hex {s:?}: {e}"))
+        })
+        .collect()
+}
+
+/// Decoding the stored bytes and encoding again must give exactly the stored bytes, and
+/// today's encoder must produce them from the same sample.
+fn assert_stable(stored: &[u8], decoded: &EventEnvelope, sample: &EventEnvelope) {
+    assert_eq!(
+        decoded.encode_to_vec(),
+        stored,
+        "re-encoding changed the bytes"
+    );
+    assert_eq!(
+        sample.encode_to_vec(),
+        stored,
+        "the encoder no longer produces the golden bytes for the same sample"
+    );
+    assert_eq!(decoded, sample);
+}
+
+#[test]
+fn process_submitted_stays_decodable() -> TestResult {
+    let sample = process_submitted();
+    let stored = golden("process_submitted", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+
+    assert_eq!(env.event_id, "0195d2c4-7a10-7b3e-9f21-3c4d5e6f0001");
+    assert_eq!(env.municipality, "DK-0706");
+    assert_eq!(env.aggregate_type, "process");
+    assert_eq!(env.aggregate_id, PROCESS_ID);
+    assert_eq!(env.sequence, 1);
+    assert_eq!(env.position, 41);
+    assert_eq!(env.event_type, "ProcessSubmitted");
+    let at = env.occurred_at.ok_or("occurred_at missing")?;
+    assert_eq!((at.seconds, at.nanos), (1_742_980_000, 123_456_000));
+    let actor = env.actor.clone().ok_or("actor missing")?;
+    assert_eq!(actor.user, "anne.jensen@syddjurs.dk");
+    assert_eq!(actor.municipality, "DK-0706");
+    assert_eq!(env.correlation_id, "0195d2c4-7a0f-7000-8000-000000000001");
+    assert_eq!(env.causation_id, "");
+    assert_eq!(env.schema_version, 1);
+
+    let event = ProcessSubmitted::decode(env.payload.as_slice())?;
+    assert_eq!(event.process_id, PROCESS_ID);
+    assert_eq!(event.municipality, "DK-0706");
+    assert_eq!(event.reporter, "anne.jensen@syddjurs.dk");
+    let d = event.details.ok_or("details missing")?;
+    assert_eq!(d.title, "Udbetaling af sygedagpenge");
+    assert_eq!(
+        d.short_description,
+        "Automatisk kontrol og udbetaling af sygedagpenge"
+    );
+    assert_eq!(d.long_description, "");
+    assert_eq!(
+        d.pain_points,
+        "Manuel indtastning fra NemRefusion; ventetid for borgere"
+    );
+    assert_eq!(
+        d.wished_solution,
+        "Robot henter anmodninger og opretter udbetalinger"
+    );
+    assert_eq!(d.departments, ["jobcenter", "ydelse"]);
+    assert_eq!(d.owner, "Mette Sørensen");
+    assert_eq!(d.contact, "");
+    let c = d.classification.as_ref().ok_or("classification missing")?;
+    assert_eq!((c.scheme.as_str(), c.code.as_str()), ("KLE", "15.00.00"));
+    assert_eq!(d.legal_basis, "Sygedagpengeloven § 7");
+    assert_eq!(d.domains, ["employment", "economy"]);
+    assert_eq!(d.it_systems, ["KMD Sygedagpenge", "NemRefusion"]);
+    assert_eq!(d.technologies, ["RPA"]);
+    assert_eq!(d.vendor, "");
+    assert!(d.targets_citizens);
+    assert!(!d.targets_companies);
+    let v = d.volume.as_ref().ok_or("volume missing")?;
+    assert_eq!(v.cases_per_year, 4_200);
+    assert_eq!(v.minutes_per_case, 12.5);
+    assert_eq!(v.employees, Some(3));
+    assert_eq!(v.automation_share, 70);
+    // `optional`: an explicit zero is kept apart from "not set".
+    assert_eq!(d.development_effort_hours, Some(0));
+    assert_eq!(d.go_live_date, "");
+    assert_eq!(d.internal_notes, "Afventer afklaring med IT-sikkerhed");
+    assert_eq!(d.visibility(), Visibility::Network);
+
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn process_phase_changed_stays_decodable() -> TestResult {
+    let sample = process_phase_changed();
+    let stored = golden("process_phase_changed", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+
+    assert_eq!(env.event_id, "0195d2c5-0000-7000-8000-00000000002a");
+    assert_eq!(env.municipality, "DK-0706");
+    assert_eq!(env.aggregate_type, "process");
+    assert_eq!(env.aggregate_id, PROCESS_ID);
+    assert_eq!(env.sequence, 7);
+    assert_eq!(env.position, 1_234_567_890_123);
+    assert_eq!(env.event_type, "ProcessPhaseChanged");
+    assert_eq!(env.causation_id, "0195d2c4-ffff-7000-8000-000000000029");
+    assert_eq!(env.schema_version, 1);
+
+    let event = ProcessPhaseChanged::decode(env.payload.as_slice())?;
+    assert_eq!(event.from(), Phase::Operation);
+    assert_eq!(event.to(), Phase::Implementation);
+    assert_eq!(event.from, 6);
+    assert_eq!(event.to, 5);
+    assert_eq!(
+        event.reason,
+        "Fejl i integrationen; tilbage til implementering"
+    );
+
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn event_type_is_the_message_name() {
+    assert_eq!(ProcessSubmitted::NAME, "ProcessSubmitted");
+    assert_eq!(
+        ProcessPhaseChanged::full_name(),
+        "innohub.processes.v1.ProcessPhaseChanged"
+    );
+}
+
+#[test]
+fn descriptor_set_holds_every_contract() -> TestResult {
+    let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)?;
+    let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
+    for expected in [
+        "innohub/common/v1/envelope.proto",
+        "innohub/processes/v1/events.proto",
+        "innohub/processes/v1/service.proto",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    let service = set
+        .file
+        .iter()
+        .flat_map(|f| &f.service)
+        .find(|s| s.name() == "ProcessesService")
+        .ok_or("ProcessesService missing")?;
+    assert_eq!(service.method.len(), 12);
+    Ok(())
+}

@@ -1,0 +1,592 @@
+//! The `Process` aggregate: an automation candidate from submission through assessment,
+//! phases and statuses to operation and the experience captured there.
+
+use std::collections::BTreeSet;
+
+use innohub_runtime::{
+    Access, Aggregate, Audience, DomainEvent, MunicipalityId, Principal, Role, UserId, Viewer,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::assessment::{Assessment, AssessmentInput};
+use super::details::{ProcessDetails, ProcessFields, date};
+use super::lifecycle::{Phase, Status};
+use super::values::{Label, LongText};
+use crate::ProcessError;
+
+/// Raw experience input, recorded in OPERATION.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)] // each field is the same-named field of [`Experience`]
+pub struct ExperienceFields {
+    pub what_was_built: Option<String>,
+    pub technical_notes: Option<String>,
+    pub organisational_notes: Option<String>,
+    pub run_frequency: Option<String>,
+    pub realised_benefit: Option<i64>,
+    pub realised_benefit_comment: Option<String>,
+    pub repository_url: Option<String>,
+    pub decommission_date: Option<String>,
+}
+
+/// What a municipality learned running the automation: what others should know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Experience {
+    /// What was built.
+    pub what_was_built: Option<LongText>,
+    /// Technical notes.
+    pub technical_notes: Option<LongText>,
+    /// Organisational notes: what others should know.
+    pub organisational_notes: Option<LongText>,
+    /// How often it runs, e.g. "daily".
+    pub run_frequency: Option<Label>,
+    /// Realised benefit, 0 (none) to 3 (as expected or better).
+    pub realised_benefit: Option<u8>,
+    /// Why that rating.
+    pub realised_benefit_comment: Option<LongText>,
+    /// Where the code lives.
+    pub repository_url: Option<Label>,
+    /// When it was or will be switched off.
+    pub decommission_date: Option<chrono::NaiveDate>,
+}
+
+impl Experience {
+    /// Validate raw input.
+    pub fn parse(f: &ExperienceFields) -> Result<Self, ProcessError> {
+        let long = |field, raw: &Option<String>| {
+            raw.as_deref().map_or(Ok(None), |r| LongText::parse_optional(field, r))
+        };
+        let repository_url = match f.repository_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => {
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(ProcessError::invalid("repositoryUrl", "must be an http(s) link"));
+                }
+                Some(Label::parse("repositoryUrl", url)?)
+            }
+            _ => None,
+        };
+        Ok(Self {
+            what_was_built: long("whatWasBuilt", &f.what_was_built)?,
+            technical_notes: long("technicalNotes", &f.technical_notes)?,
+            organisational_notes: long("organisationalNotes", &f.organisational_notes)?,
+            run_frequency: f
+                .run_frequency
+                .as_deref()
+                .map_or(Ok(None), |r| Label::parse_optional("runFrequency", r))?,
+            realised_benefit: f
+                .realised_benefit
+                .map(|b| {
+                    u8::try_from(b).ok().filter(|b| *b <= 3).ok_or_else(|| {
+                        ProcessError::invalid("realisedBenefit", "must be a rating from 0 to 3")
+                    })
+                })
+                .transpose()?,
+            realised_benefit_comment: long("realisedBenefitComment", &f.realised_benefit_comment)?,
+            repository_url,
+            decommission_date: f
+                .decommission_date
+                .as_deref()
+                .map_or(Ok(None), |d| date("decommissionDate", d))?,
+        })
+    }
+}
+
+/// Someone following a process, possibly from a partner municipality.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Follower {
+    /// Their municipality.
+    pub municipality: MunicipalityId,
+    /// Who.
+    pub user: UserId,
+}
+
+impl Follower {
+    fn of(p: &Principal) -> Self {
+        Self {
+            municipality: p.municipality.clone(),
+            user: p.user.clone(),
+        }
+    }
+}
+
+/// What can be asked of a process.
+#[derive(Debug, Clone)]
+pub enum ProcessCommand {
+    /// Report a new candidate. `id` is chosen by the caller (UUIDv7).
+    Submit {
+        /// New id.
+        id: Uuid,
+        /// Reporter.
+        by: Principal,
+        /// The form.
+        fields: ProcessFields,
+    },
+    /// Change descriptive fields; absent fields keep their value.
+    Update {
+        /// Caller.
+        by: Principal,
+        /// The changes.
+        fields: ProcessFields,
+    },
+    /// Record IT's assessment.
+    Assess {
+        /// Caller.
+        by: Principal,
+        /// Ratings.
+        assessment: AssessmentInput,
+    },
+    /// Move to another phase.
+    ChangePhase {
+        /// Caller.
+        by: Principal,
+        /// Target phase.
+        to: Phase,
+        /// Required when moving back.
+        reason: Option<String>,
+    },
+    /// Change the status.
+    ChangeStatus {
+        /// Caller.
+        by: Principal,
+        /// Target status.
+        to: Status,
+        /// Required for ON_HOLD, REJECTED, FAILED, NOT_RELEVANT.
+        reason: Option<String>,
+    },
+    /// Comment (anyone who can read it).
+    Comment {
+        /// Caller.
+        by: Principal,
+        /// New id.
+        comment_id: Uuid,
+        /// The comment.
+        text: String,
+    },
+    /// Follow (anyone who can read it).
+    Follow {
+        /// Caller.
+        by: Principal,
+    },
+    /// Stop following.
+    Unfollow {
+        /// Caller.
+        by: Principal,
+    },
+    /// Capture what was learned (OPERATION or later).
+    RecordExperience {
+        /// Caller.
+        by: Principal,
+        /// The experience.
+        experience: ExperienceFields,
+    },
+}
+
+/// What happened to a process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ProcessEvent {
+    /// A department reported a candidate.
+    ProcessSubmitted {
+        /// Its id.
+        id: Uuid,
+        /// Owning municipality.
+        municipality: MunicipalityId,
+        /// Who reported it.
+        reporter: UserId,
+        /// The form.
+        details: ProcessDetails,
+    },
+    /// Descriptive fields changed; holds the full new details.
+    ProcessDetailsChanged {
+        /// The details after the change.
+        details: ProcessDetails,
+    },
+    /// IT assessed it.
+    ProcessAssessed {
+        /// The ratings.
+        assessment: Assessment,
+    },
+    /// Moved between phases.
+    ProcessPhaseChanged {
+        /// Before.
+        from: Phase,
+        /// After.
+        to: Phase,
+        /// Why (required backwards).
+        reason: Option<LongText>,
+    },
+    /// Status changed.
+    ProcessStatusChanged {
+        /// Before.
+        from: Status,
+        /// After.
+        to: Status,
+        /// Why (required for stopping statuses).
+        reason: Option<LongText>,
+    },
+    /// Someone commented.
+    ProcessCommented {
+        /// Comment id.
+        comment_id: Uuid,
+        /// Who.
+        author: UserId,
+        /// Their municipality.
+        author_municipality: MunicipalityId,
+        /// What.
+        text: LongText,
+    },
+    /// Someone follows it.
+    ProcessFollowed {
+        /// Who.
+        follower: Follower,
+    },
+    /// Someone stopped following.
+    ProcessUnfollowed {
+        /// Who.
+        follower: Follower,
+    },
+    /// Experience captured.
+    ProcessExperienceRecorded {
+        /// What was learned.
+        experience: Experience,
+    },
+}
+
+impl DomainEvent for ProcessEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
+            ProcessEvent::ProcessSubmitted { .. } => "ProcessSubmitted",
+            ProcessEvent::ProcessDetailsChanged { .. } => "ProcessDetailsChanged",
+            ProcessEvent::ProcessAssessed { .. } => "ProcessAssessed",
+            ProcessEvent::ProcessPhaseChanged { .. } => "ProcessPhaseChanged",
+            ProcessEvent::ProcessStatusChanged { .. } => "ProcessStatusChanged",
+            ProcessEvent::ProcessCommented { .. } => "ProcessCommented",
+            ProcessEvent::ProcessFollowed { .. } => "ProcessFollowed",
+            ProcessEvent::ProcessUnfollowed { .. } => "ProcessUnfollowed",
+            ProcessEvent::ProcessExperienceRecorded { .. } => "ProcessExperienceRecorded",
+        }
+    }
+}
+
+/// A process as it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessRecord {
+    /// Its id.
+    pub id: Uuid,
+    /// Owning municipality.
+    pub municipality: MunicipalityId,
+    /// Who reported it.
+    pub reporter: UserId,
+    /// The form.
+    pub details: ProcessDetails,
+    /// IT's assessment, once made.
+    pub assessment: Option<Assessment>,
+    /// Phase.
+    pub phase: Phase,
+    /// Status.
+    pub status: Status,
+    /// Why the status is what it is, when a reason was given.
+    pub status_reason: Option<LongText>,
+    /// Lessons from operation.
+    pub experience: Option<Experience>,
+    /// Who follows it.
+    pub followers: BTreeSet<Follower>,
+    /// How many comments it has.
+    pub comment_count: u32,
+}
+
+impl ProcessRecord {
+    /// Who may read it, for the read rule.
+    pub fn access(&self, viewer: &Viewer) -> Access {
+        let reporter = &self.reporter;
+        let owner = self.details.owner.as_ref().and_then(|o| UserId::parse(o.as_str()).ok());
+        let mut people = vec![reporter];
+        people.extend(owner.as_ref());
+        innohub_runtime::access::access(
+            viewer,
+            Audience {
+                municipality: &self.municipality,
+                visibility: self.details.visibility,
+                departments: &self.details.departments,
+                people: &people,
+            },
+        )
+    }
+
+    fn is_owner_or_reporter(&self, p: &Principal) -> bool {
+        self.reporter == p.user
+            || self.details.owner.as_ref().is_some_and(|o| o.as_str() == p.user.as_str())
+    }
+
+    fn may_edit(&self, p: &Principal) -> bool {
+        self.is_owner_or_reporter(p)
+            || p.has(Role::ItPortfolio)
+            || (p.has(Role::DepartmentLead)
+                && p.department.as_ref().is_some_and(|d| self.details.departments.contains(d)))
+    }
+
+    /// The first field the phase requires that is missing.
+    fn missing_for(phase: Phase, details: &ProcessDetails, assessment: Option<&Assessment>) -> Option<ProcessError> {
+        let missing = |field, from: Phase| {
+            ProcessError::invalid(field, format!("is required from phase {}", from.as_str()))
+        };
+        if phase >= Phase::PreAnalysis && assessment.is_none_or(Assessment::is_empty) {
+            return Some(missing("assessment", Phase::PreAnalysis));
+        }
+        if phase >= Phase::Development && details.technologies.is_empty() {
+            return Some(missing("technologies", Phase::Development));
+        }
+        if phase >= Phase::Operation && details.go_live_date.is_none() {
+            return Some(missing("goLiveDate", Phase::Operation));
+        }
+        None
+    }
+}
+
+/// The aggregate: `None` until submitted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Process(pub Option<ProcessRecord>);
+
+fn reason(field: &'static str, raw: Option<&str>) -> Result<Option<LongText>, ProcessError> {
+    raw.map_or(Ok(None), |r| LongText::parse_optional(field, r))
+}
+
+fn require_role(p: &Principal, role: Role, what: &str) -> Result<(), ProcessError> {
+    if p.has(role) {
+        Ok(())
+    } else {
+        Err(ProcessError::Forbidden(format!("{what} needs the {} role", role.as_str())))
+    }
+}
+
+impl Process {
+    fn existing(&self) -> Result<&ProcessRecord, ProcessError> {
+        self.0.as_ref().ok_or(ProcessError::NotFound)
+    }
+
+    /// The record, if the caller's municipality owns it; partners are read-only.
+    fn owned_by(&self, p: &Principal) -> Result<&ProcessRecord, ProcessError> {
+        let record = self.existing()?;
+        if p.is_member_of(&record.municipality) {
+            Ok(record)
+        } else {
+            Err(ProcessError::Forbidden(
+                "partners have read-only access to another municipality's processes".into(),
+            ))
+        }
+    }
+}
+
+impl Aggregate for Process {
+    type Command = ProcessCommand;
+    type Event = ProcessEvent;
+    type Error = ProcessError;
+    const TYPE: &'static str = "process";
+
+    fn decide(&self, command: ProcessCommand) -> Result<Vec<ProcessEvent>, ProcessError> {
+        use ProcessCommand as C;
+        use ProcessEvent as E;
+        match command {
+            C::Submit { id, by, fields } => {
+                if self.0.is_some() {
+                    return Err(ProcessError::Rule(format!("process {id} already exists")));
+                }
+                if by.roles.is_empty() {
+                    return Err(ProcessError::Forbidden(
+                        "submitting a process needs a role in the municipality".into(),
+                    ));
+                }
+                let details = ProcessDetails::apply(None, &fields)?;
+                Ok(vec![E::ProcessSubmitted {
+                    id,
+                    municipality: by.municipality,
+                    reporter: by.user,
+                    details,
+                }])
+            }
+            C::Update { by, fields } => {
+                let record = self.owned_by(&by)?;
+                if !record.may_edit(&by) {
+                    return Err(ProcessError::Forbidden(
+                        "only the reporter, the owner, a lead of its department or IT portfolio may edit it"
+                            .into(),
+                    ));
+                }
+                let details = ProcessDetails::apply(Some(&record.details), &fields)?;
+                if let Some(missing) = ProcessRecord::missing_for(record.phase, &details, record.assessment.as_ref()) {
+                    return Err(missing);
+                }
+                Ok(if details == record.details {
+                    vec![]
+                } else {
+                    vec![E::ProcessDetailsChanged { details }]
+                })
+            }
+            C::Assess { by, assessment } => {
+                let record = self.owned_by(&by)?;
+                require_role(&by, Role::ItPortfolio, "assessing")?;
+                let assessment = Assessment::parse(&assessment)?;
+                if record.phase >= Phase::PreAnalysis && assessment.is_empty() {
+                    return Err(ProcessError::invalid(
+                        "assessment",
+                        "is required from phase PRE_ANALYSIS: rate at least one criterion",
+                    ));
+                }
+                let mut events = vec![E::ProcessAssessed { assessment }];
+                if record.status == Status::NotAssessed {
+                    events.push(E::ProcessStatusChanged {
+                        from: Status::NotAssessed,
+                        to: Status::InProgress,
+                        reason: None,
+                    });
+                }
+                Ok(events)
+            }
+            C::ChangePhase { by, to, reason: why } => {
+                let record = self.owned_by(&by)?;
+                require_role(&by, Role::ItPortfolio, "moving a process between phases")?;
+                let from = record.phase;
+                let why = reason("reason", why.as_deref())?;
+                if to == from {
+                    return Err(ProcessError::Rule(format!("the process is already in phase {}", to.as_str())));
+                }
+                if to > from {
+                    if from.next() != Some(to) {
+                        return Err(ProcessError::Rule(format!(
+                            "phases move forward one step at a time: from {} the next phase is {}",
+                            from.as_str(),
+                            from.next().map_or("none", Phase::as_str)
+                        )));
+                    }
+                    if record.status.halts_progress() {
+                        return Err(ProcessError::Rule(format!(
+                            "a process with status {} does not move forward; change its status first",
+                            record.status.as_str()
+                        )));
+                    }
+                    if let Some(missing) = ProcessRecord::missing_for(to, &record.details, record.assessment.as_ref()) {
+                        return Err(missing);
+                    }
+                } else if why.is_none() {
+                    return Err(ProcessError::invalid("reason", "is required when moving a process back"));
+                }
+                Ok(vec![E::ProcessPhaseChanged { from, to, reason: why }])
+            }
+            C::ChangeStatus { by, to, reason: why } => {
+                let record = self.owned_by(&by)?;
+                require_role(&by, Role::ItPortfolio, "changing a process's status")?;
+                let why = reason("reason", why.as_deref())?;
+                if to == record.status {
+                    return Err(ProcessError::Rule(format!("the status is already {}", to.as_str())));
+                }
+                if to.requires_reason() && why.is_none() {
+                    return Err(ProcessError::invalid(
+                        "reason",
+                        format!("is required for status {}", to.as_str()),
+                    ));
+                }
+                Ok(vec![E::ProcessStatusChanged {
+                    from: record.status,
+                    to,
+                    reason: why,
+                }])
+            }
+            C::Comment { by, comment_id, text } => {
+                self.existing()?;
+                let text = LongText::parse("text", &text)?;
+                Ok(vec![E::ProcessCommented {
+                    comment_id,
+                    author: by.user,
+                    author_municipality: by.municipality,
+                    text,
+                }])
+            }
+            C::Follow { by } => {
+                let record = self.existing()?;
+                let follower = Follower::of(&by);
+                Ok(if record.followers.contains(&follower) {
+                    vec![]
+                } else {
+                    vec![E::ProcessFollowed { follower }]
+                })
+            }
+            C::Unfollow { by } => {
+                let record = self.existing()?;
+                let follower = Follower::of(&by);
+                Ok(if record.followers.contains(&follower) {
+                    vec![E::ProcessUnfollowed { follower }]
+                } else {
+                    vec![]
+                })
+            }
+            C::RecordExperience { by, experience } => {
+                let record = self.owned_by(&by)?;
+                if !(record.is_owner_or_reporter(&by) || by.has(Role::ItPortfolio)) {
+                    return Err(ProcessError::Forbidden(
+                        "only the reporter, the owner or IT portfolio may record experience".into(),
+                    ));
+                }
+                if record.phase < Phase::Operation {
+                    return Err(ProcessError::Rule(format!(
+                        "experience is captured from phase OPERATION; the process is in {}",
+                        record.phase.as_str()
+                    )));
+                }
+                Ok(vec![E::ProcessExperienceRecorded {
+                    experience: Experience::parse(&experience)?,
+                }])
+            }
+        }
+    }
+
+    fn evolve(self, event: &ProcessEvent) -> Self {
+        use ProcessEvent as E;
+        if let E::ProcessSubmitted {
+            id,
+            municipality,
+            reporter,
+            details,
+        } = event
+        {
+            return Process(Some(ProcessRecord {
+                id: *id,
+                municipality: municipality.clone(),
+                reporter: reporter.clone(),
+                details: details.clone(),
+                assessment: None,
+                phase: Phase::Idea,
+                status: Status::NotAssessed,
+                status_reason: None,
+                experience: None,
+                followers: BTreeSet::new(),
+                comment_count: 0,
+            }));
+        }
+        let Some(mut r) = self.0 else {
+            return self;
+        };
+        match event {
+            E::ProcessSubmitted { .. } => {}
+            E::ProcessDetailsChanged { details } => r.details = details.clone(),
+            E::ProcessAssessed { assessment } => r.assessment = Some(assessment.clone()),
+            E::ProcessPhaseChanged { to, .. } => r.phase = *to,
+            E::ProcessStatusChanged { to, reason, .. } => {
+                r.status = *to;
+                r.status_reason = reason.clone();
+            }
+            E::ProcessCommented { .. } => r.comment_count += 1,
+            E::ProcessFollowed { follower } => {
+                r.followers.insert(follower.clone());
+            }
+            E::ProcessUnfollowed { follower } => {
+                r.followers.remove(follower);
+            }
+            E::ProcessExperienceRecorded { experience } => r.experience = Some(experience.clone()),
+        }
+        Process(Some(r))
+    }
+
+    fn municipality(&self) -> Option<&MunicipalityId> {
+        self.0.as_ref().map(|r| &r.municipality)
+    }
+}

@@ -1,0 +1,49 @@
+-- Read models of the processes context. Valid SQL for both SQLite and PostgreSQL.
+
+-- One row per process: the record as JSON plus the columns queries sort and filter on.
+CREATE TABLE process_view (
+    id                   TEXT PRIMARY KEY,
+    municipality         TEXT NOT NULL,
+    visibility           TEXT NOT NULL,
+    reporter             TEXT NOT NULL,
+    owner                TEXT,
+    phase                TEXT NOT NULL,
+    status               TEXT NOT NULL,
+    closed               BIGINT NOT NULL,
+    title                TEXT NOT NULL,
+    classification       TEXT,
+    hours_saved          DOUBLE PRECISION NOT NULL,
+    score                DOUBLE PRECISION NOT NULL,
+    backlog_rank         BIGINT,
+    submitted_at         TEXT NOT NULL,
+    updated_at           TEXT NOT NULL,
+    record               TEXT NOT NULL
+);
+CREATE INDEX process_view_backlog ON process_view (municipality, closed, backlog_rank, score);
+CREATE INDEX process_view_submitted ON process_view (submitted_at);
+
+-- Multi-valued fields to filter on: department, domain, technology, it_system.
+CREATE TABLE process_facet (
+    process_id TEXT NOT NULL,
+    facet      TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    PRIMARY KEY (process_id, facet, value)
+);
+CREATE INDEX process_facet_lookup ON process_facet (facet, value, process_id);
+
+CREATE TABLE process_comment (
+    comment_id          TEXT PRIMARY KEY,
+    process_id          TEXT NOT NULL,
+    author              TEXT NOT NULL,
+    author_municipality TEXT NOT NULL,
+    text                TEXT NOT NULL,
+    created_at          TEXT NOT NULL,
+    position            BIGINT NOT NULL
+);
+CREATE INDEX process_comment_by_process ON process_comment (process_id, position);
+
+-- Each municipality's scoring weights, once set.
+CREATE TABLE scoring_weights (
+    municipality TEXT PRIMARY KEY,
+    weights      TEXT NOT NULL
+);

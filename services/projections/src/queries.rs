@@ -1,0 +1,338 @@
+//! Queries on the processes read models. Every query goes through [`access::visible`] in
+//! SQL and [`ProcessView::new`] in Rust: nothing else reads `process_view`.
+
+use chrono::{DateTime, Utc};
+use innohub_processes::domain::lifecycle::{Phase, Status};
+use innohub_processes::domain::process::ProcessRecord;
+use innohub_processes::domain::scoring::ScoringWeights;
+use innohub_runtime::{Database, ErrorCode, HasErrorCode, MunicipalityId, UserId, Viewer};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::access::{self, ProcessView, RowFacts, person_for};
+use crate::sql::Sql;
+
+/// A query failed on our side.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The read-model database failed.
+    #[error("read model database: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A row could not be understood.
+    #[error("read model data: {0}")]
+    Corrupt(String),
+}
+
+impl HasErrorCode for QueryError {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::Internal
+    }
+}
+
+/// Narrows a list of processes.
+#[derive(Debug, Clone, Default)]
+pub struct ProcessFilter {
+    /// Owning municipality (the backlog defaults to the viewer's).
+    pub municipality: Option<MunicipalityId>,
+    /// Named as one of its departments.
+    pub department: Option<String>,
+    /// In this phase.
+    pub phase: Option<Phase>,
+    /// With this status.
+    pub status: Option<Status>,
+    /// In this domain.
+    pub domain: Option<String>,
+    /// Classified so: `KLE 27.24.00`, or a prefix such as `KLE 27`.
+    pub classification: Option<String>,
+    /// Using this technology.
+    pub technology: Option<String>,
+    /// Title contains this text (case-insensitive).
+    pub title_contains: Option<String>,
+    /// Backlog only: also rejected, failed, not relevant and operational processes.
+    pub include_closed: bool,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// How many match in all.
+    pub total: i64,
+}
+
+/// Processes in one phase × status cell, per department (`None` for partners, who do not
+/// see departments).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusCount {
+    /// Department, if the viewer may see it.
+    pub department: Option<String>,
+    /// Phase.
+    pub phase: Phase,
+    /// Status.
+    pub status: Status,
+    /// How many.
+    pub count: i64,
+}
+
+/// A comment as the viewer may see it.
+#[derive(Debug, Clone)]
+pub struct CommentView {
+    /// Its id.
+    pub id: Uuid,
+    /// The author, if from the viewer's municipality.
+    pub author: Option<UserId>,
+    /// The author's municipality.
+    pub author_municipality: MunicipalityId,
+    /// The text.
+    pub text: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The query side of the processes read models.
+#[derive(Debug, Clone)]
+pub struct ProcessQueries {
+    db: Database,
+}
+
+const VIEW_COLUMNS: &str = "pv.record, pv.score, pv.backlog_rank, pv.submitted_at, pv.updated_at";
+
+fn corrupt(e: impl std::fmt::Display) -> QueryError {
+    QueryError::Corrupt(e.to_string())
+}
+
+fn time(row: &AnyRow, column: &str) -> Result<DateTime<Utc>, QueryError> {
+    let raw: String = row.try_get(column)?;
+    Ok(DateTime::parse_from_rfc3339(&raw).map_err(corrupt)?.with_timezone(&Utc))
+}
+
+fn parse<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, QueryError> {
+    raw.parse().map_err(|_| QueryError::Corrupt(format!("bad {what}: {raw}")))
+}
+
+impl ProcessQueries {
+    /// Query the read models in `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    fn view(viewer: &Viewer, row: &AnyRow) -> Result<Option<ProcessView>, QueryError> {
+        let json: String = row.try_get("record")?;
+        let record: ProcessRecord = serde_json::from_str(&json).map_err(corrupt)?;
+        let facts = RowFacts {
+            score: row.try_get("score")?,
+            backlog_rank: row.try_get("backlog_rank")?,
+            submitted_at: time(row, "submitted_at")?,
+            updated_at: time(row, "updated_at")?,
+        };
+        Ok(ProcessView::new(viewer, record, facts))
+    }
+
+    /// One process, if the viewer may see it.
+    pub async fn get(&self, viewer: &Viewer, id: Uuid) -> Result<Option<ProcessView>, QueryError> {
+        let row = sqlx::query(&format!("SELECT {VIEW_COLUMNS} FROM process_view pv WHERE pv.id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(self.db.reader())
+            .await?;
+        Ok(match row {
+            Some(row) => Self::view(viewer, &row)?,
+            None => None,
+        })
+    }
+
+    /// The prioritised backlog of a municipality (the viewer's by default): explicitly
+    /// ranked processes first in rank order, then the rest by priority score.
+    pub async fn backlog(
+        &self,
+        viewer: &Viewer,
+        filter: &ProcessFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<ProcessView>, QueryError> {
+        let municipality = filter
+            .municipality
+            .clone()
+            .unwrap_or_else(|| viewer.principal.municipality.clone());
+        let filter = ProcessFilter {
+            municipality: Some(municipality),
+            ..filter.clone()
+        };
+        self.page(
+            viewer,
+            &filter,
+            true,
+            "CASE WHEN pv.backlog_rank IS NULL THEN 1 ELSE 0 END, pv.backlog_rank, pv.score DESC, pv.id",
+            offset,
+            limit,
+        )
+        .await
+    }
+
+    /// Every process the viewer may see, newest first.
+    pub async fn list(
+        &self,
+        viewer: &Viewer,
+        filter: &ProcessFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<ProcessView>, QueryError> {
+        self.page(viewer, filter, false, "pv.submitted_at DESC, pv.id DESC", offset, limit)
+            .await
+    }
+
+    fn filtered(viewer: &Viewer, filter: &ProcessFilter, backlog: bool, select: &str) -> Sql {
+        let mut sql = Sql::new(select);
+        sql.push(" FROM process_view pv WHERE ");
+        access::visible(&mut sql, viewer);
+        if let Some(m) = &filter.municipality {
+            sql.push(" AND pv.municipality = ").bind(m.as_str());
+        }
+        if backlog && !filter.include_closed {
+            sql.push(" AND pv.closed = 0");
+        }
+        if let Some(p) = filter.phase {
+            sql.push(" AND pv.phase = ").bind(p.as_str());
+        }
+        if let Some(s) = filter.status {
+            sql.push(" AND pv.status = ").bind(s.as_str());
+        }
+        if let Some(c) = &filter.classification {
+            sql.push(" AND pv.classification LIKE ").bind(format!("{}%", c.replace(['%', '_'], "")));
+        }
+        if let Some(t) = &filter.title_contains {
+            sql.push(" AND LOWER(pv.title) LIKE ")
+                .bind(format!("%{}%", t.to_lowercase().replace(['%', '_'], "")));
+        }
+        let facets = [
+            ("department", &filter.department),
+            ("domain", &filter.domain),
+            ("technology", &filter.technology),
+        ];
+        for (facet, value) in facets {
+            if let Some(value) = value {
+                // Partners cannot filter by what they cannot see.
+                if facet == "department" {
+                    sql.push(" AND pv.municipality = ").bind(viewer.principal.municipality.as_str());
+                }
+                sql.push(" AND EXISTS (SELECT 1 FROM process_facet ff WHERE ff.process_id = pv.id AND ff.facet = ")
+                    .bind(facet)
+                    .push(" AND ff.value = ")
+                    .bind(value.as_str())
+                    .push(")");
+            }
+        }
+        sql
+    }
+
+    async fn page(
+        &self,
+        viewer: &Viewer,
+        filter: &ProcessFilter,
+        backlog: bool,
+        order: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<ProcessView>, QueryError> {
+        let total: i64 = Self::filtered(viewer, filter, backlog, "SELECT COUNT(*) AS n")
+            .query()
+            .fetch_one(self.db.reader())
+            .await?
+            .try_get("n")?;
+        let mut sql = Self::filtered(viewer, filter, backlog, &format!("SELECT {VIEW_COLUMNS}"));
+        sql.push(" ORDER BY ")
+            .push(order)
+            .push(" LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        let rows = sql.query().fetch_all(self.db.reader()).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            items.extend(Self::view(viewer, row)?);
+        }
+        Ok(Page { items, total })
+    }
+
+    /// Counts by phase × status per department of one municipality, over what the viewer
+    /// may see. A process with several departments counts in each.
+    pub async fn status_overview(
+        &self,
+        viewer: &Viewer,
+        municipality: &MunicipalityId,
+    ) -> Result<Vec<StatusCount>, QueryError> {
+        let member = viewer.principal.is_member_of(municipality);
+        let mut sql = Sql::new(if member {
+            "SELECT d.value AS department, pv.phase, pv.status, COUNT(*) AS n FROM process_view pv \
+             JOIN process_facet d ON d.process_id = pv.id AND d.facet = 'department' WHERE "
+        } else {
+            "SELECT NULL AS department, pv.phase, pv.status, COUNT(*) AS n FROM process_view pv WHERE "
+        });
+        access::visible(&mut sql, viewer);
+        sql.push(" AND pv.municipality = ").bind(municipality.as_str());
+        sql.push(if member {
+            " GROUP BY d.value, pv.phase, pv.status ORDER BY d.value, pv.phase, pv.status"
+        } else {
+            " GROUP BY pv.phase, pv.status ORDER BY pv.phase, pv.status"
+        });
+        let rows = sql.query().fetch_all(self.db.reader()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StatusCount {
+                    department: row.try_get("department")?,
+                    phase: parse_phase(&row.try_get::<String, _>("phase")?)?,
+                    status: parse_status(&row.try_get::<String, _>("status")?)?,
+                    count: row.try_get("n")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The comments on a process the viewer can see, oldest first.
+    pub async fn comments(&self, viewer: &Viewer, process: &ProcessView) -> Result<Vec<CommentView>, QueryError> {
+        let rows = sqlx::query(
+            "SELECT comment_id, author, author_municipality, text, created_at FROM process_comment \
+             WHERE process_id = $1 ORDER BY position",
+        )
+        .bind(process.id.to_string())
+        .fetch_all(self.db.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let municipality = MunicipalityId::parse(&row.try_get::<String, _>("author_municipality")?).map_err(corrupt)?;
+                let author: UserId = UserId::parse(&row.try_get::<String, _>("author")?).map_err(corrupt)?;
+                Ok(CommentView {
+                    id: parse(&row.try_get::<String, _>("comment_id")?, "comment id")?,
+                    author: person_for(viewer, author, &municipality),
+                    author_municipality: municipality,
+                    text: row.try_get("text")?,
+                    created_at: time(row, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// A municipality's scoring weights (the defaults until it sets its own).
+    pub async fn scoring_weights(&self, municipality: &MunicipalityId) -> Result<ScoringWeights, QueryError> {
+        let stored: Option<String> = sqlx::query_scalar("SELECT weights FROM scoring_weights WHERE municipality = $1")
+            .bind(municipality.as_str())
+            .fetch_optional(self.db.reader())
+            .await?;
+        stored.map_or(Ok(ScoringWeights::default()), |w| serde_json::from_str(&w).map_err(corrupt))
+    }
+}
+
+fn parse_phase(raw: &str) -> Result<Phase, QueryError> {
+    Phase::ALL
+        .into_iter()
+        .find(|p| p.as_str() == raw)
+        .ok_or_else(|| QueryError::Corrupt(format!("bad phase {raw}")))
+}
+
+fn parse_status(raw: &str) -> Result<Status, QueryError> {
+    Status::ALL
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+        .ok_or_else(|| QueryError::Corrupt(format!("bad status {raw}")))
+}

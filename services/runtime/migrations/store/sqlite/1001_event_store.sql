@@ -1,0 +1,31 @@
+-- The event store: the source of truth of a service.
+CREATE TABLE events (
+    position           INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id           TEXT    NOT NULL UNIQUE,
+    municipality       TEXT    NOT NULL,
+    aggregate_type     TEXT    NOT NULL,
+    aggregate_id       TEXT    NOT NULL,
+    sequence           BIGINT  NOT NULL,
+    event_type         TEXT    NOT NULL,
+    payload            TEXT    NOT NULL,
+    actor_user         TEXT    NOT NULL,
+    actor_municipality TEXT    NOT NULL,
+    occurred_at        TEXT    NOT NULL,
+    correlation_id     TEXT    NOT NULL,
+    causation_id       TEXT,
+    UNIQUE (aggregate_id, sequence)
+);
+
+-- Events waiting for the relay (distributed mode); removed once the broker acknowledged them.
+CREATE TABLE outbox (
+    position BIGINT PRIMARY KEY REFERENCES events (position)
+);
+
+-- A retried command with the same key returns the first result and appends nothing.
+CREATE TABLE idempotency_keys (
+    scope      TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    result     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);

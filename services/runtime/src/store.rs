@@ -1,0 +1,396 @@
+//! The event store: append with an expected version, read a stream, read everything by
+//! global position, idempotency keys and the transactional outbox. One implementation over
+//! `sqlx::Any` serves SQLite and PostgreSQL; where they differ, [`Backend`] says how.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::db::{Backend, Database, Migrations};
+use crate::{ErrorCode, HasErrorCode, MunicipalityId, Principal};
+
+/// Migrations of the event store tables.
+pub fn migrations() -> Migrations {
+    Migrations {
+        sqlite: sqlx::migrate!("migrations/store/sqlite"),
+        postgres: sqlx::migrate!("migrations/store/postgres"),
+    }
+}
+
+/// Why the store refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another writer appended to the stream first.
+    #[error("the record was changed concurrently")]
+    Conflict,
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored payload could not be read back.
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+impl HasErrorCode for StoreError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            StoreError::Conflict => ErrorCode::Conflict,
+            StoreError::Database(_) | StoreError::Corrupt(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+/// One event to append: its type name and JSON payload.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// e.g. `ProcessSubmitted`.
+    pub event_type: &'static str,
+    /// The serialised event.
+    pub payload: String,
+}
+
+/// Everything an append needs besides the events.
+#[derive(Debug, Clone)]
+pub struct AppendRequest<'a> {
+    /// e.g. `process`.
+    pub aggregate_type: &'a str,
+    /// The stream.
+    pub aggregate_id: &'a str,
+    /// The stream's version the events were decided on (0 for a new stream).
+    pub expected_version: i64,
+    /// The owning municipality, on every envelope.
+    pub municipality: &'a MunicipalityId,
+    /// Who caused it.
+    pub actor: &'a Principal,
+    /// Ties together everything one request caused.
+    pub correlation_id: Uuid,
+    /// The command's idempotency key, if the client sent one.
+    pub idempotency_key: Option<&'a str>,
+    /// At least one event.
+    pub events: Vec<NewEvent>,
+}
+
+/// What an append wrote; returned again for a retried idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendResult {
+    /// The stream written to.
+    pub aggregate_id: String,
+    /// The stream's version after the append.
+    pub version: i64,
+    /// The global position of the last event: the consistency token.
+    pub position: i64,
+}
+
+/// Whether events were appended now or by an earlier try of the same command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// Appended by this call.
+    Appended(AppendResult),
+    /// The idempotency key was seen before: nothing appended, the first result returned.
+    Duplicate(AppendResult),
+}
+
+impl AppendOutcome {
+    /// The result, whichever call wrote it.
+    pub fn result(&self) -> &AppendResult {
+        match self {
+            AppendOutcome::Appended(r) | AppendOutcome::Duplicate(r) => r,
+        }
+    }
+}
+
+/// An event as stored, with its envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Global position, strictly increasing in commit order.
+    pub position: i64,
+    /// UUIDv7.
+    pub event_id: Uuid,
+    /// Owning municipality.
+    pub municipality: String,
+    /// e.g. `process`.
+    pub aggregate_type: String,
+    /// The stream.
+    pub aggregate_id: String,
+    /// 1-based position in the stream.
+    pub sequence: i64,
+    /// e.g. `ProcessSubmitted`.
+    pub event_type: String,
+    /// JSON.
+    pub payload: String,
+    /// Who caused it.
+    pub actor_user: String,
+    /// The actor's own municipality (a partner's comment is stored in the owner's stream).
+    pub actor_municipality: String,
+    /// When it was appended.
+    pub occurred_at: DateTime<Utc>,
+    /// The request that caused it.
+    pub correlation_id: Uuid,
+    /// The event that caused it, if any.
+    pub causation_id: Option<Uuid>,
+}
+
+impl StoredEvent {
+    /// Decode the payload into a domain event.
+    pub fn decode<E: serde::de::DeserializeOwned>(&self) -> Result<E, StoreError> {
+        serde_json::from_str(&self.payload).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "event {} ({}) at position {}: {e}",
+                self.event_id, self.event_type, self.position
+            ))
+        })
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        let uuid = |col: &str| -> Result<Uuid, StoreError> {
+            let raw: String = row.try_get(col)?;
+            Uuid::parse_str(&raw).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+        };
+        let occurred_at: String = row.try_get("occurred_at")?;
+        let causation_id: Option<String> = row.try_get("causation_id")?;
+        Ok(Self {
+            position: row.try_get("position")?,
+            event_id: uuid("event_id")?,
+            municipality: row.try_get("municipality")?,
+            aggregate_type: row.try_get("aggregate_type")?,
+            aggregate_id: row.try_get("aggregate_id")?,
+            sequence: row.try_get("sequence")?,
+            event_type: row.try_get("event_type")?,
+            payload: row.try_get("payload")?,
+            actor_user: row.try_get("actor_user")?,
+            actor_municipality: row.try_get("actor_municipality")?,
+            occurred_at: DateTime::parse_from_rfc3339(&occurred_at)
+                .map_err(|e| StoreError::Corrupt(format!("occurred_at: {e}")))?
+                .with_timezone(&Utc),
+            correlation_id: uuid("correlation_id")?,
+            causation_id: causation_id
+                .map(|c| Uuid::parse_str(&c))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("causation_id: {e}")))?,
+        })
+    }
+}
+
+const EVENT_COLUMNS: &str = "position, event_id, municipality, aggregate_type, aggregate_id, \
+    sequence, event_type, payload, actor_user, actor_municipality, occurred_at, \
+    correlation_id, causation_id";
+
+/// Serialises appends on PostgreSQL so that positions become visible in commit order and a
+/// reader tailing by position never skips a slower transaction's event.
+const APPEND_LOCK: i64 = 0x1a0_0001;
+
+/// The event store of one service.
+#[derive(Debug, Clone)]
+pub struct EventStore {
+    db: Database,
+    write_outbox: bool,
+    head: watch::Sender<i64>,
+}
+
+impl EventStore {
+    /// Open the store on a migrated database. `write_outbox` is on where a relay publishes
+    /// the events (distributed mode); embedded mode reads the store directly.
+    pub async fn open(db: Database, write_outbox: bool) -> Result<Self, StoreError> {
+        db.migrate(&migrations())
+            .await
+            .map_err(|e| StoreError::Database(e.into()))?;
+        let head: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM events")
+            .fetch_one(db.reader())
+            .await?;
+        let (head, _) = watch::channel(head.unwrap_or(0));
+        Ok(Self {
+            db,
+            write_outbox,
+            head,
+        })
+    }
+
+    /// The position of the newest committed event; updated in-process after every append.
+    pub fn subscribe(&self) -> watch::Receiver<i64> {
+        self.head.subscribe()
+    }
+
+    /// The newest committed position as this process knows it.
+    pub fn head(&self) -> i64 {
+        *self.head.borrow()
+    }
+
+    /// Append events at `expected_version`, atomically with their outbox rows and the
+    /// idempotency key. A lost race is [`StoreError::Conflict`].
+    pub async fn append(&self, req: AppendRequest<'_>) -> Result<AppendOutcome, StoreError> {
+        let mut tx = self.db.writer().begin().await?;
+        if self.db.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(APPEND_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let scope = idempotency_scope(req.actor);
+        let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+        if let Some(key) = req.idempotency_key {
+            let claimed = sqlx::query(
+                "INSERT INTO idempotency_keys (scope, key, result, created_at) \
+                 VALUES ($1, $2, '', $3) ON CONFLICT (scope, key) DO NOTHING",
+            )
+            .bind(&scope)
+            .bind(key)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed == 0 {
+                tx.rollback().await?;
+                let first = self.idempotent_result(req.actor, key).await?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("idempotency key {key:?} has no result"))
+                })?;
+                return Ok(AppendOutcome::Duplicate(first));
+            }
+        }
+        if req.expected_version > 0 {
+            check_version(&mut tx, req.aggregate_id, req.expected_version).await?;
+        }
+        let mut position = 0;
+        let mut version = req.expected_version;
+        for event in &req.events {
+            version += 1;
+            position = sqlx::query_scalar(
+                "INSERT INTO events (event_id, municipality, aggregate_type, aggregate_id, \
+                 sequence, event_type, payload, actor_user, actor_municipality, occurred_at, \
+                 correlation_id, causation_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL) RETURNING position",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(req.municipality.as_str())
+            .bind(req.aggregate_type)
+            .bind(req.aggregate_id)
+            .bind(version)
+            .bind(event.event_type)
+            .bind(&event.payload)
+            .bind(req.actor.user.as_str())
+            .bind(req.actor.municipality.as_str())
+            .bind(&now)
+            .bind(req.correlation_id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(conflict_on_unique)?;
+            if self.write_outbox {
+                sqlx::query("INSERT INTO outbox (position) VALUES ($1)")
+                    .bind(position)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        let result = AppendResult {
+            aggregate_id: req.aggregate_id.to_owned(),
+            version,
+            position,
+        };
+        if let Some(key) = req.idempotency_key {
+            let stored = serde_json::to_string(&result)
+                .map_err(|e| StoreError::Corrupt(format!("append result: {e}")))?;
+            sqlx::query("UPDATE idempotency_keys SET result = $1 WHERE scope = $2 AND key = $3")
+                .bind(stored)
+                .bind(&scope)
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await.map_err(conflict_on_unique)?;
+        self.head.send_if_modified(|head| {
+            let advanced = position > *head;
+            if advanced {
+                *head = position;
+            }
+            advanced
+        });
+        Ok(AppendOutcome::Appended(result))
+    }
+
+    /// The first result of a command retried with the same idempotency key, if any.
+    pub async fn idempotent_result(
+        &self,
+        actor: &Principal,
+        key: &str,
+    ) -> Result<Option<AppendResult>, StoreError> {
+        let stored: Option<String> = sqlx::query_scalar(
+            "SELECT result FROM idempotency_keys WHERE scope = $1 AND key = $2",
+        )
+        .bind(idempotency_scope(actor))
+        .bind(key)
+        .fetch_optional(self.db.reader())
+        .await?;
+        stored
+            .filter(|s| !s.is_empty())
+            .map(|s| serde_json::from_str(&s))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("idempotency result: {e}")))
+    }
+
+    /// One aggregate's events, oldest first.
+    pub async fn read_stream(&self, aggregate_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_id = $1 ORDER BY sequence"
+        ))
+        .bind(aggregate_id)
+        .fetch_all(self.db.reader())
+        .await?;
+        rows.iter().map(StoredEvent::from_row).collect()
+    }
+
+    /// Up to `limit` events after global position `after`, in position order.
+    pub async fn read_all(&self, after: i64, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.db.reader())
+        .await?;
+        rows.iter().map(StoredEvent::from_row).collect()
+    }
+
+    /// How many events wait in the outbox.
+    pub async fn outbox_len(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+            .fetch_one(self.db.reader())
+            .await?)
+    }
+
+    /// The database this store writes to.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+}
+
+/// Idempotency keys are the client's: scope them to the caller so users cannot collide.
+fn idempotency_scope(actor: &Principal) -> String {
+    format!("{}/{}", actor.municipality, actor.user)
+}
+
+/// The caller decided on `expected`: the stream must be exactly that long.
+async fn check_version(
+    tx: &mut Transaction<'static, Any>,
+    aggregate_id: &str,
+    expected: i64,
+) -> Result<(), StoreError> {
+    let current: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(sequence) FROM events WHERE aggregate_id = $1")
+            .bind(aggregate_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    if current.unwrap_or(0) == expected {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
+}
+
+fn conflict_on_unique(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+        _ => StoreError::Database(e),
+    }
+}

@@ -1,0 +1,687 @@
+//! One conformance suite for the event store, command handling and projection runner, run
+//! against every storage engine: each scenario is a generic function over [`Engine`],
+//! instantiated once for SQLite and once for PostgreSQL at the bottom of this file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::{BTreeSet, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use innohub_runtime::command::{CommandContext, CommandError, execute, load};
+use innohub_runtime::projection::{Projection, ProjectionError, ProjectionRunner, wait_for};
+use innohub_runtime::store::{AppendRequest, NewEvent};
+use innohub_runtime::{
+    Aggregate, AppendOutcome, AppendResult, Database, EventStore, MunicipalityId, Principal,
+    StoreError, StoredEvent,
+};
+use sqlx::AnyConnection;
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+use support::counter::{Counter, CounterEvent, Increment};
+use support::{Engine, municipality, principal};
+
+/// How long a test waits for a projection before it fails.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// `n` events `Noted {"n": first..first+n}` on `aggregate_id` at `expected_version`.
+fn request<'a>(
+    aggregate_id: &'a str,
+    expected_version: i64,
+    owner: &'a MunicipalityId,
+    actor: &'a Principal,
+    idempotency_key: Option<&'a str>,
+    first: usize,
+    n: usize,
+) -> AppendRequest<'a> {
+    AppendRequest {
+        aggregate_type: "idea",
+        aggregate_id,
+        expected_version,
+        municipality: owner,
+        actor,
+        correlation_id: Uuid::now_v7(),
+        idempotency_key,
+        events: (first..first + n)
+            .map(|i| NewEvent {
+                event_type: "Noted",
+                payload: format!(r#"{{"n":{i}}}"#),
+            })
+            .collect(),
+    }
+}
+
+fn appended(outcome: AppendOutcome) -> AppendResult {
+    match outcome {
+        AppendOutcome::Appended(result) => result,
+        AppendOutcome::Duplicate(result) => panic!("expected an append, got duplicate {result:?}"),
+    }
+}
+
+fn positions(events: &[StoredEvent]) -> Vec<i64> {
+    events.iter().map(|e| e.position).collect()
+}
+
+fn assert_strictly_increasing(positions: &[i64]) {
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "positions are not strictly increasing: {positions:?}"
+    );
+}
+
+async fn everything(store: &EventStore) -> anyhow::Result<Vec<StoredEvent>> {
+    Ok(store.read_all(0, i64::MAX).await?)
+}
+
+// ---------------------------------------------------------------------------------------
+// a. append, then read a stream and everything
+// ---------------------------------------------------------------------------------------
+
+async fn append_then_read<E: Engine>(engine: E) -> anyhow::Result<()> {
+    let db = engine.fresh().await?;
+    let store = EventStore::open(db.clone(), false).await?;
+    assert_eq!(store.head(), 0);
+    let mut head = store.subscribe();
+    let owner = municipality("DK-0706");
+    let alice = principal("alice", "DK-0706");
+    let partner = principal("bob", "SE-1283");
+
+    let before = Utc::now();
+    let first = request("idea-1", 0, &owner, &alice, None, 0, 3);
+    let first_correlation = first.correlation_id;
+    let r1 = appended(store.append(first).await?);
+    let r2 = appended(
+        store
+            .append(request("idea-2", 0, &owner, &alice, None, 100, 2))
+            .await?,
+    );
+    let third = request("idea-1", 3, &owner, &partner, None, 3, 2);
+    let third_correlation = third.correlation_id;
+    let r3 = appended(store.append(third).await?);
+    let after = Utc::now();
+    assert_eq!((r1.aggregate_id.as_str(), r1.version), ("idea-1", 3));
+    assert_eq!((r2.aggregate_id.as_str(), r2.version), ("idea-2", 2));
+    assert_eq!((r3.aggregate_id.as_str(), r3.version), ("idea-1", 5));
+
+    let stream = store.read_stream("idea-1").await?;
+    assert_eq!(
+        stream.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
+    assert_strictly_increasing(&positions(&stream));
+    for (i, event) in stream.iter().enumerate() {
+        let (actor, correlation) = if i < 3 {
+            (&alice, first_correlation)
+        } else {
+            (&partner, third_correlation)
+        };
+        assert_eq!(event.payload, format!(r#"{{"n":{i}}}"#));
+        assert_eq!(event.municipality, "DK-0706", "the owner's, not the actor's");
+        assert_eq!(event.aggregate_type, "idea");
+        assert_eq!(event.aggregate_id, "idea-1");
+        assert_eq!(event.event_type, "Noted");
+        assert_eq!(event.actor_user, actor.user.as_str());
+        assert_eq!(event.actor_municipality, actor.municipality.as_str());
+        assert_eq!(event.correlation_id, correlation);
+        assert_eq!(event.causation_id, None);
+        // Stored with microsecond precision.
+        assert!(
+            event.occurred_at >= before - chrono::Duration::milliseconds(1)
+                && event.occurred_at <= after,
+            "occurred_at {} not between {before} and {after}",
+            event.occurred_at
+        );
+        assert_eq!(event.event_id.get_version_num(), 7, "event ids are UUIDv7");
+        let decoded: serde_json::Value = event.decode()?;
+        assert_eq!(decoded["n"], i);
+    }
+    assert_eq!(r1.position, stream[2].position);
+    assert_eq!(r3.position, stream[4].position);
+    assert!(store.read_stream("idea-404").await?.is_empty());
+
+    let all = everything(&store).await?;
+    assert_eq!(all.len(), 7);
+    assert_strictly_increasing(&positions(&all));
+    assert_eq!(
+        all.iter()
+            .map(|e| (e.aggregate_id.as_str(), e.sequence))
+            .collect::<Vec<_>>(),
+        vec![
+            ("idea-1", 1),
+            ("idea-1", 2),
+            ("idea-1", 3),
+            ("idea-2", 1),
+            ("idea-2", 2),
+            ("idea-1", 4),
+            ("idea-1", 5)
+        ]
+    );
+    assert_eq!(r2.position, all[4].position);
+    let ids: HashSet<Uuid> = all.iter().map(|e| e.event_id).collect();
+    assert_eq!(ids.len(), all.len(), "event ids are unique");
+
+    // `after` is exclusive, `limit` caps the page.
+    assert_eq!(store.read_all(all[1].position, 3).await?, all[2..5].to_vec());
+    assert_eq!(store.read_all(all[4].position, 100).await?, all[5..].to_vec());
+    assert_eq!(store.read_all(0, 1).await?, all[..1].to_vec());
+    assert!(store.read_all(all[6].position, 100).await?.is_empty());
+    assert!(store.read_all(0, 0).await?.is_empty());
+
+    // The head follows appends in-process and is restored on open.
+    assert_eq!(store.head(), r3.position);
+    assert!(head.has_changed()?);
+    assert_eq!(*head.borrow_and_update(), r3.position);
+    let reopened = EventStore::open(db, false).await?;
+    assert_eq!(reopened.head(), r3.position);
+    assert_eq!(everything(&reopened).await?, all);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// b. optimistic concurrency
+// ---------------------------------------------------------------------------------------
+
+async fn wrong_expected_version_conflicts<E: Engine>(engine: E) -> anyhow::Result<()> {
+    let store = EventStore::open(engine.fresh().await?, false).await?;
+    let owner = municipality("DK-0706");
+    let alice = principal("alice", "DK-0706");
+    let r = appended(
+        store
+            .append(request("idea-1", 0, &owner, &alice, None, 0, 2))
+            .await?,
+    );
+    assert_eq!(r.version, 2);
+    let before = everything(&store).await?;
+
+    // Stale (the stream moved on), new-stream on an existing one, and ahead of the stream.
+    for expected in [1, 0, 3, 10] {
+        let outcome = store
+            .append(request("idea-1", expected, &owner, &alice, None, 50, 3))
+            .await;
+        assert!(
+            matches!(outcome, Err(StoreError::Conflict)),
+            "expected_version {expected} on a stream at 2 gave {outcome:?}"
+        );
+        assert_eq!(everything(&store).await?, before, "nothing appended");
+        assert_eq!(store.head(), r.position);
+    }
+    // A new stream must start at 0.
+    let outcome = store
+        .append(request("idea-2", 1, &owner, &alice, None, 0, 1))
+        .await;
+    assert!(matches!(outcome, Err(StoreError::Conflict)), "{outcome:?}");
+    assert!(store.read_stream("idea-2").await?.is_empty());
+
+    // The right version still works after all those failures.
+    let r = appended(
+        store
+            .append(request("idea-1", 2, &owner, &alice, None, 2, 1))
+            .await?,
+    );
+    assert_eq!(r.version, 3);
+    assert_eq!(
+        store
+            .read_stream("idea-1")
+            .await?
+            .iter()
+            .map(|e| e.sequence)
+            .collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// c. idempotency keys
+// ---------------------------------------------------------------------------------------
+
+async fn idempotency_key_appends_once<E: Engine>(engine: E) -> anyhow::Result<()> {
+    let store = EventStore::open(engine.fresh().await?, false).await?;
+    let owner = municipality("DK-0706");
+    let alice = principal("alice", "DK-0706");
+    let bob = principal("bob", "DK-0706");
+    let alice_elsewhere = principal("alice", "SE-1283");
+
+    let first = appended(
+        store
+            .append(request("idea-1", 0, &owner, &alice, Some("key-1"), 0, 2))
+            .await?,
+    );
+    assert_eq!(
+        store.idempotent_result(&alice, "key-1").await?,
+        Some(first.clone())
+    );
+    // The retry is recognised whatever it carries, even a version that would conflict.
+    for expected in [0, 2] {
+        let again = store
+            .append(request("idea-1", expected, &owner, &alice, Some("key-1"), 7, 1))
+            .await?;
+        assert_eq!(again, AppendOutcome::Duplicate(first.clone()));
+    }
+    assert_eq!(everything(&store).await?.len(), 2, "the retry appended nothing");
+
+    // Keys belong to the caller: the same key from another user (or the same user name in
+    // another municipality) is a different command.
+    assert_eq!(store.idempotent_result(&bob, "key-1").await?, None);
+    let bobs = appended(
+        store
+            .append(request("idea-1", 2, &owner, &bob, Some("key-1"), 2, 1))
+            .await?,
+    );
+    assert_eq!(bobs.version, 3);
+    let elsewhere = appended(
+        store
+            .append(request("idea-1", 3, &owner, &alice_elsewhere, Some("key-1"), 3, 1))
+            .await?,
+    );
+    assert_eq!(elsewhere.version, 4);
+    assert_eq!(everything(&store).await?.len(), 4);
+    assert_eq!(store.idempotent_result(&alice, "key-1").await?, Some(first));
+
+    // Through command handling: the retry is reported as replayed, with the first result.
+    let ctx = CommandContext {
+        principal: &alice,
+        idempotency_key: Some("key-2"),
+        correlation_id: Uuid::now_v7(),
+    };
+    let increment = |writer| {
+        let owner = owner.clone();
+        move |state: &Counter| {
+            state.decide(Increment {
+                municipality: owner.clone(),
+                writer,
+                command: 0,
+            })
+        }
+    };
+    let once = execute::<Counter, _>(&store, "counter-1", ctx.clone(), increment(1)).await?;
+    assert!(!once.replayed);
+    let twice = execute::<Counter, _>(&store, "counter-1", ctx, increment(2)).await?;
+    assert!(twice.replayed);
+    assert_eq!(twice.result, once.result);
+    assert_eq!(twice.state.count, 1);
+    assert_eq!(store.read_stream("counter-1").await?.len(), 1);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// d. the transactional outbox
+// ---------------------------------------------------------------------------------------
+
+async fn outbox_rows_commit_with_their_events<E: Engine>(engine: E) -> anyhow::Result<()> {
+    let owner = municipality("DK-0706");
+    let alice = principal("alice", "DK-0706");
+
+    for write_outbox in [true, false] {
+        let store = EventStore::open(engine.fresh().await?, write_outbox).await?;
+        appended(
+            store
+                .append(request("idea-1", 0, &owner, &alice, None, 0, 3))
+                .await?,
+        );
+        appended(
+            store
+                .append(request("idea-2", 0, &owner, &alice, Some("key-1"), 0, 1))
+                .await?,
+        );
+        appended(
+            store
+                .append(request("idea-1", 3, &owner, &alice, None, 3, 2))
+                .await?,
+        );
+        let events = everything(&store).await?.len() as i64;
+        assert_eq!(events, 6);
+        let expected_outbox = if write_outbox { events } else { 0 };
+        assert_eq!(store.outbox_len().await?, expected_outbox);
+
+        // A lost race leaves no event, no outbox row and no idempotency key behind: both
+        // when the version check refuses and when the unique (stream, sequence) does.
+        for expected in [2, 0] {
+            let outcome = store
+                .append(request("idea-1", expected, &owner, &alice, Some("key-2"), 9, 2))
+                .await;
+            assert!(matches!(outcome, Err(StoreError::Conflict)), "{outcome:?}");
+            assert_eq!(everything(&store).await?.len() as i64, events);
+            assert_eq!(store.outbox_len().await?, expected_outbox);
+            assert_eq!(store.idempotent_result(&alice, "key-2").await?, None);
+        }
+        // So the client's retry with that key, on fresh state, takes effect.
+        let retried = store
+            .append(request("idea-1", 5, &owner, &alice, Some("key-2"), 5, 2))
+            .await?;
+        assert!(matches!(retried, AppendOutcome::Appended(_)), "{retried:?}");
+        assert_eq!(everything(&store).await?.len(), 8);
+        assert_eq!(
+            store.outbox_len().await?,
+            if write_outbox { 8 } else { 0 }
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// e. concurrent writers on one aggregate
+// ---------------------------------------------------------------------------------------
+
+const WRITERS: u32 = 8;
+const COMMANDS_PER_WRITER: u32 = 500;
+
+/// What one writer saw.
+#[derive(Debug, Default)]
+struct WriterReport {
+    /// The stream version each of its commands produced.
+    versions: Vec<i64>,
+    /// Appends that lost a race (and were decided again).
+    conflicts: u64,
+    /// Commands for which `execute` gave up with `CONFLICT` and the writer sent again.
+    gave_up: u64,
+}
+
+async fn concurrent_writers_on_one_aggregate<E: Engine>(engine: E) -> anyhow::Result<()> {
+    const ID: &str = "counter-1";
+    let store = EventStore::open(engine.fresh().await?, false).await?;
+    let owner = municipality("DK-0706");
+    let start = Arc::new(tokio::sync::Barrier::new(WRITERS as usize));
+    let mut writers = JoinSet::new();
+    for writer in 0..WRITERS {
+        let (store, owner, start) = (store.clone(), owner.clone(), start.clone());
+        writers.spawn(async move {
+            let actor = principal(&format!("writer-{writer}"), "DK-0706");
+            let mut report = WriterReport::default();
+            start.wait().await;
+            for command in 0..COMMANDS_PER_WRITER {
+                let mut decided = 0u64;
+                loop {
+                    let ctx = CommandContext {
+                        principal: &actor,
+                        idempotency_key: None,
+                        correlation_id: Uuid::now_v7(),
+                    };
+                    let outcome = execute::<Counter, _>(&store, ID, ctx, |state| {
+                        decided += 1;
+                        state.decide(Increment {
+                            municipality: owner.clone(),
+                            writer,
+                            command,
+                        })
+                    })
+                    .await;
+                    match outcome {
+                        Ok(executed) => {
+                            anyhow::ensure!(!executed.replayed, "nothing is replayed here");
+                            anyhow::ensure!(
+                                executed.state.count == executed.result.version,
+                                "writer {writer} command {command} decided on stale state: \
+                                 count {} at version {}",
+                                executed.state.count,
+                                executed.result.version
+                            );
+                            report.versions.push(executed.result.version);
+                            break;
+                        }
+                        Err(CommandError::Store(StoreError::Conflict)) => report.gave_up += 1,
+                        Err(other) => {
+                            anyhow::bail!("writer {writer} command {command}: {other:?}")
+                        }
+                    }
+                }
+                // Every decide but the last was followed by a lost race.
+                report.conflicts += decided - 1;
+            }
+            Ok(report)
+        });
+    }
+    let mut versions = Vec::new();
+    let (mut conflicts, mut gave_up) = (0, 0);
+    while let Some(report) = writers.join_next().await {
+        let report = report??;
+        assert_eq!(report.versions.len(), COMMANDS_PER_WRITER as usize);
+        versions.extend(report.versions);
+        conflicts += report.conflicts;
+        gave_up += report.gave_up;
+    }
+    eprintln!(
+        "[{}] {WRITERS} writers x {COMMANDS_PER_WRITER} commands: {conflicts} conflicts, \
+         {gave_up} times execute gave up",
+        E::NAME
+    );
+    let total = i64::from(WRITERS * COMMANDS_PER_WRITER);
+    versions.sort_unstable();
+    assert_eq!(versions, (1..=total).collect::<Vec<_>>(), "one version per success");
+    assert!(conflicts > 0, "the writers never raced: the test proves nothing");
+
+    let stream = store.read_stream(ID).await?;
+    assert_eq!(
+        stream.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        (1..=total).collect::<Vec<_>>(),
+        "sequences 1..={total}, no gap, no duplicate"
+    );
+    assert_strictly_increasing(&positions(&stream));
+    let mut commands = BTreeSet::new();
+    for event in &stream {
+        let CounterEvent::Incremented {
+            writer, command, ..
+        } = event.decode()?;
+        assert!(
+            commands.insert((writer, command)),
+            "command {command} of writer {writer} appended twice"
+        );
+    }
+    assert_eq!(commands.len() as i64, total, "every command appended once");
+    let (counter, version) = load::<Counter>(&store, ID).await?;
+    assert_eq!((counter.count, version), (total, total));
+    assert_eq!(everything(&store).await?.len() as i64, total);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// f. the projection runner
+// ---------------------------------------------------------------------------------------
+
+/// Counts events into `tally` and records each applied position in `applied`; can be told
+/// to fail once on one position.
+struct Tally {
+    fail_once_at: Option<i64>,
+    failed: AtomicBool,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Self {
+            fail_once_at: None,
+            failed: AtomicBool::new(false),
+        }
+    }
+
+    async fn create_tables(views: &Database) -> anyhow::Result<()> {
+        for ddl in [
+            "CREATE TABLE tally (name TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+            "CREATE TABLE applied (position BIGINT NOT NULL, event_id TEXT NOT NULL)",
+        ] {
+            sqlx::query(ddl).execute(views.writer()).await?;
+        }
+        Ok(())
+    }
+
+    /// The count, and the applied positions in order.
+    async fn read(views: &Database) -> anyhow::Result<(i64, Vec<i64>)> {
+        let n: Option<i64> = sqlx::query_scalar("SELECT n FROM tally WHERE name = 'events'")
+            .fetch_optional(views.reader())
+            .await?;
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT position FROM applied ORDER BY position")
+            .fetch_all(views.reader())
+            .await?;
+        Ok((n.unwrap_or(0), applied))
+    }
+}
+
+impl Projection for Tally {
+    fn name(&self) -> &'static str {
+        "tally"
+    }
+
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        event: &'a StoredEvent,
+    ) -> impl Future<Output = Result<(), ProjectionError>> + Send + 'a {
+        async move {
+            sqlx::query(
+                "INSERT INTO tally (name, n) VALUES ('events', 1) \
+                 ON CONFLICT (name) DO UPDATE SET n = tally.n + 1",
+            )
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("INSERT INTO applied (position, event_id) VALUES ($1, $2)")
+                .bind(event.position)
+                .bind(event.event_id.to_string())
+                .execute(&mut *conn)
+                .await?;
+            if self.fail_once_at == Some(event.position) && !self.failed.swap(true, Ordering::SeqCst)
+            {
+                return Err(ProjectionError::Corrupt(format!(
+                    "told to fail at {}",
+                    event.position
+                )));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Append `batches` requests of `per_batch` events, round-robin over three streams.
+async fn fill(store: &EventStore, batches: usize, per_batch: usize) -> anyhow::Result<()> {
+    let owner = municipality("DK-0706");
+    let alice = principal("alice", "DK-0706");
+    for b in 0..batches {
+        let id = format!("idea-{}", b % 3);
+        let version = stream_version(store, &id).await?;
+        store
+            .append(request(&id, version, &owner, &alice, None, 0, per_batch))
+            .await?;
+    }
+    Ok(())
+}
+
+async fn stream_version(store: &EventStore, id: &str) -> anyhow::Result<i64> {
+    Ok(store.read_stream(id).await?.last().map_or(0, |e| e.sequence))
+}
+
+async fn projection_resumes_from_its_checkpoint<E: Engine>(engine: E) -> anyhow::Result<()> {
+    let store = EventStore::open(engine.fresh().await?, false).await?;
+    let views_url = engine.fresh_url().await?;
+    let views = Database::connect(&views_url).await?;
+    Tally::create_tables(&views).await?;
+
+    // More than one batch of the runner (500).
+    fill(&store, 13, 40).await?;
+    let head = store.head();
+    let runner = ProjectionRunner::new(Tally::new(), store.clone(), views.clone()).await?;
+    let mut progress = runner.progress();
+    assert_eq!(*progress.borrow(), 0);
+    assert!(!wait_for(&mut progress, head, Duration::from_millis(20)).await);
+    assert_eq!(runner.catch_up().await?, 520);
+    assert!(wait_for(&mut progress, head, PATIENCE).await);
+    assert_eq!(*progress.borrow(), head);
+    assert_eq!(runner.catch_up().await?, 0, "nothing new, nothing applied");
+    let all = positions(&everything(&store).await?);
+    assert_eq!(Tally::read(&views).await?, (520, all.clone()));
+    drop(runner);
+    views.close().await;
+
+    // A restart: new connections, new runner, same views database.
+    fill(&store, 2, 4).await?;
+    let head = store.head();
+    let views = Database::connect(&views_url).await?;
+    let runner = ProjectionRunner::new(Tally::new(), store.clone(), views.clone()).await?;
+    let mut progress = runner.progress();
+    assert_eq!(
+        *progress.borrow(),
+        *all.last().unwrap(),
+        "resumes at the checkpoint"
+    );
+    assert_eq!(runner.catch_up().await?, 8, "only the new events");
+    assert!(wait_for(&mut progress, head, PATIENCE).await);
+    let all = positions(&everything(&store).await?);
+    assert_eq!(Tally::read(&views).await?, (528, all));
+
+    // Running: woken by appends, stopped by shutdown.
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(runner.run(shutdown));
+    fill(&store, 3, 5).await?;
+    let head = store.head();
+    assert!(wait_for(&mut progress, head, PATIENCE).await);
+    stop.send(true)?;
+    tokio::time::timeout(PATIENCE, running).await??;
+    let all = positions(&everything(&store).await?);
+    assert_eq!(all.len(), 543);
+    assert_eq!(Tally::read(&views).await?, (543, all));
+    Ok(())
+}
+
+async fn failed_projection_batch_is_applied_again_exactly_once<E: Engine>(
+    engine: E,
+) -> anyhow::Result<()> {
+    let store = EventStore::open(engine.fresh().await?, false).await?;
+    let views = engine.fresh().await?;
+    Tally::create_tables(&views).await?;
+    fill(&store, 3, 4).await?;
+    let all = positions(&everything(&store).await?);
+    let tally = Tally {
+        fail_once_at: Some(all[7]),
+        failed: AtomicBool::new(false),
+    };
+    let runner = ProjectionRunner::new(tally, store.clone(), views.clone()).await?;
+    let progress = runner.progress();
+    let outcome = runner.catch_up().await;
+    assert!(
+        matches!(outcome, Err(ProjectionError::Corrupt(_))),
+        "{outcome:?}"
+    );
+    assert_eq!(*progress.borrow(), 0, "the failed batch did not commit");
+    assert_eq!(Tally::read(&views).await?, (0, vec![]), "nor did its rows");
+    assert_eq!(runner.catch_up().await?, 12);
+    assert_eq!(*progress.borrow(), *all.last().unwrap());
+    assert_eq!(Tally::read(&views).await?, (12, all));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Every scenario, on every engine.
+// ---------------------------------------------------------------------------------------
+
+macro_rules! conformance {
+    ($engine:ty) => {
+        conformance!(
+            $engine:
+            append_then_read,
+            wrong_expected_version_conflicts,
+            idempotency_key_appends_once,
+            outbox_rows_commit_with_their_events,
+            concurrent_writers_on_one_aggregate,
+            projection_resumes_from_its_checkpoint,
+            failed_projection_batch_is_applied_again_exactly_once,
+        );
+    };
+    ($engine:ty: $($scenario:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() -> anyhow::Result<()> {
+                crate::support::run::<$engine, _, _>(crate::$scenario::<$engine>).await
+            }
+        )+
+    };
+}
+
+mod sqlite {
+    conformance!(crate::support::Sqlite);
+}
+
+mod postgres {
+    conformance!(crate::support::Postgres);
+}
