@@ -38,7 +38,11 @@ impl Claims {
         Ok(Principal {
             user: UserId::parse(&self.sub)?,
             municipality: MunicipalityId::parse(&self.municipality)?,
-            department: self.department.as_deref().map(DepartmentId::parse).transpose()?,
+            department: self
+                .department
+                .as_deref()
+                .map(DepartmentId::parse)
+                .transpose()?,
             roles: self
                 .roles
                 .iter()
@@ -94,12 +98,20 @@ impl TokenKeys {
             sub: principal.user.to_string(),
             municipality: principal.municipality.to_string(),
             department: principal.department.as_ref().map(ToString::to_string),
-            roles: principal.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+            roles: principal
+                .roles
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
             iss: ISSUER.into(),
             iat: now,
             exp: now + ttl_hours * 3600,
         };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
     }
 
     /// Verify a bearer token: signature, algorithm, issuer, expiry and claims.
@@ -109,7 +121,9 @@ impl TokenKeys {
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
             .map_err(|e| format!("invalid token: {e}"))?;
-        data.claims.principal().map_err(|e| format!("invalid token claims: {e}"))
+        data.claims
+            .principal()
+            .map_err(|e| format!("invalid token claims: {e}"))
     }
 }
 
@@ -140,7 +154,9 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_another_secret_is_rejected() {
-        let token = TokenKeys::from_secret(b"other").mint(&principal(), 1).unwrap();
+        let token = TokenKeys::from_secret(b"other")
+            .mint(&principal(), 1)
+            .unwrap();
         assert!(TokenKeys::from_secret(b"secret").verify(&token).is_err());
     }
 
@@ -153,9 +169,18 @@ mod tests {
 
     #[test]
     fn unknown_roles_are_rejected() {
-        let claims = Claims { roles: vec!["root".into()], ..Claims {
-            sub: "anna".into(), municipality: "DK-0706".into(), department: None,
-            roles: vec![], iss: ISSUER.into(), iat: 0, exp: 0 } };
+        let claims = Claims {
+            roles: vec!["root".into()],
+            ..Claims {
+                sub: "anna".into(),
+                municipality: "DK-0706".into(),
+                department: None,
+                roles: vec![],
+                iss: ISSUER.into(),
+                iat: 0,
+                exp: 0,
+            }
+        };
         assert!(claims.principal().is_err());
     }
 }

@@ -65,60 +65,353 @@ fn municipalities() -> Vec<(&'static str, &'static str, Vec<Candidate>)> {
             "DK-0706",
             "Syddjurs",
             vec![
-                c("Tabt arbejdsfortjeneste", "Beregning og udbetaling af kompensation for tabt arbejdsfortjeneste", "social", (1400, 35.0, 70), ("RPA", "KMD Nexus", "social", "27.24.00"), Operation, Public),
-                c("Sygedagpenge: opfølgning", "Automatisk indhentning af oplysninger til opfølgning på sygedagpenge", "employment", (5200, 12.0, 60), ("RPA", "DFDG", "employment", "15.00.00"), Implementation, Public),
-                c("Boligstøtte: partshøring", "Udsendelse af partshøringer ved ændret indkomst", "citizen-service", (2100, 8.0, 80), ("Integration", "KY", "economy", "27.30.00"), Development, Network),
-                c("Ferieafregning for timelønnede", "Manuel beregning af feriepenge ved fratrædelse", "hr", (600, 25.0, 50), ("RPA", "OPUS Løn", "HR", "81.05.00"), Specification, Municipality),
-                c("Kørselsgodtgørelse", "Kontrol og udbetaling af kørselsgodtgørelse", "economy", (9000, 4.0, 90), ("Self-service", "Prisme", "economy", "81.06.00"), PreAnalysis, Municipality),
-                c("Aktindsigt: journalisering", "Registrering af anmodninger om aktindsigt i ESDH", "secretariat", (350, 20.0, 40), ("RPA", "SBSYS", "administration", "01.00.00"), Idea, Municipality),
-                c("Befordring til specialskole", "Visitation og bestilling af skolekørsel", "education", (420, 45.0, 30), ("Integration", "Flextrafik", "education", "17.13.00"), Idea, Private),
-                c("Hjemmepleje: ruteplaner", "Daglig omlægning af ruter ved fravær", "health", (3650, 15.0, 50), ("AI", "Cura", "health", "27.36.00"), Idea, Municipality),
-                c("Byggesag: komplethedstjek", "Kontrol af om en byggeansøgning er komplet", "technical", (900, 30.0, 60), ("AI", "Byg og Miljø", "technical", "02.34.00"), PreAnalysis, Public),
-                c("Faktura-match", "Match af fakturaer mod indkøbsordrer", "economy", (40000, 2.0, 85), ("RPA", "Prisme", "economy", "00.00.00"), Operation, Public),
-                c("Opsigelse af daginstitutionsplads", "Registrering af opsigelser fra forældre", "children", (1100, 10.0, 90), ("Self-service", "Aula", "family", "28.03.00"), Idea, Municipality),
-                c("Borgerservice: pas-booking", "Påmindelser og ombooking af tider", "citizen-service", (6000, 3.0, 70), ("Self-service", "Timebooking", "administration", "23.05.00"), Development, Network),
+                c(
+                    "Tabt arbejdsfortjeneste",
+                    "Beregning og udbetaling af kompensation for tabt arbejdsfortjeneste",
+                    "social",
+                    (1400, 35.0, 70),
+                    ("RPA", "KMD Nexus", "social", "27.24.00"),
+                    Operation,
+                    Public,
+                ),
+                c(
+                    "Sygedagpenge: opfølgning",
+                    "Automatisk indhentning af oplysninger til opfølgning på sygedagpenge",
+                    "employment",
+                    (5200, 12.0, 60),
+                    ("RPA", "DFDG", "employment", "15.00.00"),
+                    Implementation,
+                    Public,
+                ),
+                c(
+                    "Boligstøtte: partshøring",
+                    "Udsendelse af partshøringer ved ændret indkomst",
+                    "citizen-service",
+                    (2100, 8.0, 80),
+                    ("Integration", "KY", "economy", "27.30.00"),
+                    Development,
+                    Network,
+                ),
+                c(
+                    "Ferieafregning for timelønnede",
+                    "Manuel beregning af feriepenge ved fratrædelse",
+                    "hr",
+                    (600, 25.0, 50),
+                    ("RPA", "OPUS Løn", "HR", "81.05.00"),
+                    Specification,
+                    Municipality,
+                ),
+                c(
+                    "Kørselsgodtgørelse",
+                    "Kontrol og udbetaling af kørselsgodtgørelse",
+                    "economy",
+                    (9000, 4.0, 90),
+                    ("Self-service", "Prisme", "economy", "81.06.00"),
+                    PreAnalysis,
+                    Municipality,
+                ),
+                c(
+                    "Aktindsigt: journalisering",
+                    "Registrering af anmodninger om aktindsigt i ESDH",
+                    "secretariat",
+                    (350, 20.0, 40),
+                    ("RPA", "SBSYS", "administration", "01.00.00"),
+                    Idea,
+                    Municipality,
+                ),
+                c(
+                    "Befordring til specialskole",
+                    "Visitation og bestilling af skolekørsel",
+                    "education",
+                    (420, 45.0, 30),
+                    ("Integration", "Flextrafik", "education", "17.13.00"),
+                    Idea,
+                    Private,
+                ),
+                c(
+                    "Hjemmepleje: ruteplaner",
+                    "Daglig omlægning af ruter ved fravær",
+                    "health",
+                    (3650, 15.0, 50),
+                    ("AI", "Cura", "health", "27.36.00"),
+                    Idea,
+                    Municipality,
+                ),
+                c(
+                    "Byggesag: komplethedstjek",
+                    "Kontrol af om en byggeansøgning er komplet",
+                    "technical",
+                    (900, 30.0, 60),
+                    ("AI", "Byg og Miljø", "technical", "02.34.00"),
+                    PreAnalysis,
+                    Public,
+                ),
+                c(
+                    "Faktura-match",
+                    "Match af fakturaer mod indkøbsordrer",
+                    "economy",
+                    (40000, 2.0, 85),
+                    ("RPA", "Prisme", "economy", "00.00.00"),
+                    Operation,
+                    Public,
+                ),
+                c(
+                    "Opsigelse af daginstitutionsplads",
+                    "Registrering af opsigelser fra forældre",
+                    "children",
+                    (1100, 10.0, 90),
+                    ("Self-service", "Aula", "family", "28.03.00"),
+                    Idea,
+                    Municipality,
+                ),
+                c(
+                    "Borgerservice: pas-booking",
+                    "Påmindelser og ombooking af tider",
+                    "citizen-service",
+                    (6000, 3.0, 70),
+                    ("Self-service", "Timebooking", "administration", "23.05.00"),
+                    Development,
+                    Network,
+                ),
             ],
         ),
         (
             "SE-1283",
             "Helsingborg",
             vec![
-                c("Ekonomiskt bistånd: ansökan", "Automatiserad handläggning av återansökan om försörjningsstöd", "social", (24000, 20.0, 60), ("RPA", "Procapita", "social", "RR 2.1"), Operation, Public),
-                c("Bygglov: registrering", "Registrering av inkomna bygglovsansökningar", "technical", (2600, 15.0, 70), ("Integration", "ByggR", "technical", "RR 3.4"), Implementation, Network),
-                c("Skolskjuts", "Beslut om skolskjuts enligt riktlinjer", "education", (1800, 25.0, 65), ("Rules engine", "Procapita", "education", "RR 5.2"), Specification, Public),
-                c("Leverantörsfakturor", "Kontering av leverantörsfakturor", "economy", (60000, 1.5, 80), ("AI", "Raindance", "economy", "RR 1.1"), Development, Municipality),
-                c("Parkeringstillstånd", "Handläggning av parkeringstillstånd för rörelsehindrade", "technical", (900, 40.0, 35), ("Self-service", "E-tjänst", "technical", "RR 3.9"), PreAnalysis, Municipality),
-                c("Anställningsavtal", "Upprättande av anställningsavtal från rekrytering", "hr", (3500, 12.0, 75), ("Integration", "Heroma", "HR", "RR 8.2"), Idea, Municipality),
-                c("Felanmälan gata/park", "Sortering och fördelning av felanmälningar", "technical", (15000, 3.0, 70), ("AI", "Infracontrol", "environment", "RR 3.2"), Idea, Public),
-                c("Kulturbidrag", "Kontroll av ansökningar om föreningsbidrag", "culture", (300, 60.0, 30), ("Self-service", "Interbook", "culture", "RR 7.1"), Idea, Municipality),
-                c("Avgiftshandläggning äldreomsorg", "Beräkning av avgifter vid ändrade inkomster", "elderly-care", (7000, 10.0, 55), ("RPA", "Treserva", "social", "RR 2.4"), PreAnalysis, Municipality),
-                c("Lönekorrigeringar", "Korrigering av felaktiga tidrapporter", "hr", (4200, 6.0, 60), ("RPA", "Heroma", "HR", "RR 8.4"), Specification, Private),
-                c("Arkivering av diarium", "Gallring och överföring till e-arkiv", "secretariat", (12000, 2.0, 90), ("Integration", "Public 360", "administration", "RR 0.3"), Decommissioned, Public),
-                c("Vuxenutbildning: antagning", "Kontroll av behörighet vid antagning", "education", (5000, 8.0, 65), ("Rules engine", "Alvis", "education", "RR 5.7"), Idea, Network),
+                c(
+                    "Ekonomiskt bistånd: ansökan",
+                    "Automatiserad handläggning av återansökan om försörjningsstöd",
+                    "social",
+                    (24000, 20.0, 60),
+                    ("RPA", "Procapita", "social", "RR 2.1"),
+                    Operation,
+                    Public,
+                ),
+                c(
+                    "Bygglov: registrering",
+                    "Registrering av inkomna bygglovsansökningar",
+                    "technical",
+                    (2600, 15.0, 70),
+                    ("Integration", "ByggR", "technical", "RR 3.4"),
+                    Implementation,
+                    Network,
+                ),
+                c(
+                    "Skolskjuts",
+                    "Beslut om skolskjuts enligt riktlinjer",
+                    "education",
+                    (1800, 25.0, 65),
+                    ("Rules engine", "Procapita", "education", "RR 5.2"),
+                    Specification,
+                    Public,
+                ),
+                c(
+                    "Leverantörsfakturor",
+                    "Kontering av leverantörsfakturor",
+                    "economy",
+                    (60000, 1.5, 80),
+                    ("AI", "Raindance", "economy", "RR 1.1"),
+                    Development,
+                    Municipality,
+                ),
+                c(
+                    "Parkeringstillstånd",
+                    "Handläggning av parkeringstillstånd för rörelsehindrade",
+                    "technical",
+                    (900, 40.0, 35),
+                    ("Self-service", "E-tjänst", "technical", "RR 3.9"),
+                    PreAnalysis,
+                    Municipality,
+                ),
+                c(
+                    "Anställningsavtal",
+                    "Upprättande av anställningsavtal från rekrytering",
+                    "hr",
+                    (3500, 12.0, 75),
+                    ("Integration", "Heroma", "HR", "RR 8.2"),
+                    Idea,
+                    Municipality,
+                ),
+                c(
+                    "Felanmälan gata/park",
+                    "Sortering och fördelning av felanmälningar",
+                    "technical",
+                    (15000, 3.0, 70),
+                    ("AI", "Infracontrol", "environment", "RR 3.2"),
+                    Idea,
+                    Public,
+                ),
+                c(
+                    "Kulturbidrag",
+                    "Kontroll av ansökningar om föreningsbidrag",
+                    "culture",
+                    (300, 60.0, 30),
+                    ("Self-service", "Interbook", "culture", "RR 7.1"),
+                    Idea,
+                    Municipality,
+                ),
+                c(
+                    "Avgiftshandläggning äldreomsorg",
+                    "Beräkning av avgifter vid ändrade inkomster",
+                    "elderly-care",
+                    (7000, 10.0, 55),
+                    ("RPA", "Treserva", "social", "RR 2.4"),
+                    PreAnalysis,
+                    Municipality,
+                ),
+                c(
+                    "Lönekorrigeringar",
+                    "Korrigering av felaktiga tidrapporter",
+                    "hr",
+                    (4200, 6.0, 60),
+                    ("RPA", "Heroma", "HR", "RR 8.4"),
+                    Specification,
+                    Private,
+                ),
+                c(
+                    "Arkivering av diarium",
+                    "Gallring och överföring till e-arkiv",
+                    "secretariat",
+                    (12000, 2.0, 90),
+                    ("Integration", "Public 360", "administration", "RR 0.3"),
+                    Decommissioned,
+                    Public,
+                ),
+                c(
+                    "Vuxenutbildning: antagning",
+                    "Kontroll av behörighet vid antagning",
+                    "education",
+                    (5000, 8.0, 65),
+                    ("Rules engine", "Alvis", "education", "RR 5.7"),
+                    Idea,
+                    Network,
+                ),
             ],
         ),
         (
             "SE-0380",
             "Uppsala",
             vec![
-                c("Ekonomiskt bistånd: kontroller", "Automatiska kontroller mot andra myndigheter (SSBTEK)", "social", (30000, 6.0, 80), ("Integration", "Lifecare", "social", "RR 2.1"), Operation, Public),
-                c("Förskoleplacering", "Placering i förskola utifrån regelverk och önskemål", "education", (4500, 20.0, 50), ("Rules engine", "Tieto Edu", "education", "RR 5.1"), Development, Public),
-                c("Sjukfrånvaro: rehabärenden", "Påminnelser och uppföljning av rehabiliteringsärenden", "hr", (1500, 15.0, 40), ("RPA", "Adato", "HR", "RR 8.5"), PreAnalysis, Municipality),
-                c("Tillsyn livsmedel: planering", "Planering av kontrollbesök enligt riskklass", "environment", (1200, 30.0, 45), ("AI", "Ecos", "environment", "RR 4.2"), Specification, Network),
-                c("Bostadsanpassningsbidrag", "Förhandskontroll av ansökningar", "technical", (1600, 35.0, 35), ("Self-service", "E-tjänst", "technical", "RR 3.6"), Idea, Municipality),
-                c("Färdtjänst: tillstånd", "Handläggning av förlängda färdtjänsttillstånd", "transport", (5500, 18.0, 60), ("RPA", "Pascal", "social", "RR 2.7"), Implementation, Public),
-                c("Inköp: avtalstrohet", "Uppföljning av köp utanför avtal", "economy", (25000, 1.0, 70), ("AI", "Raindance", "economy", "RR 1.4"), Idea, Municipality),
-                c("Gymnasieantagning: intyg", "Hantering av intyg och kompletteringar", "education", (2200, 10.0, 60), ("Integration", "Indra", "education", "RR 5.3"), Idea, Municipality),
-                c("Hemtjänst: beställningar", "Överföring av beställningar till utförare", "elderly-care", (9000, 7.0, 85), ("Integration", "Lifecare", "social", "RR 2.4"), PreAnalysis, Public),
-                c("Nämndhandlingar", "Sammanställning av handlingar till nämnd", "secretariat", (240, 120.0, 40), ("RPA", "Ciceron", "administration", "RR 0.2"), Idea, Private),
-                c("Lönesättning: underlag", "Sammanställning av lönestatistik inför översyn", "hr", (60, 300.0, 50), ("RPA", "Heroma", "HR", "RR 8.3"), Idea, Municipality),
-                c("Vattenmätare: avläsning", "Avvikelsekontroll av mätarställningar", "technical", (52000, 1.0, 95), ("AI", "VA-bank", "technical", "RR 3.8"), Development, Network),
+                c(
+                    "Ekonomiskt bistånd: kontroller",
+                    "Automatiska kontroller mot andra myndigheter (SSBTEK)",
+                    "social",
+                    (30000, 6.0, 80),
+                    ("Integration", "Lifecare", "social", "RR 2.1"),
+                    Operation,
+                    Public,
+                ),
+                c(
+                    "Förskoleplacering",
+                    "Placering i förskola utifrån regelverk och önskemål",
+                    "education",
+                    (4500, 20.0, 50),
+                    ("Rules engine", "Tieto Edu", "education", "RR 5.1"),
+                    Development,
+                    Public,
+                ),
+                c(
+                    "Sjukfrånvaro: rehabärenden",
+                    "Påminnelser och uppföljning av rehabiliteringsärenden",
+                    "hr",
+                    (1500, 15.0, 40),
+                    ("RPA", "Adato", "HR", "RR 8.5"),
+                    PreAnalysis,
+                    Municipality,
+                ),
+                c(
+                    "Tillsyn livsmedel: planering",
+                    "Planering av kontrollbesök enligt riskklass",
+                    "environment",
+                    (1200, 30.0, 45),
+                    ("AI", "Ecos", "environment", "RR 4.2"),
+                    Specification,
+                    Network,
+                ),
+                c(
+                    "Bostadsanpassningsbidrag",
+                    "Förhandskontroll av ansökningar",
+                    "technical",
+                    (1600, 35.0, 35),
+                    ("Self-service", "E-tjänst", "technical", "RR 3.6"),
+                    Idea,
+                    Municipality,
+                ),
+                c(
+                    "Färdtjänst: tillstånd",
+                    "Handläggning av förlängda färdtjänsttillstånd",
+                    "transport",
+                    (5500, 18.0, 60),
+                    ("RPA", "Pascal", "social", "RR 2.7"),
+                    Implementation,
+                    Public,
+                ),
+                c(
+                    "Inköp: avtalstrohet",
+                    "Uppföljning av köp utanför avtal",
+                    "economy",
+                    (25000, 1.0, 70),
+                    ("AI", "Raindance", "economy", "RR 1.4"),
+                    Idea,
+                    Municipality,
+                ),
+                c(
+                    "Gymnasieantagning: intyg",
+                    "Hantering av intyg och kompletteringar",
+                    "education",
+                    (2200, 10.0, 60),
+                    ("Integration", "Indra", "education", "RR 5.3"),
+                    Idea,
+                    Municipality,
+                ),
+                c(
+                    "Hemtjänst: beställningar",
+                    "Överföring av beställningar till utförare",
+                    "elderly-care",
+                    (9000, 7.0, 85),
+                    ("Integration", "Lifecare", "social", "RR 2.4"),
+                    PreAnalysis,
+                    Public,
+                ),
+                c(
+                    "Nämndhandlingar",
+                    "Sammanställning av handlingar till nämnd",
+                    "secretariat",
+                    (240, 120.0, 40),
+                    ("RPA", "Ciceron", "administration", "RR 0.2"),
+                    Idea,
+                    Private,
+                ),
+                c(
+                    "Lönesättning: underlag",
+                    "Sammanställning av lönestatistik inför översyn",
+                    "hr",
+                    (60, 300.0, 50),
+                    ("RPA", "Heroma", "HR", "RR 8.3"),
+                    Idea,
+                    Municipality,
+                ),
+                c(
+                    "Vattenmätare: avläsning",
+                    "Avvikelsekontroll av mätarställningar",
+                    "technical",
+                    (52000, 1.0, 95),
+                    ("AI", "VA-bank", "technical", "RR 3.8"),
+                    Development,
+                    Network,
+                ),
             ],
         ),
     ]
 }
 
-fn person(user: &str, municipality: &MunicipalityId, department: &str, roles: &[Role]) -> anyhow::Result<Principal> {
+fn person(
+    user: &str,
+    municipality: &MunicipalityId,
+    department: &str,
+    roles: &[Role],
+) -> anyhow::Result<Principal> {
     Ok(Principal {
         user: UserId::parse(user).map_err(anyhow::Error::msg)?,
         municipality: municipality.clone(),
@@ -145,7 +438,12 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
     let mut loaded = 0;
     for (code, name, candidates) in municipalities() {
         let municipality = MunicipalityId::parse(code).map_err(anyhow::Error::msg)?;
-        let it = person(&format!("it.{}", name.to_lowercase()), &municipality, "it", &[Role::ItPortfolio])?;
+        let it = person(
+            &format!("it.{}", name.to_lowercase()),
+            &municipality,
+            "it",
+            &[Role::ItPortfolio],
+        )?;
         let mut ranked = Vec::new();
         for (i, cand) in candidates.into_iter().enumerate() {
             let reporter = person(
@@ -163,12 +461,20 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
                 automation_share: Some(cand.share),
                 domains: Some(vec![cand.domain.into()]),
                 it_systems: Some(vec![cand.system.into()]),
-                classification: Some((if code.starts_with("DK") { "KLE" } else { "RR" }.into(), cand.kle.trim_start_matches("RR ").into())),
+                classification: Some((
+                    if code.starts_with("DK") { "KLE" } else { "RR" }.into(),
+                    cand.kle.trim_start_matches("RR ").into(),
+                )),
                 owner: Some(reporter.user.to_string()),
                 visibility: Some(cand.visibility),
                 ..ProcessFields::default()
             };
-            let id = app.submit(ctx(&reporter), fields).await?.result.aggregate_id.parse::<Uuid>()?;
+            let id = app
+                .submit(ctx(&reporter), fields)
+                .await?
+                .result
+                .aggregate_id
+                .parse::<Uuid>()?;
             loaded += 1;
             // Private drafts stay with their department; IT cannot see them yet.
             if cand.visibility == Visibility::Private || (cand.phase == Phase::Idea && i % 3 != 0) {
@@ -215,8 +521,14 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
                     ctx(&it),
                     id,
                     ExperienceFields {
-                        what_was_built: Some(format!("{} robot running against {}", cand.technology, cand.system)),
-                        organisational_notes: Some("Involve the case workers from day one; they own the exceptions.".into()),
+                        what_was_built: Some(format!(
+                            "{} robot running against {}",
+                            cand.technology, cand.system
+                        )),
+                        organisational_notes: Some(
+                            "Involve the case workers from day one; they own the exceptions."
+                                .into(),
+                        ),
                         run_frequency: Some("daily".into()),
                         realised_benefit: Some(2 + (i as i64 % 2)),
                         ..ExperienceFields::default()
@@ -225,10 +537,13 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
                 .await?;
             }
             if let Some((status, reason)) = cand.status {
-                app.change_status(ctx(&it), id, status, Some(reason.into())).await?;
+                app.change_status(ctx(&it), id, status, Some(reason.into()))
+                    .await?;
             }
             if phase < Phase::Operation && ranked.len() < 3 {
-                let placement = ranked.last().map_or(Placement::Top, |prev| Placement::After(*prev));
+                let placement = ranked
+                    .last()
+                    .map_or(Placement::Top, |prev| Placement::After(*prev));
                 app.rank(ctx(&it), id, placement).await?;
                 ranked.push(id);
             }

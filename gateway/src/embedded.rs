@@ -16,8 +16,12 @@ use crate::graphql::{self, Services};
 use crate::server::{AppState, router};
 
 /// Open the stores, start the projection and return the services.
-pub async fn start(data_dir: &Path, shutdown: watch::Receiver<bool>) -> anyhow::Result<(Services, Vec<Database>)> {
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+pub async fn start(
+    data_dir: &Path,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<(Services, Vec<Database>)> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
     let events = Database::connect(&Database::sqlite_url(&data_dir.join("events.sqlite"))).await?;
     let views = Database::connect(&Database::sqlite_url(&data_dir.join("views.sqlite"))).await?;
     views.migrate(&innohub_projections::migrations()).await?;
@@ -36,7 +40,12 @@ pub async fn start(data_dir: &Path, shutdown: watch::Receiver<bool>) -> anyhow::
 }
 
 /// Serve GraphQL until ctrl-c or SIGTERM.
-pub async fn serve(listen: SocketAddr, data_dir: &Path, keys: TokenKeys, demo: bool) -> anyhow::Result<()> {
+pub async fn serve(
+    listen: SocketAddr,
+    data_dir: &Path,
+    keys: TokenKeys,
+    demo: bool,
+) -> anyhow::Result<()> {
     let (stop, shutdown) = watch::channel(false);
     let (services, databases) = start(data_dir, shutdown).await?;
     if demo {
@@ -68,10 +77,11 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

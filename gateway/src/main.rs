@@ -17,29 +17,40 @@ use clap::{Parser, Subcommand};
 use innohub_runtime::{DepartmentId, MunicipalityId, Principal, Role, UserId};
 
 #[derive(Parser)]
-#[command(name = "innohub", version, about = "Nordic municipalities' innovation and automation hub")]
+#[command(
+    name = "innohub",
+    version,
+    about = "Nordic municipalities' innovation and automation hub",
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// Without a subcommand, innohub serves.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "INNOHUB_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Where the SQLite files and the development secret live.
+    #[arg(long, env = "INNOHUB_DATA_DIR", default_value = "./innohub-data")]
+    data_dir: PathBuf,
+    /// Load the demo (three municipalities, a few dozen processes) into an empty store.
+    #[arg(long, env = "INNOHUB_DEMO")]
+    demo: bool,
+    /// HS256 secret for development tokens (default: generated into the data dir).
+    #[arg(long, env = "INNOHUB_DEV_SECRET", hide_env_values = true)]
+    dev_secret: Option<String>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Serve GraphQL with every service in this process (embedded SQLite, no broker).
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "INNOHUB_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        /// Where the SQLite files and the development secret live.
-        #[arg(long, env = "INNOHUB_DATA_DIR", default_value = "./innohub-data")]
-        data_dir: PathBuf,
-        /// Load the demo (three municipalities, a few dozen processes) into an empty store.
-        #[arg(long, env = "INNOHUB_DEMO")]
-        demo: bool,
-        /// HS256 secret for development tokens (default: generated into the data dir).
-        #[arg(long, env = "INNOHUB_DEV_SECRET", hide_env_values = true)]
-        dev_secret: Option<String>,
-    },
+    Serve(ServeArgs),
     /// Print a development token for `Authorization: Bearer …`.
     Token {
         /// The user id (the token's subject).
@@ -67,6 +78,11 @@ enum Command {
     },
 }
 
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let keys = auth::TokenKeys::load(args.dev_secret.as_deref(), &args.data_dir)?;
+    embedded::serve(args.listen, &args.data_dir, keys, args.demo).await
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -76,17 +92,11 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
-        Command::Serve {
-            listen,
-            data_dir,
-            demo,
-            dev_secret,
-        } => {
-            let keys = auth::TokenKeys::load(dev_secret.as_deref(), &data_dir)?;
-            embedded::serve(listen, &data_dir, keys, demo).await
-        }
-        Command::Token {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Token {
             user,
             municipality,
             department,
@@ -94,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
             ttl_hours,
             data_dir,
             dev_secret,
-        } => {
+        }) => {
             let principal = Principal {
                 user: UserId::parse(&user).map_err(anyhow::Error::msg)?,
                 municipality: MunicipalityId::parse(&municipality).map_err(anyhow::Error::msg)?,

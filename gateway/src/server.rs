@@ -3,12 +3,13 @@
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::Router;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
-use axum::Router;
 use innohub_runtime::Database;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::auth::TokenKeys;
 use crate::graphql::{Caller, InnohubSchema, ensure_codes};
@@ -34,7 +35,8 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphiql).post(graphql))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // The GraphQL extractor streams the body itself, so the limit must wrap the service.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .with_state(state)
 }
 
@@ -46,10 +48,10 @@ fn caller(keys: &TokenKeys, headers: &HeaderMap) -> Caller {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Caller::Anonymous;
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let token = value.to_str().ok().and_then(|v| {
+        v.strip_prefix("Bearer ")
+            .or_else(|| v.strip_prefix("bearer "))
+    });
     match token {
         Some(token) => match keys.verify(token.trim()) {
             Ok(principal) => Caller::Authenticated(principal),
@@ -59,7 +61,11 @@ fn caller(keys: &TokenKeys, headers: &HeaderMap) -> Caller {
     }
 }
 
-async fn graphql(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
     let request = request.into_inner().data(caller(&state.keys, &headers));
     let mut response = state.schema.execute(request).await;
     ensure_codes(&mut response);

@@ -97,7 +97,10 @@ pub fn principal<'a>(ctx: &'a async_graphql::Context<'_>) -> async_graphql::Resu
     match ctx.data_opt::<Caller>() {
         Some(Caller::Authenticated(p)) => Ok(p),
         Some(Caller::Rejected(why)) => Err(error(ErrorCode::Unauthenticated, why.clone())),
-        _ => Err(error(ErrorCode::Unauthenticated, "a bearer token is required")),
+        _ => Err(error(
+            ErrorCode::Unauthenticated,
+            "a bearer token is required",
+        )),
     }
 }
 
@@ -119,7 +122,10 @@ pub fn command_context<'a>(
     if let Some(key) = idempotency_key
         && (key.is_empty() || key.len() > 200)
     {
-        return Err(error(ErrorCode::BadUserInput, "idempotencyKey must be 1 to 200 characters"));
+        return Err(error(
+            ErrorCode::BadUserInput,
+            "idempotencyKey must be 1 to 200 characters",
+        ));
     }
     Ok(CommandContext {
         principal,
@@ -133,12 +139,18 @@ pub async fn consistent(services: &Services, token: Option<&str>) -> async_graph
     let Some(token) = token else {
         return Ok(());
     };
-    let position: i64 = token
-        .parse()
-        .map_err(|_| error(ErrorCode::BadUserInput, "consistency must be a token returned by a mutation"))?;
+    let position: i64 = token.parse().map_err(|_| {
+        error(
+            ErrorCode::BadUserInput,
+            "consistency must be a token returned by a mutation",
+        )
+    })?;
     let mut progress = services.progress.clone();
     if !wait_for(&mut progress, position, CONSISTENCY_WAIT).await {
-        tracing::warn!(position, "read models did not catch up in time; serving what they have");
+        tracing::warn!(
+            position,
+            "read models did not catch up in time; serving what they have"
+        );
     }
     Ok(())
 }

@@ -10,8 +10,8 @@ use innohub_processes::domain::scoring::ScoringWeights as DomainWeights;
 use innohub_runtime::ErrorCode;
 
 use super::types::{
-    AssessmentInput, ExperienceInput, Phase, ProcessPayload, ScoringWeights, Status, SubmitProcessInput,
-    UpdateProcessInput,
+    AssessmentInput, ExperienceInput, Phase, ProcessPayload, ScoringWeights, Status,
+    SubmitProcessInput, UpdateProcessInput,
 };
 use super::{command_context, error, from_service, principal, record_id, services};
 
@@ -67,7 +67,12 @@ impl Mutation {
     ) -> async_graphql::Result<ProcessPayload> {
         let p = principal(ctx)?;
         let cmd = command_context(p, idempotency_key.as_deref())?;
-        payload(services(ctx).processes.update(cmd, record_id(&id)?, input.into()).await)
+        payload(
+            services(ctx)
+                .processes
+                .update(cmd, record_id(&id)?, input.into())
+                .await,
+        )
     }
 
     /// Record IT's assessment (it_portfolio).
@@ -80,7 +85,12 @@ impl Mutation {
     ) -> async_graphql::Result<ProcessPayload> {
         let p = principal(ctx)?;
         let cmd = command_context(p, idempotency_key.as_deref())?;
-        payload(services(ctx).processes.assess(cmd, record_id(&id)?, input.into()).await)
+        payload(
+            services(ctx)
+                .processes
+                .assess(cmd, record_id(&id)?, input.into())
+                .await,
+        )
     }
 
     /// Move to the next phase, or back with a reason (it_portfolio).
@@ -147,7 +157,11 @@ impl Mutation {
         };
         let id = record_id(&id)?;
         let cmd = command_context(p, idempotency_key.as_deref())?;
-        let executed = services(ctx).processes.rank(cmd, id, placement).await.map_err(from_service)?;
+        let executed = services(ctx)
+            .processes
+            .rank(cmd, id, placement)
+            .await
+            .map_err(from_service)?;
         Ok(ProcessPayload {
             id,
             token: executed.result.position,
@@ -165,7 +179,11 @@ impl Mutation {
         let p = principal(ctx)?;
         let id = record_id(&id)?;
         let cmd = command_context(p, idempotency_key.as_deref())?;
-        let executed = services(ctx).processes.unrank(cmd, id).await.map_err(from_service)?;
+        let executed = services(ctx)
+            .processes
+            .unrank(cmd, id)
+            .await
+            .map_err(from_service)?;
         Ok(ProcessPayload {
             id,
             token: executed.result.position,
@@ -183,22 +201,43 @@ impl Mutation {
     ) -> async_graphql::Result<ProcessPayload> {
         let p = principal(ctx)?;
         let cmd = command_context(p, idempotency_key.as_deref())?;
-        let (_, outcome) = services(ctx).processes.comment(cmd, record_id(&id)?, text).await;
+        let (_, outcome) = services(ctx)
+            .processes
+            .comment(cmd, record_id(&id)?, text)
+            .await;
         payload(outcome)
     }
 
     /// Follow (bookmark) a process you can read, also as a partner.
-    async fn follow_process(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ProcessPayload> {
+    async fn follow_process(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ProcessPayload> {
         let p = principal(ctx)?;
         let cmd = command_context(p, None)?;
-        payload(services(ctx).processes.follow(cmd, record_id(&id)?, true).await)
+        payload(
+            services(ctx)
+                .processes
+                .follow(cmd, record_id(&id)?, true)
+                .await,
+        )
     }
 
     /// Stop following a process.
-    async fn unfollow_process(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ProcessPayload> {
+    async fn unfollow_process(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<ProcessPayload> {
         let p = principal(ctx)?;
         let cmd = command_context(p, None)?;
-        payload(services(ctx).processes.follow(cmd, record_id(&id)?, false).await)
+        payload(
+            services(ctx)
+                .processes
+                .follow(cmd, record_id(&id)?, false)
+                .await,
+        )
     }
 
     /// Capture what was learned, from phase OPERATION (reporter, owner, IT portfolio).

@@ -77,19 +77,38 @@ where
     let first = match first {
         None => DEFAULT_PAGE,
         Some(n) if (0..=MAX_PAGE as i32).contains(&n) => n as usize,
-        Some(_) => return Err(error(ErrorCode::BadUserInput, format!("first must be 0 to {MAX_PAGE}"))),
+        Some(_) => {
+            return Err(error(
+                ErrorCode::BadUserInput,
+                format!("first must be 0 to {MAX_PAGE}"),
+            ));
+        }
     };
     let offset = match after {
         None => 0,
         Some(cursor) => {
-            let OpaqueCursor(position) = <OpaqueCursor<i64> as async_graphql::connection::CursorType>::decode_cursor(&cursor)
-                .map_err(|_| error(ErrorCode::BadUserInput, "after is not a cursor from this list"))?;
+            let OpaqueCursor(position) =
+                <OpaqueCursor<i64> as async_graphql::connection::CursorType>::decode_cursor(
+                    &cursor,
+                )
+                .map_err(|_| {
+                    error(
+                        ErrorCode::BadUserInput,
+                        "after is not a cursor from this list",
+                    )
+                })?;
             position + 1
         }
     };
     let page = fetch(offset, first as i64).await?;
     let has_next = offset + (page.items.len() as i64) < page.total;
-    let mut connection = Connection::with_additional_fields(offset > 0, has_next, ListInfo { total_count: page.total });
+    let mut connection = Connection::with_additional_fields(
+        offset > 0,
+        has_next,
+        ListInfo {
+            total_count: page.total,
+        },
+    );
     connection.edges.extend(
         page.items
             .into_iter()
@@ -153,7 +172,12 @@ impl Query {
     }
 
     /// One process; NOT_FOUND if it does not exist or is not shared with you.
-    async fn process(&self, ctx: &Context<'_>, id: ID, consistency: Option<String>) -> async_graphql::Result<Process> {
+    async fn process(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        consistency: Option<String>,
+    ) -> async_graphql::Result<Process> {
         let viewer = viewer(ctx)?;
         let services = services(ctx);
         consistent(services, consistency.as_deref()).await?;
@@ -181,7 +205,11 @@ impl Query {
         consistent(services, consistency.as_deref()).await?;
         let filter = filter.unwrap_or_default().into_filter()?;
         paginate(after, first, |offset, limit| async move {
-            services.queries.list(&viewer, &filter, offset, limit).await.map_err(from_service)
+            services
+                .queries
+                .list(&viewer, &filter, offset, limit)
+                .await
+                .map_err(from_service)
         })
         .await
     }
@@ -203,7 +231,11 @@ impl Query {
         consistent(services, consistency.as_deref()).await?;
         let filter = filter.unwrap_or_default().into_filter()?;
         paginate(after, first, |offset, limit| async move {
-            services.queries.backlog(&viewer, &filter, offset, limit).await.map_err(from_service)
+            services
+                .queries
+                .backlog(&viewer, &filter, offset, limit)
+                .await
+                .map_err(from_service)
         })
         .await
     }
@@ -248,24 +280,38 @@ impl Query {
         let services = services(ctx);
         let id = record_id(&id)?;
         // The read rule decides whether the record exists for this caller.
-        let Some(_) = services.queries.get(&viewer, id).await.map_err(from_service)? else {
+        let Some(_) = services
+            .queries
+            .get(&viewer, id)
+            .await
+            .map_err(from_service)?
+        else {
             return Err(error(ErrorCode::NotFound, "not found"));
         };
-        let events = services.store.read_stream(&id.to_string()).await.map_err(from_service)?;
+        let events = services
+            .store
+            .read_stream(&id.to_string())
+            .await
+            .map_err(from_service)?;
         Ok(events
             .into_iter()
             .map(|e| HistoryEntry {
                 sequence: e.sequence,
                 r#type: e.event_type,
                 occurred_at: e.occurred_at,
-                actor: (e.actor_municipality == viewer.principal.municipality.as_str()).then_some(e.actor_user),
+                actor: (e.actor_municipality == viewer.principal.municipality.as_str())
+                    .then_some(e.actor_user),
                 actor_municipality: e.actor_municipality,
             })
             .collect())
     }
 
     /// A municipality's priority weights (yours by default).
-    async fn scoring_weights(&self, ctx: &Context<'_>, municipality: Option<String>) -> async_graphql::Result<ScoringWeights> {
+    async fn scoring_weights(
+        &self,
+        ctx: &Context<'_>,
+        municipality: Option<String>,
+    ) -> async_graphql::Result<ScoringWeights> {
         let p = principal(ctx)?;
         let municipality = match municipality {
             Some(m) => self::municipality(&m)?,

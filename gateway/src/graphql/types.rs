@@ -3,7 +3,9 @@
 
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use innohub_processes::domain::assessment::{Assessment as DomainAssessment, AssessmentInput as DomainAssessmentInput};
+use innohub_processes::domain::assessment::{
+    Assessment as DomainAssessment, AssessmentInput as DomainAssessmentInput,
+};
 use innohub_processes::domain::details::ProcessFields;
 use innohub_processes::domain::process::{Experience as DomainExperience, ExperienceFields};
 use innohub_processes::domain::values::Label;
@@ -157,10 +159,16 @@ impl From<&DomainExperience> for Experience {
         Self {
             what_was_built: e.what_was_built.as_ref().map(|t| t.as_str().to_owned()),
             technical_notes: e.technical_notes.as_ref().map(|t| t.as_str().to_owned()),
-            organisational_notes: e.organisational_notes.as_ref().map(|t| t.as_str().to_owned()),
+            organisational_notes: e
+                .organisational_notes
+                .as_ref()
+                .map(|t| t.as_str().to_owned()),
             run_frequency: e.run_frequency.as_ref().map(|t| t.as_str().to_owned()),
             realised_benefit: e.realised_benefit,
-            realised_benefit_comment: e.realised_benefit_comment.as_ref().map(|t| t.as_str().to_owned()),
+            realised_benefit_comment: e
+                .realised_benefit_comment
+                .as_ref()
+                .map(|t| t.as_str().to_owned()),
             repository_url: e.repository_url.as_ref().map(|t| t.as_str().to_owned()),
             decommission_date: e.decommission_date,
         }
@@ -216,7 +224,12 @@ impl Process {
     }
     /// Empty for partners.
     async fn departments(&self) -> Vec<String> {
-        self.0.details.departments.iter().map(|d| d.to_string()).collect()
+        self.0
+            .details
+            .departments
+            .iter()
+            .map(|d| d.to_string())
+            .collect()
     }
     /// Null for partners.
     async fn reporter(&self) -> Option<String> {
@@ -235,10 +248,14 @@ impl Process {
         self.0.details.internal_notes.as_ref().map(|t| t.as_str())
     }
     async fn classification(&self) -> Option<Classification> {
-        self.0.details.classification.as_ref().map(|c| Classification {
-            scheme: c.scheme.as_str().to_owned(),
-            code: c.code.as_str().to_owned(),
-        })
+        self.0
+            .details
+            .classification
+            .as_ref()
+            .map(|c| Classification {
+                scheme: c.scheme.as_str().to_owned(),
+                code: c.code.as_str().to_owned(),
+            })
     }
     async fn legal_basis(&self) -> Option<&str> {
         self.0.details.legal_basis.as_ref().map(|t| t.as_str())
@@ -330,7 +347,11 @@ impl Process {
     /// Oldest first.
     async fn comments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Comment>> {
         let viewer = viewer(ctx)?;
-        let comments = services(ctx).queries.comments(&viewer, &self.0).await.map_err(from_service)?;
+        let comments = services(ctx)
+            .queries
+            .comments(&viewer, &self.0)
+            .await
+            .map_err(from_service)?;
         Ok(comments
             .into_iter()
             .map(|c| Comment {

@@ -6,6 +6,7 @@ use innohub_runtime::command::{CommandContext, CommandError, Executed, execute, 
 use innohub_runtime::{Access, Aggregate, EventStore, Viewer};
 use uuid::Uuid;
 
+use crate::ProcessError;
 use crate::domain::assessment::AssessmentInput;
 use crate::domain::backlog::{Backlog, BacklogCommand, Placement};
 use crate::domain::details::ProcessFields;
@@ -13,7 +14,6 @@ use crate::domain::lifecycle::{Phase, Status};
 use crate::domain::process::{ExperienceFields, Process, ProcessCommand};
 use crate::domain::scoring::ScoringWeights;
 use crate::domain::settings::{MunicipalitySettings, SettingsCommand};
-use crate::ProcessError;
 
 /// The result type of every command.
 pub type Outcome<A> = Result<Executed<A>, CommandError<ProcessError>>;
@@ -39,13 +39,20 @@ impl ProcessesApp {
     pub async fn submit(&self, ctx: CommandContext<'_>, fields: ProcessFields) -> Outcome<Process> {
         let id = Uuid::now_v7();
         let by = ctx.principal.clone();
-        execute(&self.store, &id.to_string(), ctx, |state: &Process| {
-            state.decide(ProcessCommand::Submit {
-                id,
-                by: by.clone(),
-                fields: fields.clone(),
-            })
-        })
+        let request = format!("submit {fields:?}");
+        execute(
+            &self.store,
+            &id.to_string(),
+            ctx,
+            &request,
+            |state: &Process| {
+                state.decide(ProcessCommand::Submit {
+                    id,
+                    by: by.clone(),
+                    fields: fields.clone(),
+                })
+            },
+        )
         .await
     }
 
@@ -54,34 +61,53 @@ impl ProcessesApp {
         &self,
         ctx: CommandContext<'_>,
         id: Uuid,
+        request: String,
         command: impl Fn() -> ProcessCommand,
     ) -> Outcome<Process> {
         let viewer = Viewer::new(ctx.principal.clone());
-        execute(&self.store, &id.to_string(), ctx, |state: &Process| {
-            match &state.0 {
+        execute(
+            &self.store,
+            &id.to_string(),
+            ctx,
+            &format!("{request} {id}"),
+            |state: &Process| match &state.0 {
                 Some(record) if record.access(&viewer) != Access::None => state.decide(command()),
                 _ => Err(ProcessError::NotFound),
+            },
+        )
+        .await
+    }
+
+    /// Change descriptive fields.
+    pub async fn update(
+        &self,
+        ctx: CommandContext<'_>,
+        id: Uuid,
+        fields: ProcessFields,
+    ) -> Outcome<Process> {
+        let by = ctx.principal.clone();
+        self.on_process(ctx, id, format!("update {fields:?}"), || {
+            ProcessCommand::Update {
+                by: by.clone(),
+                fields: fields.clone(),
             }
         })
         .await
     }
 
-    /// Change descriptive fields.
-    pub async fn update(&self, ctx: CommandContext<'_>, id: Uuid, fields: ProcessFields) -> Outcome<Process> {
-        let by = ctx.principal.clone();
-        self.on_process(ctx, id, || ProcessCommand::Update {
-            by: by.clone(),
-            fields: fields.clone(),
-        })
-        .await
-    }
-
     /// Record IT's assessment.
-    pub async fn assess(&self, ctx: CommandContext<'_>, id: Uuid, assessment: AssessmentInput) -> Outcome<Process> {
+    pub async fn assess(
+        &self,
+        ctx: CommandContext<'_>,
+        id: Uuid,
+        assessment: AssessmentInput,
+    ) -> Outcome<Process> {
         let by = ctx.principal.clone();
-        self.on_process(ctx, id, || ProcessCommand::Assess {
-            by: by.clone(),
-            assessment: assessment.clone(),
+        self.on_process(ctx, id, format!("assess {assessment:?}"), || {
+            ProcessCommand::Assess {
+                by: by.clone(),
+                assessment: assessment.clone(),
+            }
         })
         .await
     }
@@ -95,10 +121,12 @@ impl ProcessesApp {
         reason: Option<String>,
     ) -> Outcome<Process> {
         let by = ctx.principal.clone();
-        self.on_process(ctx, id, || ProcessCommand::ChangePhase {
-            by: by.clone(),
-            to,
-            reason: reason.clone(),
+        self.on_process(ctx, id, format!("phase {to:?} {reason:?}"), || {
+            ProcessCommand::ChangePhase {
+                by: by.clone(),
+                to,
+                reason: reason.clone(),
+            }
         })
         .await
     }
@@ -112,32 +140,46 @@ impl ProcessesApp {
         reason: Option<String>,
     ) -> Outcome<Process> {
         let by = ctx.principal.clone();
-        self.on_process(ctx, id, || ProcessCommand::ChangeStatus {
-            by: by.clone(),
-            to,
-            reason: reason.clone(),
+        self.on_process(ctx, id, format!("status {to:?} {reason:?}"), || {
+            ProcessCommand::ChangeStatus {
+                by: by.clone(),
+                to,
+                reason: reason.clone(),
+            }
         })
         .await
     }
 
     /// Comment; returns the new comment's id beside the outcome.
-    pub async fn comment(&self, ctx: CommandContext<'_>, id: Uuid, text: String) -> (Uuid, Outcome<Process>) {
+    pub async fn comment(
+        &self,
+        ctx: CommandContext<'_>,
+        id: Uuid,
+        text: String,
+    ) -> (Uuid, Outcome<Process>) {
         let by = ctx.principal.clone();
         let comment_id = Uuid::now_v7();
         let outcome = self
-            .on_process(ctx, id, || ProcessCommand::Comment {
-                by: by.clone(),
-                comment_id,
-                text: text.clone(),
+            .on_process(ctx, id, format!("comment {text:?}"), || {
+                ProcessCommand::Comment {
+                    by: by.clone(),
+                    comment_id,
+                    text: text.clone(),
+                }
             })
             .await;
         (comment_id, outcome)
     }
 
     /// Follow, or stop following.
-    pub async fn follow(&self, ctx: CommandContext<'_>, id: Uuid, follow: bool) -> Outcome<Process> {
+    pub async fn follow(
+        &self,
+        ctx: CommandContext<'_>,
+        id: Uuid,
+        follow: bool,
+    ) -> Outcome<Process> {
         let by = ctx.principal.clone();
-        self.on_process(ctx, id, || {
+        self.on_process(ctx, id, format!("follow {follow}"), || {
             if follow {
                 ProcessCommand::Follow { by: by.clone() }
             } else {
@@ -155,19 +197,27 @@ impl ProcessesApp {
         experience: ExperienceFields,
     ) -> Outcome<Process> {
         let by = ctx.principal.clone();
-        self.on_process(ctx, id, || ProcessCommand::RecordExperience {
-            by: by.clone(),
-            experience: experience.clone(),
+        self.on_process(ctx, id, format!("experience {experience:?}"), || {
+            ProcessCommand::RecordExperience {
+                by: by.clone(),
+                experience: experience.clone(),
+            }
         })
         .await
     }
 
     /// Place a process of the caller's municipality in its backlog ranking.
-    pub async fn rank(&self, ctx: CommandContext<'_>, id: Uuid, placement: Placement) -> Outcome<Backlog> {
+    pub async fn rank(
+        &self,
+        ctx: CommandContext<'_>,
+        id: Uuid,
+        placement: Placement,
+    ) -> Outcome<Backlog> {
         self.own_process(&ctx, id).await?;
         let by = ctx.principal.clone();
         let stream = Backlog::stream_id(&by.municipality);
-        execute(&self.store, &stream, ctx, |state: &Backlog| {
+        let request = format!("rank {id} {placement:?}");
+        execute(&self.store, &stream, ctx, &request, |state: &Backlog| {
             state.decide(BacklogCommand::Rank {
                 by: by.clone(),
                 process: id,
@@ -182,7 +232,8 @@ impl ProcessesApp {
         self.own_process(&ctx, id).await?;
         let by = ctx.principal.clone();
         let stream = Backlog::stream_id(&by.municipality);
-        execute(&self.store, &stream, ctx, |state: &Backlog| {
+        let request = format!("unrank {id}");
+        execute(&self.store, &stream, ctx, &request, |state: &Backlog| {
             state.decide(BacklogCommand::Unrank {
                 by: by.clone(),
                 process: id,
@@ -199,17 +250,28 @@ impl ProcessesApp {
     ) -> Outcome<MunicipalitySettings> {
         let by = ctx.principal.clone();
         let stream = MunicipalitySettings::stream_id(&by.municipality);
-        execute(&self.store, &stream, ctx, |state: &MunicipalitySettings| {
-            state.decide(SettingsCommand::SetScoringWeights {
-                by: by.clone(),
-                weights: weights.clone(),
-            })
-        })
+        let request = format!("weights {weights:?}");
+        execute(
+            &self.store,
+            &stream,
+            ctx,
+            &request,
+            |state: &MunicipalitySettings| {
+                state.decide(SettingsCommand::SetScoringWeights {
+                    by: by.clone(),
+                    weights: weights.clone(),
+                })
+            },
+        )
         .await
     }
 
     /// A process the caller's municipality owns and the caller can read.
-    async fn own_process(&self, ctx: &CommandContext<'_>, id: Uuid) -> Result<(), CommandError<ProcessError>> {
+    async fn own_process(
+        &self,
+        ctx: &CommandContext<'_>,
+        id: Uuid,
+    ) -> Result<(), CommandError<ProcessError>> {
         let (process, _) = load::<Process>(&self.store, &id.to_string()).await?;
         match process.0 {
             Some(r) if r.access(&Viewer::new(ctx.principal.clone())) == Access::Full => Ok(()),

@@ -21,7 +21,11 @@ impl Projection for ProcessViews {
         "process_views"
     }
 
-    async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), ProjectionError> {
+    async fn apply(
+        &self,
+        conn: &mut AnyConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
         match event.aggregate_type.as_str() {
             Process::TYPE => apply_process(conn, event, event.decode()?).await,
             Backlog::TYPE => apply_backlog(conn, event.decode()?).await,
@@ -35,32 +39,52 @@ fn corrupt(e: impl std::fmt::Display) -> ProjectionError {
     ProjectionError::Corrupt(e.to_string())
 }
 
-async fn weights(conn: &mut AnyConnection, municipality: &str) -> Result<ScoringWeights, ProjectionError> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT weights FROM scoring_weights WHERE municipality = $1")
-        .bind(municipality)
-        .fetch_optional(&mut *conn)
-        .await?;
-    stored.map_or(Ok(ScoringWeights::default()), |w| serde_json::from_str(&w).map_err(corrupt))
+async fn weights(
+    conn: &mut AnyConnection,
+    municipality: &str,
+) -> Result<ScoringWeights, ProjectionError> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT weights FROM scoring_weights WHERE municipality = $1")
+            .bind(municipality)
+            .fetch_optional(&mut *conn)
+            .await?;
+    stored.map_or(Ok(ScoringWeights::default()), |w| {
+        serde_json::from_str(&w).map_err(corrupt)
+    })
 }
 
 fn score(record: &ProcessRecord, weights: &ScoringWeights) -> f64 {
     priority_score(&record.details.volume, record.assessment.as_ref(), weights)
 }
 
-async fn apply_process(conn: &mut AnyConnection, event: &StoredEvent, payload: ProcessEvent) -> Result<(), ProjectionError> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT record FROM process_view WHERE id = $1")
-        .bind(&event.aggregate_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+async fn apply_process(
+    conn: &mut AnyConnection,
+    event: &StoredEvent,
+    payload: ProcessEvent,
+) -> Result<(), ProjectionError> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT record FROM process_view WHERE id = $1")
+            .bind(&event.aggregate_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let before = match stored {
         Some(json) => Process(Some(serde_json::from_str(&json).map_err(corrupt)?)),
         None => Process::default(),
     };
     let Process(Some(record)) = before.evolve(&payload) else {
-        return Err(corrupt(format!("{} {} has no submission", event.event_type, event.aggregate_id)));
+        return Err(corrupt(format!(
+            "{} {} has no submission",
+            event.event_type, event.aggregate_id
+        )));
     };
     let at = event.occurred_at.to_rfc3339();
-    if let ProcessEvent::ProcessCommented { comment_id, author, author_municipality, text } = &payload {
+    if let ProcessEvent::ProcessCommented {
+        comment_id,
+        author,
+        author_municipality,
+        text,
+    } = &payload
+    {
         sqlx::query(
             "INSERT INTO process_comment (comment_id, process_id, author, author_municipality, text, created_at, position) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -75,7 +99,10 @@ async fn apply_process(conn: &mut AnyConnection, event: &StoredEvent, payload: P
         .execute(&mut *conn)
         .await?;
     }
-    if matches!(payload, ProcessEvent::ProcessSubmitted { .. } | ProcessEvent::ProcessDetailsChanged { .. }) {
+    if matches!(
+        payload,
+        ProcessEvent::ProcessSubmitted { .. } | ProcessEvent::ProcessDetailsChanged { .. }
+    ) {
         write_facets(conn, &record).await?;
     }
     let weights = weights(conn, record.municipality.as_str()).await?;
@@ -111,11 +138,16 @@ async fn apply_process(conn: &mut AnyConnection, event: &StoredEvent, payload: P
 /// Closed processes leave the backlog: stopped, or already running (or retired).
 pub fn is_closed(record: &ProcessRecord) -> bool {
     use innohub_processes::domain::lifecycle::{Phase, Status};
-    matches!(record.status, Status::Rejected | Status::Failed | Status::NotRelevant)
-        || record.phase >= Phase::Operation
+    matches!(
+        record.status,
+        Status::Rejected | Status::Failed | Status::NotRelevant
+    ) || record.phase >= Phase::Operation
 }
 
-async fn write_facets(conn: &mut AnyConnection, record: &ProcessRecord) -> Result<(), ProjectionError> {
+async fn write_facets(
+    conn: &mut AnyConnection,
+    record: &ProcessRecord,
+) -> Result<(), ProjectionError> {
     let id = record.id.to_string();
     sqlx::query("DELETE FROM process_facet WHERE process_id = $1")
         .bind(&id)
@@ -140,10 +172,20 @@ async fn write_facets(conn: &mut AnyConnection, record: &ProcessRecord) -> Resul
     Ok(())
 }
 
-async fn apply_backlog(conn: &mut AnyConnection, event: BacklogEvent) -> Result<(), ProjectionError> {
+async fn apply_backlog(
+    conn: &mut AnyConnection,
+    event: BacklogEvent,
+) -> Result<(), ProjectionError> {
     let (municipality, process, after) = match &event {
-        BacklogEvent::ProcessRanked { municipality, process_id, after } => (municipality, *process_id, Some(*after)),
-        BacklogEvent::ProcessUnranked { municipality, process_id } => (municipality, *process_id, None),
+        BacklogEvent::ProcessRanked {
+            municipality,
+            process_id,
+            after,
+        } => (municipality, *process_id, Some(*after)),
+        BacklogEvent::ProcessUnranked {
+            municipality,
+            process_id,
+        } => (municipality, *process_id, None),
     };
     let rows = sqlx::query(
         "SELECT id FROM process_view WHERE municipality = $1 AND backlog_rank IS NOT NULL ORDER BY backlog_rank",
@@ -153,7 +195,11 @@ async fn apply_backlog(conn: &mut AnyConnection, event: BacklogEvent) -> Result<
     .await?;
     let mut order = rows
         .iter()
-        .map(|r| r.try_get::<String, _>("id").map_err(ProjectionError::from).and_then(|id| Uuid::parse_str(&id).map_err(corrupt)))
+        .map(|r| {
+            r.try_get::<String, _>("id")
+                .map_err(ProjectionError::from)
+                .and_then(|id| Uuid::parse_str(&id).map_err(corrupt))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let before = order.clone();
     match after {
@@ -176,8 +222,14 @@ async fn apply_backlog(conn: &mut AnyConnection, event: BacklogEvent) -> Result<
     Ok(())
 }
 
-async fn apply_settings(conn: &mut AnyConnection, event: SettingsEvent) -> Result<(), ProjectionError> {
-    let SettingsEvent::ScoringWeightsSet { municipality, weights } = event;
+async fn apply_settings(
+    conn: &mut AnyConnection,
+    event: SettingsEvent,
+) -> Result<(), ProjectionError> {
+    let SettingsEvent::ScoringWeightsSet {
+        municipality,
+        weights,
+    } = event;
     sqlx::query(
         "INSERT INTO scoring_weights (municipality, weights) VALUES ($1, $2) \
          ON CONFLICT (municipality) DO UPDATE SET weights = excluded.weights",

@@ -6,8 +6,8 @@ use innohub_processes::domain::lifecycle::{Phase, Status};
 use innohub_processes::domain::process::ProcessRecord;
 use innohub_processes::domain::scoring::ScoringWeights;
 use innohub_runtime::{Database, ErrorCode, HasErrorCode, MunicipalityId, UserId, Viewer};
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use crate::access::{self, ProcessView, RowFacts, person_for};
@@ -105,11 +105,14 @@ fn corrupt(e: impl std::fmt::Display) -> QueryError {
 
 fn time(row: &AnyRow, column: &str) -> Result<DateTime<Utc>, QueryError> {
     let raw: String = row.try_get(column)?;
-    Ok(DateTime::parse_from_rfc3339(&raw).map_err(corrupt)?.with_timezone(&Utc))
+    Ok(DateTime::parse_from_rfc3339(&raw)
+        .map_err(corrupt)?
+        .with_timezone(&Utc))
 }
 
 fn parse<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, QueryError> {
-    raw.parse().map_err(|_| QueryError::Corrupt(format!("bad {what}: {raw}")))
+    raw.parse()
+        .map_err(|_| QueryError::Corrupt(format!("bad {what}: {raw}")))
 }
 
 impl ProcessQueries {
@@ -132,10 +135,12 @@ impl ProcessQueries {
 
     /// One process, if the viewer may see it.
     pub async fn get(&self, viewer: &Viewer, id: Uuid) -> Result<Option<ProcessView>, QueryError> {
-        let row = sqlx::query(&format!("SELECT {VIEW_COLUMNS} FROM process_view pv WHERE pv.id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(self.db.reader())
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {VIEW_COLUMNS} FROM process_view pv WHERE pv.id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(self.db.reader())
+        .await?;
         Ok(match row {
             Some(row) => Self::view(viewer, &row)?,
             None => None,
@@ -178,8 +183,15 @@ impl ProcessQueries {
         offset: i64,
         limit: i64,
     ) -> Result<Page<ProcessView>, QueryError> {
-        self.page(viewer, filter, false, "pv.submitted_at DESC, pv.id DESC", offset, limit)
-            .await
+        self.page(
+            viewer,
+            filter,
+            false,
+            "pv.submitted_at DESC, pv.id DESC",
+            offset,
+            limit,
+        )
+        .await
     }
 
     fn filtered(viewer: &Viewer, filter: &ProcessFilter, backlog: bool, select: &str) -> Sql {
@@ -199,7 +211,8 @@ impl ProcessQueries {
             sql.push(" AND pv.status = ").bind(s.as_str());
         }
         if let Some(c) = &filter.classification {
-            sql.push(" AND pv.classification LIKE ").bind(format!("{}%", c.replace(['%', '_'], "")));
+            sql.push(" AND pv.classification LIKE ")
+                .bind(format!("{}%", c.replace(['%', '_'], "")));
         }
         if let Some(t) = &filter.title_contains {
             sql.push(" AND LOWER(pv.title) LIKE ")
@@ -214,7 +227,8 @@ impl ProcessQueries {
             if let Some(value) = value {
                 // Partners cannot filter by what they cannot see.
                 if facet == "department" {
-                    sql.push(" AND pv.municipality = ").bind(viewer.principal.municipality.as_str());
+                    sql.push(" AND pv.municipality = ")
+                        .bind(viewer.principal.municipality.as_str());
                 }
                 sql.push(" AND EXISTS (SELECT 1 FROM process_facet ff WHERE ff.process_id = pv.id AND ff.facet = ")
                     .bind(facet)
@@ -270,7 +284,8 @@ impl ProcessQueries {
             "SELECT NULL AS department, pv.phase, pv.status, COUNT(*) AS n FROM process_view pv WHERE "
         });
         access::visible(&mut sql, viewer);
-        sql.push(" AND pv.municipality = ").bind(municipality.as_str());
+        sql.push(" AND pv.municipality = ")
+            .bind(municipality.as_str());
         sql.push(if member {
             " GROUP BY d.value, pv.phase, pv.status ORDER BY d.value, pv.phase, pv.status"
         } else {
@@ -290,7 +305,11 @@ impl ProcessQueries {
     }
 
     /// The comments on a process the viewer can see, oldest first.
-    pub async fn comments(&self, viewer: &Viewer, process: &ProcessView) -> Result<Vec<CommentView>, QueryError> {
+    pub async fn comments(
+        &self,
+        viewer: &Viewer,
+        process: &ProcessView,
+    ) -> Result<Vec<CommentView>, QueryError> {
         let rows = sqlx::query(
             "SELECT comment_id, author, author_municipality, text, created_at FROM process_comment \
              WHERE process_id = $1 ORDER BY position",
@@ -300,8 +319,11 @@ impl ProcessQueries {
         .await?;
         rows.iter()
             .map(|row| {
-                let municipality = MunicipalityId::parse(&row.try_get::<String, _>("author_municipality")?).map_err(corrupt)?;
-                let author: UserId = UserId::parse(&row.try_get::<String, _>("author")?).map_err(corrupt)?;
+                let municipality =
+                    MunicipalityId::parse(&row.try_get::<String, _>("author_municipality")?)
+                        .map_err(corrupt)?;
+                let author: UserId =
+                    UserId::parse(&row.try_get::<String, _>("author")?).map_err(corrupt)?;
                 Ok(CommentView {
                     id: parse(&row.try_get::<String, _>("comment_id")?, "comment id")?,
                     author: person_for(viewer, author, &municipality),
@@ -314,12 +336,18 @@ impl ProcessQueries {
     }
 
     /// A municipality's scoring weights (the defaults until it sets its own).
-    pub async fn scoring_weights(&self, municipality: &MunicipalityId) -> Result<ScoringWeights, QueryError> {
-        let stored: Option<String> = sqlx::query_scalar("SELECT weights FROM scoring_weights WHERE municipality = $1")
-            .bind(municipality.as_str())
-            .fetch_optional(self.db.reader())
-            .await?;
-        stored.map_or(Ok(ScoringWeights::default()), |w| serde_json::from_str(&w).map_err(corrupt))
+    pub async fn scoring_weights(
+        &self,
+        municipality: &MunicipalityId,
+    ) -> Result<ScoringWeights, QueryError> {
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT weights FROM scoring_weights WHERE municipality = $1")
+                .bind(municipality.as_str())
+                .fetch_optional(self.db.reader())
+                .await?;
+        stored.map_or(Ok(ScoringWeights::default()), |w| {
+            serde_json::from_str(&w).map_err(corrupt)
+        })
     }
 }
 

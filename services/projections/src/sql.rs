@@ -1,9 +1,9 @@
 //! A statement builder with `$n` parameters, which both SQLite and PostgreSQL accept, for
 //! queries whose filters are only known at run time.
 
+use sqlx::Any;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::Any;
 
 /// A value to bind.
 #[derive(Debug, Clone)]
@@ -96,7 +96,11 @@ mod tests {
     #[test]
     fn parameters_are_numbered_in_order() {
         let mut a = Sql::new("a = ");
-        a.bind("x").push(" AND b = ").bind(2_i64).push(" AND c IN ").bind_list(["p", "q"]);
+        a.bind("x")
+            .push(" AND b = ")
+            .bind(2_i64)
+            .push(" AND c IN ")
+            .bind_list(["p", "q"]);
         assert_eq!(a.text(), "a = $1 AND b = $2 AND c IN ($3, $4)");
         assert_eq!(a.params.len(), 4);
     }

@@ -51,21 +51,34 @@ pub struct CommandContext<'a> {
     pub correlation_id: Uuid,
 }
 
+/// A short, stable fingerprint of a command's request (FNV-1a, 64 bit, hex), stored with its
+/// idempotency key so that the key cannot be replayed for a different request.
+pub fn fingerprint(request: &str) -> String {
+    let hash = request.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
 /// Load aggregate `id`, run `decide` on its state and append the events.
 ///
-/// `decide` may run several times (after a lost race), always on fresh state.
+/// `request` describes what is asked, without generated ids: a retry with the same
+/// idempotency key must describe the same request. `decide` may run several times (after a lost race),
+/// always on fresh state.
 pub async fn execute<A, F>(
     store: &EventStore,
     id: &str,
     ctx: CommandContext<'_>,
+    request: &str,
     mut decide: F,
 ) -> Result<Executed<A>, CommandError<A::Error>>
 where
     A: Aggregate,
     F: FnMut(&A) -> Result<Vec<A::Event>, A::Error>,
 {
+    let request = &fingerprint(request);
     if let Some(key) = ctx.idempotency_key
-        && let Some(first) = store.idempotent_result(ctx.principal, key).await?
+        && let Some(first) = store.idempotent_result(ctx.principal, key, request).await?
     {
         return replayed(store, first).await;
     }
@@ -87,7 +100,9 @@ where
         }
         let state = events.iter().fold(state, A::evolve);
         let Some(municipality) = state.municipality().cloned() else {
-            return Err(StoreError::Corrupt(format!("{} {id} has no municipality", A::TYPE)).into());
+            return Err(
+                StoreError::Corrupt(format!("{} {id} has no municipality", A::TYPE)).into(),
+            );
         };
         let new_events = events
             .iter()
@@ -109,6 +124,7 @@ where
                 actor: ctx.principal,
                 correlation_id: ctx.correlation_id,
                 idempotency_key: ctx.idempotency_key,
+                request,
                 events: new_events,
             })
             .await;

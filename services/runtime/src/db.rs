@@ -109,7 +109,10 @@ impl Database {
 
     /// Apply a component's migrations. Components share a database, so each keeps its own
     /// version range and tolerates the others' applied versions.
-    pub async fn migrate(&self, migrations: &Migrations) -> Result<(), sqlx::migrate::MigrateError> {
+    pub async fn migrate(
+        &self,
+        migrations: &Migrations,
+    ) -> Result<(), sqlx::migrate::MigrateError> {
         let migrator = match self.backend {
             Backend::Sqlite => &migrations.sqlite,
             Backend::Postgres => &migrations.postgres,
@@ -124,7 +127,10 @@ impl Database {
 
     /// Check that the database answers.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.reader).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map(|_| ())
     }
 
     /// Close both pools.

@@ -145,7 +145,11 @@ impl<P: Projection> ProjectionRunner<P> {
 
 /// Wait until a read model has caught up to `position`, at most `timeout`.
 /// Returns whether it did.
-pub async fn wait_for(progress: &mut watch::Receiver<i64>, position: i64, timeout: Duration) -> bool {
+pub async fn wait_for(
+    progress: &mut watch::Receiver<i64>,
+    position: i64,
+    timeout: Duration,
+) -> bool {
     tokio::time::timeout(timeout, progress.wait_for(|p| *p >= position))
         .await
         .is_ok_and(|r| r.is_ok())

@@ -26,6 +26,9 @@ pub enum StoreError {
     /// Another writer appended to the stream first.
     #[error("the record was changed concurrently")]
     Conflict,
+    /// The idempotency key was already used for a different request.
+    #[error("idempotencyKey was already used for a different request")]
+    KeyReused,
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -38,6 +41,7 @@ impl HasErrorCode for StoreError {
     fn code(&self) -> ErrorCode {
         match self {
             StoreError::Conflict => ErrorCode::Conflict,
+            StoreError::KeyReused => ErrorCode::BadUserInput,
             StoreError::Database(_) | StoreError::Corrupt(_) => ErrorCode::Internal,
         }
     }
@@ -69,6 +73,9 @@ pub struct AppendRequest<'a> {
     pub correlation_id: Uuid,
     /// The command's idempotency key, if the client sent one.
     pub idempotency_key: Option<&'a str>,
+    /// What the command asked for (see [`crate::command::fingerprint`]); a key reused for
+    /// a different request is refused.
+    pub request: &'a str,
     /// At least one event.
     pub events: Vec<NewEvent>,
 }
@@ -178,6 +185,8 @@ const EVENT_COLUMNS: &str = "position, event_id, municipality, aggregate_type, a
     sequence, event_type, payload, actor_user, actor_municipality, occurred_at, \
     correlation_id, causation_id";
 
+const STREAM_VERSION: &str = "SELECT MAX(sequence) FROM events WHERE aggregate_id = $1";
+
 /// Serialises appends on PostgreSQL so that positions become visible in commit order and a
 /// reader tailing by position never skips a slower transaction's event.
 const APPEND_LOCK: i64 = 0x1a0_0001;
@@ -222,35 +231,40 @@ impl EventStore {
     /// idempotency key. A lost race is [`StoreError::Conflict`].
     pub async fn append(&self, req: AppendRequest<'_>) -> Result<AppendOutcome, StoreError> {
         let mut tx = self.db.writer().begin().await?;
-        if self.db.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(APPEND_LOCK)
-                .execute(&mut *tx)
-                .await?;
-        }
         let scope = idempotency_scope(req.actor);
         let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
         if let Some(key) = req.idempotency_key {
             let claimed = sqlx::query(
-                "INSERT INTO idempotency_keys (scope, key, result, created_at) \
-                 VALUES ($1, $2, '', $3) ON CONFLICT (scope, key) DO NOTHING",
+                "INSERT INTO idempotency_keys (scope, key, request, result, created_at) \
+                 VALUES ($1, $2, $3, '', $4) ON CONFLICT (scope, key) DO NOTHING",
             )
             .bind(&scope)
             .bind(key)
+            .bind(req.request)
             .bind(&now)
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if claimed == 0 {
                 tx.rollback().await?;
-                let first = self.idempotent_result(req.actor, key).await?.ok_or_else(|| {
-                    StoreError::Corrupt(format!("idempotency key {key:?} has no result"))
-                })?;
+                let first = self
+                    .idempotent_result(req.actor, key, req.request)
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!("idempotency key {key:?} has no result"))
+                    })?;
                 return Ok(AppendOutcome::Duplicate(first));
             }
         }
         if req.expected_version > 0 {
             check_version(&mut tx, req.aggregate_id, req.expected_version).await?;
+        }
+        // Taken as late as possible: only the inserts that assign positions are serialised.
+        if self.db.backend() == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(APPEND_LOCK)
+                .execute(&mut *tx)
+                .await?;
         }
         let mut position = 0;
         let mut version = req.expected_version;
@@ -310,22 +324,33 @@ impl EventStore {
     }
 
     /// The first result of a command retried with the same idempotency key, if any.
+    /// The same key with a different `request` is [`StoreError::KeyReused`].
     pub async fn idempotent_result(
         &self,
         actor: &Principal,
         key: &str,
+        request: &str,
     ) -> Result<Option<AppendResult>, StoreError> {
-        let stored: Option<String> = sqlx::query_scalar(
-            "SELECT result FROM idempotency_keys WHERE scope = $1 AND key = $2",
+        let row = sqlx::query(
+            "SELECT request, result FROM idempotency_keys WHERE scope = $1 AND key = $2",
         )
         .bind(idempotency_scope(actor))
         .bind(key)
         .fetch_optional(self.db.reader())
         .await?;
-        stored
-            .filter(|s| !s.is_empty())
-            .map(|s| serde_json::from_str(&s))
-            .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let first_request: String = row.try_get("request")?;
+        if first_request != request {
+            return Err(StoreError::KeyReused);
+        }
+        let stored: String = row.try_get("result")?;
+        if stored.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_str(&stored)
+            .map(Some)
             .map_err(|e| StoreError::Corrupt(format!("idempotency result: {e}")))
     }
 
@@ -338,6 +363,15 @@ impl EventStore {
         .fetch_all(self.db.reader())
         .await?;
         rows.iter().map(StoredEvent::from_row).collect()
+    }
+
+    /// The stream's version: the sequence of its last event, 0 if it does not exist.
+    pub async fn stream_version(&self, aggregate_id: &str) -> Result<i64, StoreError> {
+        let current: Option<i64> = sqlx::query_scalar(STREAM_VERSION)
+            .bind(aggregate_id)
+            .fetch_one(self.db.reader())
+            .await?;
+        Ok(current.unwrap_or(0))
     }
 
     /// Up to `limit` events after global position `after`, in position order.
@@ -376,11 +410,10 @@ async fn check_version(
     aggregate_id: &str,
     expected: i64,
 ) -> Result<(), StoreError> {
-    let current: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(sequence) FROM events WHERE aggregate_id = $1")
-            .bind(aggregate_id)
-            .fetch_one(&mut **tx)
-            .await?;
+    let current: Option<i64> = sqlx::query_scalar(STREAM_VERSION)
+        .bind(aggregate_id)
+        .fetch_one(&mut **tx)
+        .await?;
     if current.unwrap_or(0) == expected {
         Ok(())
     } else {

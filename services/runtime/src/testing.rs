@@ -71,3 +71,133 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+    use crate::{DomainEvent, MunicipalityId};
+
+    /// A lamp: the smallest aggregate with a rule to break.
+    #[derive(Debug, Clone, Default)]
+    struct Lamp {
+        on: bool,
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    enum Switch {
+        On,
+        Off,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    enum Flipped {
+        On,
+        Off,
+    }
+
+    impl DomainEvent for Flipped {
+        fn event_type(&self) -> &'static str {
+            match self {
+                Flipped::On => "SwitchedOn",
+                Flipped::Off => "SwitchedOff",
+            }
+        }
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the lamp is already in that state")]
+    struct Unchanged;
+
+    impl HasErrorCode for Unchanged {
+        fn code(&self) -> ErrorCode {
+            ErrorCode::BadUserInput
+        }
+    }
+
+    impl Aggregate for Lamp {
+        type Command = Switch;
+        type Event = Flipped;
+        type Error = Unchanged;
+        const TYPE: &'static str = "lamp";
+
+        fn decide(&self, command: Switch) -> Result<Vec<Flipped>, Unchanged> {
+            match (self.on, command) {
+                (false, Switch::On) => Ok(vec![Flipped::On]),
+                (true, Switch::Off) => Ok(vec![Flipped::Off]),
+                _ => Err(Unchanged),
+            }
+        }
+
+        fn evolve(mut self, event: &Flipped) -> Self {
+            self.on = *event == Flipped::On;
+            self
+        }
+
+        fn municipality(&self) -> Option<&MunicipalityId> {
+            None
+        }
+    }
+
+    #[test]
+    fn then_events_compares_the_decided_events() {
+        given::<Lamp>([])
+            .when(Switch::On)
+            .then_events([Flipped::On]);
+        given::<Lamp>([Flipped::On])
+            .when(Switch::Off)
+            .then_events([Flipped::Off]);
+    }
+
+    #[test]
+    fn then_error_checks_the_code_and_returns_the_error() {
+        let error = given::<Lamp>([Flipped::On, Flipped::Off, Flipped::On])
+            .when(Switch::On)
+            .then_error(ErrorCode::BadUserInput);
+        assert_eq!(error.to_string(), "the lamp is already in that state");
+    }
+
+    #[test]
+    fn then_state_folds_the_new_events() {
+        assert!(given::<Lamp>([]).when(Switch::On).then_state().on);
+        assert!(
+            !given::<Lamp>([Flipped::On])
+                .when(Switch::Off)
+                .then_state()
+                .on
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "assertion `left == right` failed")]
+    fn then_events_fails_on_other_events() {
+        given::<Lamp>([])
+            .when(Switch::On)
+            .then_events([Flipped::Off]);
+    }
+
+    #[test]
+    #[should_panic(expected = "got error")]
+    fn then_events_fails_on_an_error() {
+        given::<Lamp>([Flipped::On])
+            .when(Switch::On)
+            .then_events([Flipped::Off]);
+    }
+
+    #[test]
+    #[should_panic(expected = "unexpected error")]
+    fn then_error_fails_on_another_code() {
+        given::<Lamp>([Flipped::On])
+            .when(Switch::On)
+            .then_error(ErrorCode::Conflict);
+    }
+
+    #[test]
+    #[should_panic(expected = "expected CONFLICT error, got events")]
+    fn then_error_fails_on_success() {
+        given::<Lamp>([])
+            .when(Switch::On)
+            .then_error(ErrorCode::Conflict);
+    }
+}

@@ -29,6 +29,9 @@ use support::{Engine, municipality, principal};
 /// How long a test waits for a projection before it fails.
 const PATIENCE: Duration = Duration::from_secs(30);
 
+/// The request fingerprint of every [`request`].
+const NOTED: &str = "note";
+
 /// `n` events `Noted {"n": first..first+n}` on `aggregate_id` at `expected_version`.
 fn request<'a>(
     aggregate_id: &'a str,
@@ -47,6 +50,7 @@ fn request<'a>(
         actor,
         correlation_id: Uuid::now_v7(),
         idempotency_key,
+        request: NOTED,
         events: (first..first + n)
             .map(|i| NewEvent {
                 event_type: "Noted",
@@ -121,7 +125,10 @@ async fn append_then_read<E: Engine>(engine: E) -> anyhow::Result<()> {
             (&partner, third_correlation)
         };
         assert_eq!(event.payload, format!(r#"{{"n":{i}}}"#));
-        assert_eq!(event.municipality, "DK-0706", "the owner's, not the actor's");
+        assert_eq!(
+            event.municipality, "DK-0706",
+            "the owner's, not the actor's"
+        );
         assert_eq!(event.aggregate_type, "idea");
         assert_eq!(event.aggregate_id, "idea-1");
         assert_eq!(event.event_type, "Noted");
@@ -143,6 +150,9 @@ async fn append_then_read<E: Engine>(engine: E) -> anyhow::Result<()> {
     assert_eq!(r1.position, stream[2].position);
     assert_eq!(r3.position, stream[4].position);
     assert!(store.read_stream("idea-404").await?.is_empty());
+    assert_eq!(store.stream_version("idea-1").await?, 5);
+    assert_eq!(store.stream_version("idea-2").await?, 2);
+    assert_eq!(store.stream_version("idea-404").await?, 0);
 
     let all = everything(&store).await?;
     assert_eq!(all.len(), 7);
@@ -166,8 +176,14 @@ async fn append_then_read<E: Engine>(engine: E) -> anyhow::Result<()> {
     assert_eq!(ids.len(), all.len(), "event ids are unique");
 
     // `after` is exclusive, `limit` caps the page.
-    assert_eq!(store.read_all(all[1].position, 3).await?, all[2..5].to_vec());
-    assert_eq!(store.read_all(all[4].position, 100).await?, all[5..].to_vec());
+    assert_eq!(
+        store.read_all(all[1].position, 3).await?,
+        all[2..5].to_vec()
+    );
+    assert_eq!(
+        store.read_all(all[4].position, 100).await?,
+        all[5..].to_vec()
+    );
     assert_eq!(store.read_all(0, 1).await?, all[..1].to_vec());
     assert!(store.read_all(all[6].position, 100).await?.is_empty());
     assert!(store.read_all(0, 0).await?.is_empty());
@@ -253,21 +269,33 @@ async fn idempotency_key_appends_once<E: Engine>(engine: E) -> anyhow::Result<()
             .await?,
     );
     assert_eq!(
-        store.idempotent_result(&alice, "key-1").await?,
+        store.idempotent_result(&alice, "key-1", NOTED).await?,
         Some(first.clone())
     );
     // The retry is recognised whatever it carries, even a version that would conflict.
     for expected in [0, 2] {
         let again = store
-            .append(request("idea-1", expected, &owner, &alice, Some("key-1"), 7, 1))
+            .append(request(
+                "idea-1",
+                expected,
+                &owner,
+                &alice,
+                Some("key-1"),
+                7,
+                1,
+            ))
             .await?;
         assert_eq!(again, AppendOutcome::Duplicate(first.clone()));
     }
-    assert_eq!(everything(&store).await?.len(), 2, "the retry appended nothing");
+    assert_eq!(
+        everything(&store).await?.len(),
+        2,
+        "the retry appended nothing"
+    );
 
     // Keys belong to the caller: the same key from another user (or the same user name in
     // another municipality) is a different command.
-    assert_eq!(store.idempotent_result(&bob, "key-1").await?, None);
+    assert_eq!(store.idempotent_result(&bob, "key-1", NOTED).await?, None);
     let bobs = appended(
         store
             .append(request("idea-1", 2, &owner, &bob, Some("key-1"), 2, 1))
@@ -276,12 +304,23 @@ async fn idempotency_key_appends_once<E: Engine>(engine: E) -> anyhow::Result<()
     assert_eq!(bobs.version, 3);
     let elsewhere = appended(
         store
-            .append(request("idea-1", 3, &owner, &alice_elsewhere, Some("key-1"), 3, 1))
+            .append(request(
+                "idea-1",
+                3,
+                &owner,
+                &alice_elsewhere,
+                Some("key-1"),
+                3,
+                1,
+            ))
             .await?,
     );
     assert_eq!(elsewhere.version, 4);
     assert_eq!(everything(&store).await?.len(), 4);
-    assert_eq!(store.idempotent_result(&alice, "key-1").await?, Some(first));
+    assert_eq!(
+        store.idempotent_result(&alice, "key-1", NOTED).await?,
+        Some(first)
+    );
 
     // Through command handling: the retry is reported as replayed, with the first result.
     let ctx = CommandContext {
@@ -299,13 +338,31 @@ async fn idempotency_key_appends_once<E: Engine>(engine: E) -> anyhow::Result<()
             })
         }
     };
-    let once = execute::<Counter, _>(&store, "counter-1", ctx.clone(), increment(1)).await?;
+    let once =
+        execute::<Counter, _>(&store, "counter-1", ctx.clone(), "increment", increment(1)).await?;
     assert!(!once.replayed);
-    let twice = execute::<Counter, _>(&store, "counter-1", ctx, increment(2)).await?;
+    let twice =
+        execute::<Counter, _>(&store, "counter-1", ctx.clone(), "increment", increment(2)).await?;
     assert!(twice.replayed);
     assert_eq!(twice.result, once.result);
     assert_eq!(twice.state.count, 1);
     assert_eq!(store.read_stream("counter-1").await?.len(), 1);
+
+    // The same key for a different request is the client's mistake, and changes nothing.
+    let reused =
+        execute::<Counter, _>(&store, "counter-2", ctx, "increment twice", increment(3)).await;
+    assert!(
+        matches!(reused, Err(CommandError::Store(StoreError::KeyReused))),
+        "got {reused:?}"
+    );
+    let mut reused_request = request("idea-1", 4, &owner, &alice, Some("key-1"), 9, 1);
+    reused_request.request = "something else";
+    assert!(matches!(
+        store.append(reused_request).await,
+        Err(StoreError::KeyReused)
+    ));
+    assert_eq!(store.read_stream("counter-2").await?.len(), 0);
+    assert_eq!(everything(&store).await?.len(), 5);
     Ok(())
 }
 
@@ -343,12 +400,20 @@ async fn outbox_rows_commit_with_their_events<E: Engine>(engine: E) -> anyhow::R
         // when the version check refuses and when the unique (stream, sequence) does.
         for expected in [2, 0] {
             let outcome = store
-                .append(request("idea-1", expected, &owner, &alice, Some("key-2"), 9, 2))
+                .append(request(
+                    "idea-1",
+                    expected,
+                    &owner,
+                    &alice,
+                    Some("key-2"),
+                    9,
+                    2,
+                ))
                 .await;
             assert!(matches!(outcome, Err(StoreError::Conflict)), "{outcome:?}");
             assert_eq!(everything(&store).await?.len() as i64, events);
             assert_eq!(store.outbox_len().await?, expected_outbox);
-            assert_eq!(store.idempotent_result(&alice, "key-2").await?, None);
+            assert_eq!(store.idempotent_result(&alice, "key-2", NOTED).await?, None);
         }
         // So the client's retry with that key, on fresh state, takes effect.
         let retried = store
@@ -356,10 +421,7 @@ async fn outbox_rows_commit_with_their_events<E: Engine>(engine: E) -> anyhow::R
             .await?;
         assert!(matches!(retried, AppendOutcome::Appended(_)), "{retried:?}");
         assert_eq!(everything(&store).await?.len(), 8);
-        assert_eq!(
-            store.outbox_len().await?,
-            if write_outbox { 8 } else { 0 }
-        );
+        assert_eq!(store.outbox_len().await?, if write_outbox { 8 } else { 0 });
     }
     Ok(())
 }
@@ -370,31 +432,179 @@ async fn outbox_rows_commit_with_their_events<E: Engine>(engine: E) -> anyhow::R
 
 const WRITERS: u32 = 8;
 const COMMANDS_PER_WRITER: u32 = 500;
+/// `execute` reloads the whole stream on every try, so the race through it is kept short.
+const EXECUTED_COMMANDS_PER_WRITER: u32 = 25;
 
 /// What one writer saw.
 #[derive(Debug, Default)]
 struct WriterReport {
     /// The stream version each of its commands produced.
     versions: Vec<i64>,
-    /// Appends that lost a race (and were decided again).
+    /// Appends that lost a race and were tried again.
     conflicts: u64,
     /// Commands for which `execute` gave up with `CONFLICT` and the writer sent again.
     gave_up: u64,
 }
 
-async fn concurrent_writers_on_one_aggregate<E: Engine>(engine: E) -> anyhow::Result<()> {
+/// Start `WRITERS` writers together, wait for all of them, and add up what they saw.
+async fn race<F, Fut>(name: &str, writer: F) -> anyhow::Result<WriterReport>
+where
+    F: Fn(u32) -> Fut,
+    Fut: Future<Output = anyhow::Result<WriterReport>> + Send + 'static,
+{
+    let start = Arc::new(tokio::sync::Barrier::new(WRITERS as usize));
+    let mut writers = JoinSet::new();
+    for w in 0..WRITERS {
+        let (start, run) = (start.clone(), writer(w));
+        writers.spawn(async move {
+            start.wait().await;
+            run.await
+        });
+    }
+    let mut total = WriterReport::default();
+    while let Some(report) = writers.join_next().await {
+        let report = report??;
+        total.versions.extend(report.versions);
+        total.conflicts += report.conflicts;
+        total.gave_up += report.gave_up;
+    }
+    eprintln!(
+        "[{name}] {WRITERS} writers, {} commands: {} conflicts, execute gave up {} times",
+        total.versions.len(),
+        total.conflicts,
+        total.gave_up
+    );
+    Ok(total)
+}
+
+/// After a race of `total` commands on `id`: one version per success, the stream exactly
+/// `1..=total`, every command in it exactly once.
+async fn assert_raced_stream(
+    store: &EventStore,
+    id: &str,
+    mut report: WriterReport,
+    commands_per_writer: u32,
+) -> anyhow::Result<()> {
+    let total = i64::from(WRITERS * commands_per_writer);
+    report.versions.sort_unstable();
+    assert_eq!(
+        report.versions,
+        (1..=total).collect::<Vec<_>>(),
+        "one version per success"
+    );
+    assert!(
+        report.conflicts > 0,
+        "the writers never raced: the test proves nothing"
+    );
+
+    let stream = store.read_stream(id).await?;
+    assert_eq!(
+        stream.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        (1..=total).collect::<Vec<_>>(),
+        "sequences 1..={total}, no gap, no duplicate"
+    );
+    assert_strictly_increasing(&positions(&stream));
+    let mut commands = BTreeSet::new();
+    for event in &stream {
+        let CounterEvent::Incremented {
+            writer, command, ..
+        } = event.decode()?;
+        assert!(
+            commands.insert((writer, command)),
+            "command {command} of writer {writer} appended twice"
+        );
+    }
+    let expected: BTreeSet<_> = (0..WRITERS)
+        .flat_map(|w| (0..commands_per_writer).map(move |c| (w, c)))
+        .collect();
+    assert_eq!(commands, expected, "every command appended once");
+    let (counter, version) = load::<Counter>(store, id).await?;
+    assert_eq!((counter.count, version), (total, total));
+    assert_eq!(everything(store).await?.len() as i64, total);
+    Ok(())
+}
+
+/// THE race: each command reads the stream's version and appends one event at it, with an
+/// idempotency key; a lost race is `CONFLICT` (leaving the key unused) and is tried again.
+async fn concurrent_appends_on_one_aggregate<E: Engine>(engine: E) -> anyhow::Result<()> {
+    const ID: &str = "counter-1";
+    let store = EventStore::open(engine.fresh().await?, true).await?;
+    let owner = municipality("DK-0706");
+    let report = race(E::NAME, |writer| {
+        let (store, owner) = (store.clone(), owner.clone());
+        async move {
+            let actor = principal(&format!("writer-{writer}"), "DK-0706");
+            let mut report = WriterReport::default();
+            for command in 0..COMMANDS_PER_WRITER {
+                let key = format!("command-{command}");
+                let payload = serde_json::to_string(&CounterEvent::Incremented {
+                    municipality: owner.clone(),
+                    writer,
+                    command,
+                })?;
+                loop {
+                    let version = store.stream_version(ID).await?;
+                    let outcome = store
+                        .append(AppendRequest {
+                            aggregate_type: Counter::TYPE,
+                            aggregate_id: ID,
+                            expected_version: version,
+                            municipality: &owner,
+                            actor: &actor,
+                            correlation_id: Uuid::now_v7(),
+                            idempotency_key: Some(&key),
+                            request: "increment",
+                            events: vec![NewEvent {
+                                event_type: "Incremented",
+                                payload: payload.clone(),
+                            }],
+                        })
+                        .await;
+                    match outcome {
+                        Ok(AppendOutcome::Appended(result)) => {
+                            anyhow::ensure!(
+                                result.version == version + 1,
+                                "writer {writer} command {command}: appended at {version}, \
+                                 got version {}",
+                                result.version
+                            );
+                            report.versions.push(result.version);
+                            break;
+                        }
+                        Err(StoreError::Conflict) => report.conflicts += 1,
+                        Ok(duplicate @ AppendOutcome::Duplicate(_)) => anyhow::bail!(
+                            "writer {writer} command {command}: a lost race kept its key: \
+                             {duplicate:?}"
+                        ),
+                        Err(other) => {
+                            anyhow::bail!("writer {writer} command {command}: {other:?}")
+                        }
+                    }
+                }
+            }
+            Ok(report)
+        }
+    })
+    .await?;
+    assert_raced_stream(&store, ID, report, COMMANDS_PER_WRITER).await?;
+    let total = i64::from(WRITERS * COMMANDS_PER_WRITER);
+    assert_eq!(store.outbox_len().await?, total, "one outbox row per event");
+    Ok(())
+}
+
+/// The same race through command handling, the path every service takes: `execute`
+/// decides again on a lost race and gives up with `CONFLICT` after a bounded number of
+/// tries, on which the writer sends the command again.
+async fn concurrent_commands_on_one_aggregate<E: Engine>(engine: E) -> anyhow::Result<()> {
     const ID: &str = "counter-1";
     let store = EventStore::open(engine.fresh().await?, false).await?;
     let owner = municipality("DK-0706");
-    let start = Arc::new(tokio::sync::Barrier::new(WRITERS as usize));
-    let mut writers = JoinSet::new();
-    for writer in 0..WRITERS {
-        let (store, owner, start) = (store.clone(), owner.clone(), start.clone());
-        writers.spawn(async move {
+    let report = race(E::NAME, |writer| {
+        let (store, owner) = (store.clone(), owner.clone());
+        async move {
             let actor = principal(&format!("writer-{writer}"), "DK-0706");
             let mut report = WriterReport::default();
-            start.wait().await;
-            for command in 0..COMMANDS_PER_WRITER {
+            for command in 0..EXECUTED_COMMANDS_PER_WRITER {
                 let mut decided = 0u64;
                 loop {
                     let ctx = CommandContext {
@@ -402,7 +612,7 @@ async fn concurrent_writers_on_one_aggregate<E: Engine>(engine: E) -> anyhow::Re
                         idempotency_key: None,
                         correlation_id: Uuid::now_v7(),
                     };
-                    let outcome = execute::<Counter, _>(&store, ID, ctx, |state| {
+                    let outcome = execute::<Counter, _>(&store, ID, ctx, "increment", |state| {
                         decided += 1;
                         state.decide(Increment {
                             municipality: owner.clone(),
@@ -430,53 +640,14 @@ async fn concurrent_writers_on_one_aggregate<E: Engine>(engine: E) -> anyhow::Re
                         }
                     }
                 }
-                // Every decide but the last was followed by a lost race.
+                // Every decision but the last was followed by a lost race.
                 report.conflicts += decided - 1;
             }
             Ok(report)
-        });
-    }
-    let mut versions = Vec::new();
-    let (mut conflicts, mut gave_up) = (0, 0);
-    while let Some(report) = writers.join_next().await {
-        let report = report??;
-        assert_eq!(report.versions.len(), COMMANDS_PER_WRITER as usize);
-        versions.extend(report.versions);
-        conflicts += report.conflicts;
-        gave_up += report.gave_up;
-    }
-    eprintln!(
-        "[{}] {WRITERS} writers x {COMMANDS_PER_WRITER} commands: {conflicts} conflicts, \
-         {gave_up} times execute gave up",
-        E::NAME
-    );
-    let total = i64::from(WRITERS * COMMANDS_PER_WRITER);
-    versions.sort_unstable();
-    assert_eq!(versions, (1..=total).collect::<Vec<_>>(), "one version per success");
-    assert!(conflicts > 0, "the writers never raced: the test proves nothing");
-
-    let stream = store.read_stream(ID).await?;
-    assert_eq!(
-        stream.iter().map(|e| e.sequence).collect::<Vec<_>>(),
-        (1..=total).collect::<Vec<_>>(),
-        "sequences 1..={total}, no gap, no duplicate"
-    );
-    assert_strictly_increasing(&positions(&stream));
-    let mut commands = BTreeSet::new();
-    for event in &stream {
-        let CounterEvent::Incremented {
-            writer, command, ..
-        } = event.decode()?;
-        assert!(
-            commands.insert((writer, command)),
-            "command {command} of writer {writer} appended twice"
-        );
-    }
-    assert_eq!(commands.len() as i64, total, "every command appended once");
-    let (counter, version) = load::<Counter>(&store, ID).await?;
-    assert_eq!((counter.count, version), (total, total));
-    assert_eq!(everything(&store).await?.len() as i64, total);
-    Ok(())
+        }
+    })
+    .await?;
+    assert_raced_stream(&store, ID, report, EXECUTED_COMMANDS_PER_WRITER).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -513,9 +684,10 @@ impl Tally {
         let n: Option<i64> = sqlx::query_scalar("SELECT n FROM tally WHERE name = 'events'")
             .fetch_optional(views.reader())
             .await?;
-        let applied: Vec<i64> = sqlx::query_scalar("SELECT position FROM applied ORDER BY position")
-            .fetch_all(views.reader())
-            .await?;
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT position FROM applied ORDER BY position")
+                .fetch_all(views.reader())
+                .await?;
         Ok((n.unwrap_or(0), applied))
     }
 }
@@ -525,32 +697,29 @@ impl Projection for Tally {
         "tally"
     }
 
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AnyConnection,
-        event: &'a StoredEvent,
-    ) -> impl Future<Output = Result<(), ProjectionError>> + Send + 'a {
-        async move {
-            sqlx::query(
-                "INSERT INTO tally (name, n) VALUES ('events', 1) \
-                 ON CONFLICT (name) DO UPDATE SET n = tally.n + 1",
-            )
+    async fn apply(
+        &self,
+        conn: &mut AnyConnection,
+        event: &StoredEvent,
+    ) -> Result<(), ProjectionError> {
+        sqlx::query(
+            "INSERT INTO tally (name, n) VALUES ('events', 1) \
+             ON CONFLICT (name) DO UPDATE SET n = tally.n + 1",
+        )
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("INSERT INTO applied (position, event_id) VALUES ($1, $2)")
+            .bind(event.position)
+            .bind(event.event_id.to_string())
             .execute(&mut *conn)
             .await?;
-            sqlx::query("INSERT INTO applied (position, event_id) VALUES ($1, $2)")
-                .bind(event.position)
-                .bind(event.event_id.to_string())
-                .execute(&mut *conn)
-                .await?;
-            if self.fail_once_at == Some(event.position) && !self.failed.swap(true, Ordering::SeqCst)
-            {
-                return Err(ProjectionError::Corrupt(format!(
-                    "told to fail at {}",
-                    event.position
-                )));
-            }
-            Ok(())
+        if self.fail_once_at == Some(event.position) && !self.failed.swap(true, Ordering::SeqCst) {
+            return Err(ProjectionError::Corrupt(format!(
+                "told to fail at {}",
+                event.position
+            )));
         }
+        Ok(())
     }
 }
 
@@ -560,16 +729,12 @@ async fn fill(store: &EventStore, batches: usize, per_batch: usize) -> anyhow::R
     let alice = principal("alice", "DK-0706");
     for b in 0..batches {
         let id = format!("idea-{}", b % 3);
-        let version = stream_version(store, &id).await?;
+        let version = store.stream_version(&id).await?;
         store
             .append(request(&id, version, &owner, &alice, None, 0, per_batch))
             .await?;
     }
     Ok(())
-}
-
-async fn stream_version(store: &EventStore, id: &str) -> anyhow::Result<i64> {
-    Ok(store.read_stream(id).await?.last().map_or(0, |e| e.sequence))
 }
 
 async fn projection_resumes_from_its_checkpoint<E: Engine>(engine: E) -> anyhow::Result<()> {
@@ -663,7 +828,8 @@ macro_rules! conformance {
             wrong_expected_version_conflicts,
             idempotency_key_appends_once,
             outbox_rows_commit_with_their_events,
-            concurrent_writers_on_one_aggregate,
+            concurrent_appends_on_one_aggregate,
+            concurrent_commands_on_one_aggregate,
             projection_resumes_from_its_checkpoint,
             failed_projection_batch_is_applied_again_exactly_once,
         );

@@ -99,7 +99,9 @@ pub struct Assessment {
 impl Assessment {
     /// Validate raw input.
     pub fn parse(input: &AssessmentInput) -> Result<Self, ProcessError> {
-        let r = |field: &'static str, raw: Option<i64>| raw.map(|v| Rating::parse(field, v)).transpose();
+        let r = |field: &'static str, raw: Option<i64>| {
+            raw.map(|v| Rating::parse(field, v)).transpose()
+        };
         Ok(Self {
             rules_based: r("rulesBased", input.rules_based)?,
             structured_input: r("structuredInput", input.structured_input)?,

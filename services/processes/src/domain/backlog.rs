@@ -105,18 +105,30 @@ impl Aggregate for Backlog {
 
     fn decide(&self, command: BacklogCommand) -> Result<Vec<BacklogEvent>, ProcessError> {
         match command {
-            BacklogCommand::Rank { by, process, placement } => {
+            BacklogCommand::Rank {
+                by,
+                process,
+                placement,
+            } => {
                 if !by.has(Role::ItPortfolio) {
-                    return Err(ProcessError::Forbidden("ranking the backlog needs the it_portfolio role".into()));
+                    return Err(ProcessError::Forbidden(
+                        "ranking the backlog needs the it_portfolio role".into(),
+                    ));
                 }
                 let mut order = self.order.clone();
                 order.retain(|p| *p != process);
                 let position_of = |target: Uuid| {
                     if target == process {
-                        return Err(ProcessError::invalid("placement", "a process cannot be placed relative to itself"));
+                        return Err(ProcessError::invalid(
+                            "placement",
+                            "a process cannot be placed relative to itself",
+                        ));
                     }
                     order.iter().position(|p| *p == target).ok_or_else(|| {
-                        ProcessError::invalid("placement", format!("process {target} is not ranked; rank it first"))
+                        ProcessError::invalid(
+                            "placement",
+                            format!("process {target} is not ranked; rank it first"),
+                        )
                     })
                 };
                 let after = match placement {
@@ -128,9 +140,13 @@ impl Aggregate for Backlog {
                         i.checked_sub(1).map(|j| order[j])
                     }
                 };
-                let unchanged = self.order.iter().position(|p| *p == process).is_some_and(|i| {
-                    (i == 0 && after.is_none()) || (i > 0 && after == Some(self.order[i - 1]))
-                });
+                let unchanged = self
+                    .order
+                    .iter()
+                    .position(|p| *p == process)
+                    .is_some_and(|i| {
+                        (i == 0 && after.is_none()) || (i > 0 && after == Some(self.order[i - 1]))
+                    });
                 Ok(if unchanged {
                     vec![]
                 } else {
@@ -143,7 +159,9 @@ impl Aggregate for Backlog {
             }
             BacklogCommand::Unrank { by, process } => {
                 if !by.has(Role::ItPortfolio) {
-                    return Err(ProcessError::Forbidden("ranking the backlog needs the it_portfolio role".into()));
+                    return Err(ProcessError::Forbidden(
+                        "ranking the backlog needs the it_portfolio role".into(),
+                    ));
                 }
                 Ok(if self.order.contains(&process) {
                     vec![BacklogEvent::ProcessUnranked {
@@ -167,7 +185,9 @@ impl Aggregate for Backlog {
                 self.municipality = Some(municipality.clone());
                 Backlog::place(&mut self.order, *process_id, *after);
             }
-            BacklogEvent::ProcessUnranked { process_id, .. } => self.order.retain(|p| p != process_id),
+            BacklogEvent::ProcessUnranked { process_id, .. } => {
+                self.order.retain(|p| p != process_id)
+            }
         }
         self
     }

@@ -142,9 +142,17 @@ impl ProcessDetails {
         Ok(Self {
             title,
             short_description,
-            long_description: long("longDescription", &f.long_description, base.map(|b| &b.long_description))?,
+            long_description: long(
+                "longDescription",
+                &f.long_description,
+                base.map(|b| &b.long_description),
+            )?,
             pain_points: long("painPoints", &f.pain_points, base.map(|b| &b.pain_points))?,
-            wished_solution: long("wishedSolution", &f.wished_solution, base.map(|b| &b.wished_solution))?,
+            wished_solution: long(
+                "wishedSolution",
+                &f.wished_solution,
+                base.map(|b| &b.wished_solution),
+            )?,
             departments,
             owner: label("owner", &f.owner, base.map(|b| &b.owner))?,
             contact: label("contact", &f.contact, base.map(|b| &b.contact))?,
@@ -159,7 +167,11 @@ impl ProcessDetails {
             legal_basis: long("legalBasis", &f.legal_basis, base.map(|b| &b.legal_basis))?,
             domains: list("domains", &f.domains, base.map(|b| &b.domains))?,
             it_systems: list("itSystems", &f.it_systems, base.map(|b| &b.it_systems))?,
-            technologies: list("technologies", &f.technologies, base.map(|b| &b.technologies))?,
+            technologies: list(
+                "technologies",
+                &f.technologies,
+                base.map(|b| &b.technologies),
+            )?,
             vendor: label("vendor", &f.vendor, base.map(|b| &b.vendor))?,
             targets_citizens: f
                 .targets_citizens
@@ -178,7 +190,11 @@ impl ProcessDetails {
                 Some(raw) => date("goLiveDate", raw)?,
                 None => base.and_then(|b| b.go_live_date),
             },
-            internal_notes: long("internalNotes", &f.internal_notes, base.map(|b| &b.internal_notes))?,
+            internal_notes: long(
+                "internalNotes",
+                &f.internal_notes,
+                base.map(|b| &b.internal_notes),
+            )?,
             visibility: f
                 .visibility
                 .or(base.map(|b| b.visibility))
@@ -189,10 +205,16 @@ impl ProcessDetails {
 
 fn departments(raw: &[String]) -> Result<Vec<DepartmentId>, ProcessError> {
     if raw.is_empty() {
-        return Err(ProcessError::invalid("departments", "name at least one department"));
+        return Err(ProcessError::invalid(
+            "departments",
+            "name at least one department",
+        ));
     }
     if raw.len() > MAX_LIST {
-        return Err(ProcessError::invalid("departments", format!("at most {MAX_LIST} entries")));
+        return Err(ProcessError::invalid(
+            "departments",
+            format!("at most {MAX_LIST} entries"),
+        ));
     }
     let mut out: Vec<DepartmentId> = Vec::with_capacity(raw.len());
     for d in raw {

@@ -73,7 +73,10 @@ impl Status {
 
     /// Moving to this status must be explained.
     pub fn requires_reason(self) -> bool {
-        matches!(self, Status::OnHold | Status::Rejected | Status::Failed | Status::NotRelevant)
+        matches!(
+            self,
+            Status::OnHold | Status::Rejected | Status::Failed | Status::NotRelevant
+        )
     }
 
     /// Work is stopped or paused: the process does not move forward until reopened.

@@ -54,12 +54,16 @@ impl Experience {
     /// Validate raw input.
     pub fn parse(f: &ExperienceFields) -> Result<Self, ProcessError> {
         let long = |field, raw: &Option<String>| {
-            raw.as_deref().map_or(Ok(None), |r| LongText::parse_optional(field, r))
+            raw.as_deref()
+                .map_or(Ok(None), |r| LongText::parse_optional(field, r))
         };
         let repository_url = match f.repository_url.as_deref().map(str::trim) {
             Some(url) if !url.is_empty() => {
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
-                    return Err(ProcessError::invalid("repositoryUrl", "must be an http(s) link"));
+                    return Err(ProcessError::invalid(
+                        "repositoryUrl",
+                        "must be an http(s) link",
+                    ));
                 }
                 Some(Label::parse("repositoryUrl", url)?)
             }
@@ -299,7 +303,11 @@ impl ProcessRecord {
     /// Who may read it, for the read rule.
     pub fn access(&self, viewer: &Viewer) -> Access {
         let reporter = &self.reporter;
-        let owner = self.details.owner.as_ref().and_then(|o| UserId::parse(o.as_str()).ok());
+        let owner = self
+            .details
+            .owner
+            .as_ref()
+            .and_then(|o| UserId::parse(o.as_str()).ok());
         let mut people = vec![reporter];
         people.extend(owner.as_ref());
         innohub_runtime::access::access(
@@ -315,18 +323,28 @@ impl ProcessRecord {
 
     fn is_owner_or_reporter(&self, p: &Principal) -> bool {
         self.reporter == p.user
-            || self.details.owner.as_ref().is_some_and(|o| o.as_str() == p.user.as_str())
+            || self
+                .details
+                .owner
+                .as_ref()
+                .is_some_and(|o| o.as_str() == p.user.as_str())
     }
 
     fn may_edit(&self, p: &Principal) -> bool {
         self.is_owner_or_reporter(p)
             || p.has(Role::ItPortfolio)
             || (p.has(Role::DepartmentLead)
-                && p.department.as_ref().is_some_and(|d| self.details.departments.contains(d)))
+                && p.department
+                    .as_ref()
+                    .is_some_and(|d| self.details.departments.contains(d)))
     }
 
     /// The first field the phase requires that is missing.
-    fn missing_for(phase: Phase, details: &ProcessDetails, assessment: Option<&Assessment>) -> Option<ProcessError> {
+    fn missing_for(
+        phase: Phase,
+        details: &ProcessDetails,
+        assessment: Option<&Assessment>,
+    ) -> Option<ProcessError> {
         let missing = |field, from: Phase| {
             ProcessError::invalid(field, format!("is required from phase {}", from.as_str()))
         };
@@ -355,7 +373,10 @@ fn require_role(p: &Principal, role: Role, what: &str) -> Result<(), ProcessErro
     if p.has(role) {
         Ok(())
     } else {
-        Err(ProcessError::Forbidden(format!("{what} needs the {} role", role.as_str())))
+        Err(ProcessError::Forbidden(format!(
+            "{what} needs the {} role",
+            role.as_str()
+        )))
     }
 }
 
@@ -413,7 +434,9 @@ impl Aggregate for Process {
                     ));
                 }
                 let details = ProcessDetails::apply(Some(&record.details), &fields)?;
-                if let Some(missing) = ProcessRecord::missing_for(record.phase, &details, record.assessment.as_ref()) {
+                if let Some(missing) =
+                    ProcessRecord::missing_for(record.phase, &details, record.assessment.as_ref())
+                {
                     return Err(missing);
                 }
                 Ok(if details == record.details {
@@ -442,13 +465,20 @@ impl Aggregate for Process {
                 }
                 Ok(events)
             }
-            C::ChangePhase { by, to, reason: why } => {
+            C::ChangePhase {
+                by,
+                to,
+                reason: why,
+            } => {
                 let record = self.owned_by(&by)?;
                 require_role(&by, Role::ItPortfolio, "moving a process between phases")?;
                 let from = record.phase;
                 let why = reason("reason", why.as_deref())?;
                 if to == from {
-                    return Err(ProcessError::Rule(format!("the process is already in phase {}", to.as_str())));
+                    return Err(ProcessError::Rule(format!(
+                        "the process is already in phase {}",
+                        to.as_str()
+                    )));
                 }
                 if to > from {
                     if from.next() != Some(to) {
@@ -464,20 +494,36 @@ impl Aggregate for Process {
                             record.status.as_str()
                         )));
                     }
-                    if let Some(missing) = ProcessRecord::missing_for(to, &record.details, record.assessment.as_ref()) {
+                    if let Some(missing) =
+                        ProcessRecord::missing_for(to, &record.details, record.assessment.as_ref())
+                    {
                         return Err(missing);
                     }
                 } else if why.is_none() {
-                    return Err(ProcessError::invalid("reason", "is required when moving a process back"));
+                    return Err(ProcessError::invalid(
+                        "reason",
+                        "is required when moving a process back",
+                    ));
                 }
-                Ok(vec![E::ProcessPhaseChanged { from, to, reason: why }])
+                Ok(vec![E::ProcessPhaseChanged {
+                    from,
+                    to,
+                    reason: why,
+                }])
             }
-            C::ChangeStatus { by, to, reason: why } => {
+            C::ChangeStatus {
+                by,
+                to,
+                reason: why,
+            } => {
                 let record = self.owned_by(&by)?;
                 require_role(&by, Role::ItPortfolio, "changing a process's status")?;
                 let why = reason("reason", why.as_deref())?;
                 if to == record.status {
-                    return Err(ProcessError::Rule(format!("the status is already {}", to.as_str())));
+                    return Err(ProcessError::Rule(format!(
+                        "the status is already {}",
+                        to.as_str()
+                    )));
                 }
                 if to.requires_reason() && why.is_none() {
                     return Err(ProcessError::invalid(
@@ -491,7 +537,11 @@ impl Aggregate for Process {
                     reason: why,
                 }])
             }
-            C::Comment { by, comment_id, text } => {
+            C::Comment {
+                by,
+                comment_id,
+                text,
+            } => {
                 self.existing()?;
                 let text = LongText::parse("text", &text)?;
                 Ok(vec![E::ProcessCommented {

@@ -50,7 +50,10 @@ impl ScoringWeights {
             if v.is_finite() && (0.0..=10.0).contains(&v) {
                 Ok(v)
             } else {
-                Err(ProcessError::invalid(field, "must be a weight from 0 to 10"))
+                Err(ProcessError::invalid(
+                    field,
+                    "must be a weight from 0 to 10",
+                ))
             }
         };
         let weights = Self {
@@ -60,10 +63,17 @@ impl ScoringWeights {
             strategic_fit: w("strategicFit", strategic_fit)?,
             risk: w("risk", risk)?,
         };
-        if weights.hours_saved + weights.automation_potential + weights.ease + weights.strategic_fit + weights.risk
+        if weights.hours_saved
+            + weights.automation_potential
+            + weights.ease
+            + weights.strategic_fit
+            + weights.risk
             <= 0.0
         {
-            return Err(ProcessError::invalid("weights", "at least one weight must be above 0"));
+            return Err(ProcessError::invalid(
+                "weights",
+                "at least one weight must be above 0",
+            ));
         }
         Ok(weights)
     }
@@ -76,10 +86,17 @@ pub fn hours_component(hours_saved: f64) -> f64 {
 
 /// The priority score, 0–100, rounded to one decimal. Unknown components are left out of
 /// both the sum and the weights, so an unassessed process is scored on hours alone.
-pub fn priority_score(volume: &Volume, assessment: Option<&Assessment>, weights: &ScoringWeights) -> f64 {
+pub fn priority_score(
+    volume: &Volume,
+    assessment: Option<&Assessment>,
+    weights: &ScoringWeights,
+) -> f64 {
     let a = assessment.cloned().unwrap_or_default();
     let parts = [
-        (weights.hours_saved, Some(hours_component(volume.hours_saved()))),
+        (
+            weights.hours_saved,
+            Some(hours_component(volume.hours_saved())),
+        ),
         (weights.automation_potential, a.automation_potential()),
         (weights.ease, a.ease_of_implementation()),
         (weights.strategic_fit, a.strategic_fit_score()),

@@ -83,7 +83,10 @@ impl Aggregate for MunicipalitySettings {
 
     fn evolve(mut self, event: &SettingsEvent) -> Self {
         match event {
-            SettingsEvent::ScoringWeightsSet { municipality, weights } => {
+            SettingsEvent::ScoringWeightsSet {
+                municipality,
+                weights,
+            } => {
                 self.municipality = Some(municipality.clone());
                 self.weights = Some(weights.clone());
             }

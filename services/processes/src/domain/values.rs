@@ -73,7 +73,10 @@ text!(
 /// Validate a list of labels: no blanks, no duplicates, at most `max` entries.
 pub fn labels(field: &'static str, raw: &[String], max: usize) -> Result<Vec<Label>, ProcessError> {
     if raw.len() > max {
-        return Err(ProcessError::invalid(field, format!("at most {max} entries")));
+        return Err(ProcessError::invalid(
+            field,
+            format!("at most {max} entries"),
+        ));
     }
     let mut out: Vec<Label> = Vec::with_capacity(raw.len());
     for item in raw {
@@ -128,7 +131,9 @@ impl Volume {
                     "must be between 0 and 100000",
                 ));
             },
-            employees: employees.map(|e| count("employees", e, 1_000_000)).transpose()?,
+            employees: employees
+                .map(|e| count("employees", e, 1_000_000))
+                .transpose()?,
             automation_share: u8::try_from(automation_share)
                 .ok()
                 .filter(|s| *s <= 100)
@@ -165,7 +170,10 @@ mod tests {
     fn title_is_limited_to_80_characters() {
         assert!(Title::parse("title", &"å".repeat(80)).is_ok());
         let err = Title::parse("title", &"a".repeat(81)).unwrap_err();
-        assert_eq!(err, ProcessError::invalid("title", "must be at most 80 characters, got 81"));
+        assert_eq!(
+            err,
+            ProcessError::invalid("title", "must be at most 80 characters, got 81")
+        );
         assert!(Title::parse("title", "   ").is_err());
     }
 
@@ -188,7 +196,12 @@ mod tests {
 
     #[test]
     fn labels_drop_duplicates_and_reject_blanks() {
-        let l = labels("technologies", &["RPA".into(), "RPA".into(), "AI".into()], 10).unwrap();
+        let l = labels(
+            "technologies",
+            &["RPA".into(), "RPA".into(), "AI".into()],
+            10,
+        )
+        .unwrap();
         assert_eq!(l.len(), 2);
         assert!(labels("technologies", &["".into()], 10).is_err());
         assert!(labels("technologies", &vec!["x".into(); 11], 10).is_err());

@@ -21,10 +21,12 @@ CREATE TABLE outbox (
     position BIGINT PRIMARY KEY REFERENCES events (position)
 );
 
--- A retried command with the same key returns the first result and appends nothing.
+-- A retried command with the same key returns the first result and appends nothing; the
+-- request fingerprint catches a key reused for a different command.
 CREATE TABLE idempotency_keys (
     scope      TEXT NOT NULL,
     key        TEXT NOT NULL,
+    request    TEXT NOT NULL,
     result     TEXT NOT NULL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (scope, key)

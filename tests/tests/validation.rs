@@ -1,0 +1,388 @@
+//! Invalid input is refused with BAD_USER_INPUT and records nothing; requests that are too
+//! deep, too complex or too large are refused before they cost anything.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use innohub_tests::{App, error_codes};
+use serde_json::{Value, json};
+
+/// How much a municipality's views hold, as `token` sees them after `consistency`.
+async fn counts(app: &App, token: &str, consistency: &str) -> (i64, i64) {
+    let listed = total(&processes(app, token, json!({ "municipality": DK }), consistency).await);
+    let ranked = total(&backlog(app, token, json!({ "includeClosed": true }), consistency).await);
+    (listed, ranked)
+}
+
+#[tokio::test]
+async fn invalid_input_is_bad_user_input_and_records_nothing() -> anyhow::Result<()> {
+    let app = App::spawn("invalid").await?;
+    let anna = app.token("anna", DK, Some("social"), &["employee"]).await?;
+    let it = app
+        .token("it.syddjurs", DK, Some("it"), &["it_portfolio"])
+        .await?;
+    let p = submit(&app, &anna, form("Gyldig", &["social"], 100, 5.0, 50)).await;
+    let other = submit(&app, &anna, form("Også gyldig", &["social"], 100, 5.0, 50)).await;
+    let ranked = rank(&app, &it, &other.id, json!({ "end": "TOP" })).await;
+    let before = counts(&app, &it, &ranked.token).await;
+    assert_eq!(before, (2, 2));
+
+    // Submissions.
+    let valid = form("Ugyldig", &["social"], 100, 5.0, 50);
+    let invalid_submissions = [
+        (
+            "title of 81 characters",
+            with(valid.clone(), json!({ "title": "x".repeat(81) })),
+        ),
+        (
+            "title of 81 non-ASCII characters",
+            with(valid.clone(), json!({ "title": "ø".repeat(81) })),
+        ),
+        (
+            "blank title",
+            with(valid.clone(), json!({ "title": "   " })),
+        ),
+        (
+            "short description of 201 characters",
+            with(
+                valid.clone(),
+                json!({ "shortDescription": "y".repeat(201) }),
+            ),
+        ),
+        (
+            "no department",
+            with(valid.clone(), json!({ "departments": [] })),
+        ),
+        (
+            "automation share 150",
+            with(valid.clone(), json!({ "automationShare": 150 })),
+        ),
+        (
+            "automation share -1",
+            with(valid.clone(), json!({ "automationShare": -1 })),
+        ),
+        (
+            "negative cases per year",
+            with(valid.clone(), json!({ "casesPerYear": -1 })),
+        ),
+        (
+            "negative minutes per case",
+            with(valid.clone(), json!({ "minutesPerCase": -5.0 })),
+        ),
+        (
+            "unknown visibility (variable)",
+            with(valid.clone(), json!({ "visibility": "SECRET" })),
+        ),
+        (
+            "go-live date that is no date",
+            with(valid.clone(), json!({ "goLiveDate": "2027-02-30" })),
+        ),
+    ];
+    for (what, input) in invalid_submissions {
+        let response = refused(
+            &app,
+            Some(&anna),
+            SUBMIT,
+            json!({ "input": input }),
+            "BAD_USER_INPUT",
+        )
+        .await;
+        assert!(
+            response["data"].is_null() || response["data"]["submitProcess"].is_null(),
+            "{what}: {response:#}"
+        );
+    }
+    let literal = "mutation { submitProcess(input: { title: \"Hemmelig\", shortDescription: \"s\", departments: [\"social\"], \
+        casesPerYear: 1, minutesPerCase: 1, automationShare: 1, visibility: SECRET }) { id } }";
+    refused(&app, Some(&anna), literal, Value::Null, "BAD_USER_INPUT").await;
+    refused(
+        &app,
+        Some(&anna),
+        SUBMIT,
+        json!({ "input": valid, "key": "" }),
+        "BAD_USER_INPUT",
+    )
+    .await;
+
+    // Commands on an existing process.
+    let (idea, ranked_one) = (p.id.as_str(), other.id.as_str());
+    let commands = [
+        (
+            "phase skip IDEA → SPECIFICATION",
+            idea,
+            CHANGE_PHASE,
+            json!({ "phase": "SPECIFICATION" }),
+        ),
+        (
+            "PRE_ANALYSIS without an assessment",
+            idea,
+            CHANGE_PHASE,
+            json!({ "phase": "PRE_ANALYSIS" }),
+        ),
+        (
+            "the phase it is in",
+            idea,
+            CHANGE_PHASE,
+            json!({ "phase": "IDEA" }),
+        ),
+        (
+            "unknown phase (variable)",
+            idea,
+            CHANGE_PHASE,
+            json!({ "phase": "DONE" }),
+        ),
+        (
+            "REJECTED without a reason",
+            idea,
+            CHANGE_STATUS,
+            json!({ "status": "REJECTED" }),
+        ),
+        (
+            "ON_HOLD with a blank reason",
+            idea,
+            CHANGE_STATUS,
+            json!({ "status": "ON_HOLD", "reason": "  " }),
+        ),
+        (
+            "FAILED without a reason",
+            idea,
+            CHANGE_STATUS,
+            json!({ "status": "FAILED" }),
+        ),
+        (
+            "rating 6",
+            idea,
+            ASSESS,
+            json!({ "input": { "rulesBased": 6 } }),
+        ),
+        ("rating 0", idea, ASSESS, json!({ "input": { "risk": 0 } })),
+        (
+            "title of 81 characters",
+            idea,
+            UPDATE,
+            json!({ "input": { "title": "x".repeat(81) } }),
+        ),
+        (
+            "automation share 150",
+            idea,
+            UPDATE,
+            json!({ "input": { "automationShare": 150 } }),
+        ),
+        (
+            "negative cases per year",
+            idea,
+            UPDATE,
+            json!({ "input": { "casesPerYear": -1 } }),
+        ),
+        (
+            "unknown visibility (variable)",
+            idea,
+            UPDATE,
+            json!({ "input": { "visibility": "SECRET" } }),
+        ),
+        (
+            "before and end",
+            idea,
+            RANK,
+            json!({ "before": ranked_one, "end": "TOP" }),
+        ),
+        ("no placement", idea, RANK, json!({})),
+        (
+            "before an unranked process",
+            ranked_one,
+            RANK,
+            json!({ "before": idea }),
+        ),
+        (
+            "after itself",
+            ranked_one,
+            RANK,
+            json!({ "after": ranked_one }),
+        ),
+    ];
+    for (what, id, query, vars) in &commands {
+        let response = refused(
+            &app,
+            Some(&it),
+            query,
+            with(vars.clone(), json!({ "id": id })),
+            "BAD_USER_INPUT",
+        )
+        .await;
+        assert!(
+            !response.to_string().contains("\"consistencyToken\""),
+            "{what}: {response:#}"
+        );
+    }
+    for literal in [
+        "mutation($id: ID!) { changeProcessPhase(id: $id, phase: SPECIFICATION) { id } }",
+        "mutation($id: ID!) { updateProcess(id: $id, input: { visibility: SECRET }) { id } }",
+        "mutation($id: ID!) { commentOnProcess(id: $id, text: \"   \") { id } }",
+    ] {
+        refused(
+            &app,
+            Some(&it),
+            literal,
+            json!({ "id": p.id }),
+            "BAD_USER_INPUT",
+        )
+        .await;
+    }
+    refused(
+        &app,
+        Some(&it),
+        &PROCESS.replace("PROCESS_FIELDS", "id"),
+        json!({ "id": p.id, "consistency": "soon" }),
+        "BAD_USER_INPUT",
+    )
+    .await;
+
+    assert_eq!(
+        history(&app, &it, &p.id).await.len(),
+        1,
+        "nothing was appended to the process"
+    );
+    assert_eq!(history(&app, &it, &other.id).await.len(), 1);
+    let later = bystander_write(&app).await;
+    assert_eq!(
+        later.position(),
+        ranked.position() + 1,
+        "no event was appended anywhere between the last valid write and the next"
+    );
+    assert_eq!(counts(&app, &it, &later.token).await, before);
+    let unchanged = process(&app, &it, &p.id, &later.token).await;
+    assert_eq!(
+        (
+            unchanged["title"].clone(),
+            unchanged["phase"].clone(),
+            unchanged["status"].clone(),
+            unchanged["visibility"].clone()
+        ),
+        (
+            json!("Gyldig"),
+            json!("IDEA"),
+            json!("NOT_ASSESSED"),
+            json!("MUNICIPALITY")
+        )
+    );
+
+    // Moving back needs a reason.
+    assess(&app, &it, &p.id, middling()).await;
+    let moved = change_phase(&app, &it, &p.id, "PRE_ANALYSIS").await;
+    refused(
+        &app,
+        Some(&it),
+        CHANGE_PHASE,
+        json!({ "id": p.id, "phase": "IDEA" }),
+        "BAD_USER_INPUT",
+    )
+    .await;
+    // An assessment cannot be emptied once in PRE_ANALYSIS.
+    refused(
+        &app,
+        Some(&it),
+        ASSESS,
+        json!({ "id": p.id, "input": {} }),
+        "BAD_USER_INPUT",
+    )
+    .await;
+    // Technologies are required from DEVELOPMENT.
+    change_phase(&app, &it, &p.id, "SPECIFICATION").await;
+    let specified = history(&app, &it, &p.id).await.len();
+    refused(
+        &app,
+        Some(&it),
+        CHANGE_PHASE,
+        json!({ "id": p.id, "phase": "DEVELOPMENT" }),
+        "BAD_USER_INPUT",
+    )
+    .await;
+    assert_eq!(history(&app, &it, &p.id).await.len(), specified);
+    assert!(moved.position() > ranked.position());
+    app.stop().await
+}
+
+#[tokio::test]
+async fn queries_beyond_the_depth_limit_are_refused() -> anyhow::Result<()> {
+    let app = App::spawn("depth").await?;
+    let anna = app.token("anna", DK, Some("social"), &["employee"]).await?;
+    let nest = |levels: usize| {
+        format!(
+            "{{ __type(name: \"Process\") {{ fields {{ type {{ {}name{} }} }} }} }}",
+            "ofType { ".repeat(levels),
+            " }".repeat(levels)
+        )
+    };
+    // __type, fields, type, then `levels` ofType, then name.
+    ok(&app, &anna, &nest(7), Value::Null).await;
+    let response = app.gql(Some(&anna), &nest(12), Value::Null).await?;
+    let codes = error_codes(&response);
+    assert!(
+        !codes.is_empty() && codes.iter().all(|c| c == "BAD_USER_INPUT"),
+        "{response:#}"
+    );
+    assert!(response["data"].is_null(), "{response:#}");
+    app.stop().await
+}
+
+#[tokio::test]
+async fn queries_beyond_the_complexity_limit_are_refused() -> anyhow::Result<()> {
+    let app = App::spawn("complexity").await?;
+    let anna = app.token("anna", DK, Some("social"), &["employee"]).await?;
+    let written = submit(&app, &anna, form("Noget", &["social"], 100, 5.0, 50)).await;
+    let aliases: String = (0..40).map(|i| format!(" t{i}: title")).collect();
+    let query = |first: usize| {
+        format!(
+            "query($c: String) {{ backlog(first: {first}, consistency: $c) {{ totalCount edges {{ node {{ \
+             {PROCESS_FIELDS} {aliases} comments {{ author authorMunicipality text createdAt }} }} }} }} }}"
+        )
+    };
+    let small = ok(&app, &anna, &query(5), json!({ "c": written.token })).await;
+    assert_eq!(total(&small["backlog"]), 1);
+    let response = app
+        .gql(Some(&anna), &query(100), json!({ "c": written.token }))
+        .await?;
+    let codes = error_codes(&response);
+    assert!(
+        !codes.is_empty() && codes.iter().all(|c| c == "BAD_USER_INPUT"),
+        "{response:#}"
+    );
+    assert!(response["data"].is_null(), "{response:#}");
+    app.stop().await
+}
+
+#[tokio::test]
+async fn request_bodies_over_256_kib_are_refused() -> anyhow::Result<()> {
+    let app = App::spawn("body").await?;
+    let anna = app.token("anna", DK, Some("social"), &["employee"]).await?;
+    let padded =
+        |bytes: usize| json!({ "query": format!("# {}\n{{ me {{ user }} }}", "x".repeat(bytes)) });
+    let post = |body: Value| {
+        app.client()
+            .post(format!("{}/graphql", app.url))
+            .bearer_auth(&anna)
+            .json(&body)
+            .send()
+    };
+
+    let response = post(padded(100 * 1024)).await?;
+    assert!(response.status().is_success());
+    let body: Value = response.json().await?;
+    assert_eq!(
+        body["data"]["me"]["user"], "anna",
+        "a 100 KiB request is fine: {body}"
+    );
+
+    let response = post(padded(300 * 1024)).await?;
+    let status = response.status();
+    let text = response.text().await?;
+    let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    assert!(
+        status == reqwest::StatusCode::PAYLOAD_TOO_LARGE
+            || (body["errors"].is_array() && body["data"]["me"].is_null()),
+        "a 300 KiB request must be refused; got {status}: {}",
+        &text[..text.len().min(500)]
+    );
+    app.stop().await
+}
