@@ -3,7 +3,7 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields, OpaqueCursor};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use innohub_projections::queries::{Page, ProcessFilter as Filter};
+use innohub_projections::queries::{Page, ProcessFilter as Filter, ProcessList};
 use innohub_runtime::{ErrorCode, MunicipalityId};
 
 use super::types::{Phase, Process, ScoringWeights, Status};
@@ -118,6 +118,28 @@ where
     Ok(connection)
 }
 
+async fn list(
+    ctx: &Context<'_>,
+    kind: ProcessList,
+    filter: Option<ProcessFilter>,
+    first: Option<i32>,
+    after: Option<String>,
+    consistency: Option<String>,
+) -> async_graphql::Result<ProcessConnection> {
+    let viewer = viewer(ctx)?;
+    let services = services(ctx);
+    consistent(services, consistency.as_deref()).await?;
+    let filter = filter.unwrap_or_default().into_filter()?;
+    paginate(after, first, |offset, limit| async move {
+        services
+            .queries
+            .processes(&viewer, kind, &filter, offset, limit)
+            .await
+            .map_err(from_service)
+    })
+    .await
+}
+
 /// Processes in one phase × status cell of a department.
 #[derive(SimpleObject)]
 pub struct StatusCell {
@@ -200,18 +222,7 @@ impl Query {
         after: Option<String>,
         consistency: Option<String>,
     ) -> async_graphql::Result<ProcessConnection> {
-        let viewer = viewer(ctx)?;
-        let services = services(ctx);
-        consistent(services, consistency.as_deref()).await?;
-        let filter = filter.unwrap_or_default().into_filter()?;
-        paginate(after, first, |offset, limit| async move {
-            services
-                .queries
-                .list(&viewer, &filter, offset, limit)
-                .await
-                .map_err(from_service)
-        })
-        .await
+        list(ctx, ProcessList::All, filter, first, after, consistency).await
     }
 
     /// The prioritised backlog of a municipality (yours by default): explicitly ranked
@@ -226,18 +237,7 @@ impl Query {
         after: Option<String>,
         consistency: Option<String>,
     ) -> async_graphql::Result<ProcessConnection> {
-        let viewer = viewer(ctx)?;
-        let services = services(ctx);
-        consistent(services, consistency.as_deref()).await?;
-        let filter = filter.unwrap_or_default().into_filter()?;
-        paginate(after, first, |offset, limit| async move {
-            services
-                .queries
-                .backlog(&viewer, &filter, offset, limit)
-                .await
-                .map_err(from_service)
-        })
-        .await
+        list(ctx, ProcessList::Backlog, filter, first, after, consistency).await
     }
 
     /// Counts by phase × status per department of a municipality (yours by default), over

@@ -1,6 +1,7 @@
 -- Read models of the processes context. Valid SQL for both SQLite and PostgreSQL.
 
--- One row per process: the record as JSON plus the columns queries sort and filter on.
+-- One narrow row per process: the columns queries filter, sort and count on. Kept apart
+-- from the record so that scanning a municipality's backlog stays in a few pages.
 CREATE TABLE process_view (
     id                   TEXT PRIMARY KEY,
     municipality         TEXT NOT NULL,
@@ -16,11 +17,16 @@ CREATE TABLE process_view (
     score                DOUBLE PRECISION NOT NULL,
     backlog_rank         BIGINT,
     submitted_at         TEXT NOT NULL,
-    updated_at           TEXT NOT NULL,
-    record               TEXT NOT NULL
+    updated_at           TEXT NOT NULL
 );
 CREATE INDEX process_view_backlog ON process_view (municipality, closed, backlog_rank, score);
 CREATE INDEX process_view_submitted ON process_view (submitted_at);
+
+-- The process as the domain folds it (JSON), read only for the rows a page shows.
+CREATE TABLE process_record (
+    id     TEXT PRIMARY KEY,
+    record TEXT NOT NULL
+);
 
 -- Multi-valued fields to filter on: department, domain, technology, it_system.
 CREATE TABLE process_facet (

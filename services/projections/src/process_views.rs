@@ -63,7 +63,7 @@ async fn apply_process(
     payload: ProcessEvent,
 ) -> Result<(), ProjectionError> {
     let stored: Option<String> =
-        sqlx::query_scalar("SELECT record FROM process_view WHERE id = $1")
+        sqlx::query_scalar("SELECT record FROM process_record WHERE id = $1")
             .bind(&event.aggregate_id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -109,12 +109,12 @@ async fn apply_process(
     let d = &record.details;
     sqlx::query(
         "INSERT INTO process_view (id, municipality, visibility, reporter, owner, phase, status, closed, title, \
-         classification, hours_saved, score, backlog_rank, submitted_at, updated_at, record) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $13, $14) \
+         classification, hours_saved, score, backlog_rank, submitted_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $13) \
          ON CONFLICT (id) DO UPDATE SET visibility = excluded.visibility, owner = excluded.owner, \
          phase = excluded.phase, status = excluded.status, closed = excluded.closed, title = excluded.title, \
          classification = excluded.classification, hours_saved = excluded.hours_saved, score = excluded.score, \
-         updated_at = excluded.updated_at, record = excluded.record",
+         updated_at = excluded.updated_at",
     )
     .bind(&event.aggregate_id)
     .bind(record.municipality.as_str())
@@ -129,6 +129,13 @@ async fn apply_process(
     .bind(d.volume.hours_saved())
     .bind(score(&record, &weights))
     .bind(&at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO process_record (id, record) VALUES ($1, $2) \
+         ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+    )
+    .bind(&event.aggregate_id)
     .bind(serde_json::to_string(&record).map_err(corrupt)?)
     .execute(&mut *conn)
     .await?;
@@ -239,10 +246,13 @@ async fn apply_settings(
     .execute(&mut *conn)
     .await?;
     // New weights re-score every process of the municipality.
-    let rows = sqlx::query("SELECT id, record FROM process_view WHERE municipality = $1")
-        .bind(municipality.as_str())
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT r.id, r.record FROM process_record r JOIN process_view pv ON pv.id = r.id \
+         WHERE pv.municipality = $1",
+    )
+    .bind(municipality.as_str())
+    .fetch_all(&mut *conn)
+    .await?;
     for row in rows {
         let id: String = row.try_get("id")?;
         let json: String = row.try_get("record")?;

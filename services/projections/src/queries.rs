@@ -53,6 +53,16 @@ pub struct ProcessFilter {
     pub include_closed: bool,
 }
 
+/// Which list of processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessList {
+    /// Every process the viewer may see, newest first.
+    All,
+    /// The prioritised backlog of one municipality (the viewer's by default): explicitly
+    /// ranked processes first in rank order, then the open rest by priority score.
+    Backlog,
+}
+
 /// One page of a list.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
@@ -97,7 +107,8 @@ pub struct ProcessQueries {
     db: Database,
 }
 
-const VIEW_COLUMNS: &str = "pv.record, pv.score, pv.backlog_rank, pv.submitted_at, pv.updated_at";
+/// The columns of a page row; the query must join `process_record r ON r.id = pv.id`.
+const VIEW_COLUMNS: &str = "r.record, pv.score, pv.backlog_rank, pv.submitted_at, pv.updated_at";
 
 fn corrupt(e: impl std::fmt::Display) -> QueryError {
     QueryError::Corrupt(e.to_string())
@@ -136,7 +147,7 @@ impl ProcessQueries {
     /// One process, if the viewer may see it.
     pub async fn get(&self, viewer: &Viewer, id: Uuid) -> Result<Option<ProcessView>, QueryError> {
         let row = sqlx::query(&format!(
-            "SELECT {VIEW_COLUMNS} FROM process_view pv WHERE pv.id = $1"
+            "SELECT {VIEW_COLUMNS} FROM process_view pv JOIN process_record r ON r.id = pv.id WHERE pv.id = $1"
         ))
         .bind(id.to_string())
         .fetch_optional(self.db.reader())
@@ -147,57 +158,54 @@ impl ProcessQueries {
         })
     }
 
-    /// The prioritised backlog of a municipality (the viewer's by default): explicitly
-    /// ranked processes first in rank order, then the rest by priority score.
-    pub async fn backlog(
+    /// One page of a list of processes the viewer may see.
+    pub async fn processes(
         &self,
         viewer: &Viewer,
+        list: ProcessList,
         filter: &ProcessFilter,
         offset: i64,
         limit: i64,
     ) -> Result<Page<ProcessView>, QueryError> {
-        let municipality = filter
-            .municipality
-            .clone()
-            .unwrap_or_else(|| viewer.principal.municipality.clone());
-        let filter = ProcessFilter {
-            municipality: Some(municipality),
-            ..filter.clone()
-        };
-        self.page(
-            viewer,
-            &filter,
-            true,
-            "CASE WHEN pv.backlog_rank IS NULL THEN 1 ELSE 0 END, pv.backlog_rank, pv.score DESC, pv.id",
-            offset,
-            limit,
-        )
-        .await
+        match list {
+            ProcessList::All => {
+                self.page(
+                    viewer,
+                    filter,
+                    false,
+                    "pv.submitted_at DESC, pv.id DESC",
+                    offset,
+                    limit,
+                )
+                .await
+            }
+            ProcessList::Backlog => {
+                let filter = ProcessFilter {
+                    municipality: Some(
+                        filter
+                            .municipality
+                            .clone()
+                            .unwrap_or_else(|| viewer.principal.municipality.clone()),
+                    ),
+                    ..filter.clone()
+                };
+                self.page(
+                    viewer,
+                    &filter,
+                    true,
+                    "CASE WHEN pv.backlog_rank IS NULL THEN 1 ELSE 0 END, pv.backlog_rank, pv.score DESC, pv.id",
+                    offset,
+                    limit,
+                )
+                .await
+            }
+        }
     }
 
-    /// Every process the viewer may see, newest first.
-    pub async fn list(
-        &self,
-        viewer: &Viewer,
-        filter: &ProcessFilter,
-        offset: i64,
-        limit: i64,
-    ) -> Result<Page<ProcessView>, QueryError> {
-        self.page(
-            viewer,
-            filter,
-            false,
-            "pv.submitted_at DESC, pv.id DESC",
-            offset,
-            limit,
-        )
-        .await
-    }
-
-    fn filtered(viewer: &Viewer, filter: &ProcessFilter, backlog: bool, select: &str) -> Sql {
-        let mut sql = Sql::new(select);
+    /// Append ` FROM process_view pv WHERE <read rule and filter>`.
+    fn filtered(sql: &mut Sql, viewer: &Viewer, filter: &ProcessFilter, backlog: bool) {
         sql.push(" FROM process_view pv WHERE ");
-        access::visible(&mut sql, viewer);
+        access::visible(sql, viewer);
         if let Some(m) = &filter.municipality {
             sql.push(" AND pv.municipality = ").bind(m.as_str());
         }
@@ -237,7 +245,6 @@ impl ProcessQueries {
                     .push(")");
             }
         }
-        sql
     }
 
     async fn page(
@@ -249,18 +256,27 @@ impl ProcessQueries {
         offset: i64,
         limit: i64,
     ) -> Result<Page<ProcessView>, QueryError> {
-        let total: i64 = Self::filtered(viewer, filter, backlog, "SELECT COUNT(*) AS n")
+        let mut count = Sql::new("SELECT COUNT(*) AS n");
+        Self::filtered(&mut count, viewer, filter, backlog);
+        let total: i64 = count
             .query()
             .fetch_one(self.db.reader())
             .await?
             .try_get("n")?;
-        let mut sql = Self::filtered(viewer, filter, backlog, &format!("SELECT {VIEW_COLUMNS}"));
+        // Sort and cut the page on narrow rows, then fetch the records of that page only.
+        let mut sql = Sql::new(&format!(
+            "SELECT {VIEW_COLUMNS} FROM process_view pv JOIN process_record r ON r.id = pv.id \
+             JOIN (SELECT pv.id AS page_id"
+        ));
+        Self::filtered(&mut sql, viewer, filter, backlog);
         sql.push(" ORDER BY ")
             .push(order)
             .push(" LIMIT ")
             .bind(limit)
             .push(" OFFSET ")
-            .bind(offset);
+            .bind(offset)
+            .push(") page ON pv.id = page.page_id ORDER BY ")
+            .push(order);
         let rows = sql.query().fetch_all(self.db.reader()).await?;
         let mut items = Vec::with_capacity(rows.len());
         for row in &rows {

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use innohub_processes::ProcessesApp;
 use innohub_processes::domain::details::ProcessFields;
 use innohub_processes::domain::process::Process;
-use innohub_projections::queries::ProcessFilter;
+use innohub_projections::queries::{ProcessFilter, ProcessList};
 use innohub_projections::{ProcessQueries, ProcessViews};
 use innohub_runtime::command::{CommandContext, load};
 use innohub_runtime::projection::ProjectionRunner;
@@ -91,7 +91,13 @@ async fn scenario(db: Database) {
             }
         }
         let listed = queries
-            .list(&viewer, &ProcessFilter::default(), 0, 1000)
+            .processes(
+                &viewer,
+                ProcessList::All,
+                &ProcessFilter::default(),
+                0,
+                1000,
+            )
             .await
             .unwrap();
         let seen: BTreeSet<Uuid> = listed.items.iter().map(|v| v.id).collect();

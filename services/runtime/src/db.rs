@@ -54,6 +54,8 @@ impl Database {
                                 "PRAGMA synchronous = NORMAL",
                                 "PRAGMA busy_timeout = 10000",
                                 "PRAGMA foreign_keys = ON",
+                                // 32 MiB of page cache per connection: read models are scanned.
+                                "PRAGMA cache_size = -32768",
                             ] {
                                 conn.execute(pragma).await?;
                             }
