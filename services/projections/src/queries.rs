@@ -107,6 +107,11 @@ pub struct ProcessQueries {
     db: Database,
 }
 
+/// Ranked processes first by rank, then the rest by score: the expression of the
+/// `process_view_backlog` index, so that a page is read off the index.
+const BACKLOG_ORDER: &str =
+    "CASE WHEN pv.backlog_rank IS NULL THEN -pv.score ELSE pv.backlog_rank - 1000000000 END, pv.id";
+
 /// The columns of a page row; the query must join `process_record r ON r.id = pv.id`.
 const VIEW_COLUMNS: &str = "r.record, pv.score, pv.backlog_rank, pv.submitted_at, pv.updated_at";
 
@@ -189,15 +194,8 @@ impl ProcessQueries {
                     ),
                     ..filter.clone()
                 };
-                self.page(
-                    viewer,
-                    &filter,
-                    true,
-                    "CASE WHEN pv.backlog_rank IS NULL THEN 1 ELSE 0 END, pv.backlog_rank, pv.score DESC, pv.id",
-                    offset,
-                    limit,
-                )
-                .await
+                self.page(viewer, &filter, true, BACKLOG_ORDER, offset, limit)
+                    .await
             }
         }
     }

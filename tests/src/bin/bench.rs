@@ -33,6 +33,9 @@ struct Args {
     /// backlog(first: 50) queries to time.
     #[arg(long, default_value_t = 2000)]
     queries: usize,
+    /// Keep the data directory (for profiling) instead of removing it.
+    #[arg(long)]
+    keep: bool,
 }
 
 const SUBMIT: &str = "mutation($input: SubmitProcessInput!) { submitProcess(input: $input) { id consistencyToken } }";
@@ -274,6 +277,10 @@ async fn main() -> anyhow::Result<()> {
     if let Ok(app) = Arc::try_unwrap(app) {
         app.stop().await?;
     }
-    std::fs::remove_dir_all(data_dir)?;
+    if args.keep {
+        println!("data kept in {}", data_dir.display());
+    } else {
+        std::fs::remove_dir_all(data_dir)?;
+    }
     Ok(())
 }
