@@ -150,10 +150,6 @@ pub struct Experience {
     decommission_date: Option<NaiveDate>,
 }
 
-fn text<T: AsRef<str>>(t: &Option<T>) -> Option<String> {
-    t.as_ref().map(|t| t.as_ref().to_owned())
-}
-
 impl From<&DomainExperience> for Experience {
     fn from(e: &DomainExperience) -> Self {
         Self {
@@ -236,12 +232,12 @@ impl Process {
         self.0.reporter.as_ref().map(ToString::to_string)
     }
     /// The process expert; null for partners.
-    async fn owner(&self) -> Option<String> {
-        text(&self.0.details.owner.as_ref().map(Label::as_str))
+    async fn owner(&self) -> Option<&str> {
+        self.0.details.owner.as_ref().map(Label::as_str)
     }
     /// Null for partners.
-    async fn contact(&self) -> Option<String> {
-        text(&self.0.details.contact.as_ref().map(Label::as_str))
+    async fn contact(&self) -> Option<&str> {
+        self.0.details.contact.as_ref().map(Label::as_str)
     }
     /// Null for partners.
     async fn internal_notes(&self) -> Option<&str> {
@@ -269,8 +265,8 @@ impl Process {
     async fn technologies(&self) -> Vec<String> {
         labels(&self.0.details.technologies)
     }
-    async fn vendor(&self) -> Option<String> {
-        text(&self.0.details.vendor.as_ref().map(Label::as_str))
+    async fn vendor(&self) -> Option<&str> {
+        self.0.details.vendor.as_ref().map(Label::as_str)
     }
     async fn targets_citizens(&self) -> bool {
         self.0.details.targets_citizens
