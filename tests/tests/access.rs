@@ -9,7 +9,6 @@ use innohub_tests::App;
 use serde_json::{Value, json};
 
 /// A UUID no record has.
-const NOBODY: &str = "0190a4e2-0000-7000-8000-000000000000";
 
 #[tokio::test]
 async fn a_partner_sees_a_public_process_redacted_and_nothing_of_an_unshared_one()
@@ -202,67 +201,14 @@ async fn a_partner_sees_a_public_process_redacted_and_nothing_of_an_unshared_one
         ),
     ];
     for (what, query, vars) in &commands {
-        let hidden = refused(
-            &app,
-            Some(&sven),
-            query,
-            with(vars.clone(), json!({ "id": internal.id })),
-            "NOT_FOUND",
-        )
-        .await;
-        let missing = refused(
-            &app,
-            Some(&sven),
-            query,
-            with(vars.clone(), json!({ "id": NOBODY })),
-            "NOT_FOUND",
-        )
-        .await;
-        assert_eq!(
-            hidden, missing,
-            "{what}: an unshared process must look exactly like a missing one"
-        );
+        looks_missing(&app, &sven, query, vars.clone(), &internal.id, what).await;
     }
     for (what, query, vars) in &commands[..2] {
-        let hidden = refused(
-            &app,
-            Some(&sven),
-            query,
-            with(vars.clone(), json!({ "id": network.id })),
-            "NOT_FOUND",
-        )
-        .await;
-        let missing = refused(
-            &app,
-            Some(&sven),
-            query,
-            with(vars.clone(), json!({ "id": NOBODY })),
-            "NOT_FOUND",
-        )
-        .await;
-        assert_eq!(
-            hidden, missing,
-            "{what} of a NETWORK process outside our networks"
-        );
+        let what = format!("{what} of a NETWORK process outside our networks");
+        looks_missing(&app, &sven, query, vars.clone(), &network.id, &what).await;
     }
     let follow = "mutation($id: ID!) { followProcess(id: $id) { id } }";
-    let hidden = refused(
-        &app,
-        Some(&sven),
-        follow,
-        json!({ "id": internal.id }),
-        "NOT_FOUND",
-    )
-    .await;
-    let missing = refused(
-        &app,
-        Some(&sven),
-        follow,
-        json!({ "id": NOBODY }),
-        "NOT_FOUND",
-    )
-    .await;
-    assert_eq!(hidden, missing);
+    looks_missing(&app, &sven, follow, json!({}), &internal.id, "follow").await;
 
     // On the shared one the partner is read-only ...
     refused(

@@ -82,6 +82,28 @@ pub async fn refused(
     response
 }
 
+/// An id that no record has.
+pub const NOBODY: &str = "0190a4e2-0000-7000-8000-000000000000";
+
+/// Assert that `query` on the process `hidden` answers NOT_FOUND exactly as it does for an
+/// id that exists nowhere, so the response leaks nothing.
+pub async fn looks_missing(
+    app: &App,
+    token: &str,
+    query: &str,
+    variables: Value,
+    hidden: &str,
+    what: &str,
+) {
+    let with_id = |id: &str| with(variables.clone(), json!({ "id": id }));
+    let seen = refused(app, Some(token), query, with_id(hidden), "NOT_FOUND").await;
+    let missing = refused(app, Some(token), query, with_id(NOBODY), "NOT_FOUND").await;
+    assert_eq!(
+        seen, missing,
+        "{what}: a hidden process must look exactly like a missing one"
+    );
+}
+
 /// A valid submission.
 pub fn form(title: &str, departments: &[&str], cases: i64, minutes: f64, share: i64) -> Value {
     json!({
