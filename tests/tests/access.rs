@@ -159,12 +159,7 @@ async fn a_partner_sees_a_public_process_redacted_and_nothing_of_an_unshared_one
         json!({ "consistency": last.token }),
     )
     .await;
-    let counted: i64 = data["statusOverview"]["cells"]
-        .as_array()
-        .expect("cells")
-        .iter()
-        .map(|c| c["count"].as_i64().unwrap_or(0))
-        .sum();
+    let counted = overview_total(&data);
     assert_eq!(counted, 3, "{data:#}");
 
     // Unshared is indistinguishable from non-existent, for reads and for every command.
@@ -375,12 +370,7 @@ async fn a_private_process_is_seen_by_its_reporter_and_department_only() -> anyh
             json!({ "consistency": open.token }),
         )
         .await;
-        let counted: i64 = data["statusOverview"]["cells"]
-            .as_array()
-            .expect("cells")
-            .iter()
-            .map(|c| c["count"].as_i64().unwrap_or(0))
-            .sum();
+        let counted = overview_total(&data);
         assert_eq!(counted, 1, "{data:#}");
     }
     let listed = processes(&app, &anna, Value::Null, &open.token).await;

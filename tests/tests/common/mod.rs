@@ -82,6 +82,16 @@ pub async fn refused(
     response
 }
 
+/// The sum of a `statusOverview` response's cell counts.
+pub fn overview_total(data: &Value) -> i64 {
+    data["statusOverview"]["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .map(|c| c["count"].as_i64().unwrap_or(0))
+        .sum()
+}
+
 /// An id that no record has.
 pub const NOBODY: &str = "0190a4e2-0000-7000-8000-000000000000";
 
