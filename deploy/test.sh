@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/postgres.sh ensure
-
 export INNOHUB_TEST_POSTGRES_URL="${INNOHUB_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+
+# The end-to-end tests start their own Kafka-protocol brokers (Tansu) from this binary.
+tansu_bin=$(deploy/tansu.sh install | tail -n 1)
+[[ -x $tansu_bin ]] || { echo "test.sh: no tansu binary (deploy/tansu.sh install printed '$tansu_bin')" >&2; exit 1; }
+export INNOHUB_TANSU_BIN="$tansu_bin"
+
 exec cargo test --workspace --locked "$@"

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use innohub_processes::Processes;
 use innohub_processes::domain::assessment::AssessmentInput;
 use innohub_processes::domain::backlog::Placement;
 use innohub_processes::domain::details::ProcessFields;
@@ -428,9 +429,13 @@ fn ctx(p: &Principal) -> CommandContext<'_> {
     }
 }
 
-/// Load the demo unless the store already holds events.
+/// Load the demo unless the store already holds events (embedded mode only: the check
+/// needs the store).
 pub async fn load(services: &Services) -> anyhow::Result<()> {
-    if services.store.head() > 0 {
+    let Processes::Local(local) = &services.processes else {
+        anyhow::bail!("the demo is loaded in embedded mode only");
+    };
+    if local.store().head() > 0 {
         tracing::info!("store is not empty; demo not loaded");
         return Ok(());
     }
@@ -472,7 +477,6 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
             let id = app
                 .submit(ctx(&reporter), fields)
                 .await?
-                .result
                 .aggregate_id
                 .parse::<Uuid>()?;
             loaded += 1;

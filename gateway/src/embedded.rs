@@ -5,14 +5,14 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::Context as _;
-use innohub_processes::ProcessesApp;
+use innohub_processes::{Processes, ProcessesApp};
 use innohub_projections::{ProcessQueries, ProcessViews};
 use innohub_runtime::projection::ProjectionRunner;
 use innohub_runtime::{Database, EventStore};
 use tokio::sync::watch;
 
 use crate::auth::TokenKeys;
-use crate::graphql::{self, Services};
+use crate::graphql::{self, Consistency, Services};
 use crate::server::{AppState, router};
 
 /// Open the stores, start the projection and return the services.
@@ -27,14 +27,13 @@ pub async fn start(
     views.migrate(&innohub_projections::migrations()).await?;
     let store = EventStore::open(events.clone(), false).await?;
     let runner = ProjectionRunner::new(ProcessViews, store.clone(), views.clone()).await?;
-    let progress = runner.progress();
+    let consistency = Consistency::Local(runner.progress());
     runner.catch_up().await?;
     tokio::spawn(runner.run(shutdown));
     let services = Services {
-        processes: ProcessesApp::new(store.clone()),
+        processes: Processes::Local(ProcessesApp::new(store)),
         queries: ProcessQueries::new(views.clone()),
-        store,
-        progress,
+        consistency,
     };
     Ok((services, vec![events, views]))
 }
@@ -73,7 +72,7 @@ pub async fn serve(
     Ok(())
 }
 
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

@@ -1,10 +1,16 @@
 //! `innohub`: the GraphQL gateway and, in embedded mode, every service in one process.
 //!
-//! - `innohub serve`: serve GraphQL on 127.0.0.1:8080 with SQLite in `./innohub-data`.
-//! - `innohub token`: mint a development token that `serve` accepts.
+//! - `innohub serve` (the default): GraphQL on 127.0.0.1:8080 with every service in this
+//!   process on SQLite in `./innohub-data`.
+//! - `innohub processes` / `projections` / `gateway`: distributed mode, one process each,
+//!   over PostgreSQL and Kafka (see [`distributed`]); `innohub projections rebuild` replays a
+//!   read model from the topics.
+//! - `innohub token`: mint a development token that `serve` and `gateway` accept.
 
 mod auth;
+mod consistency;
 mod demo;
+mod distributed;
 mod embedded;
 mod graphql;
 mod server;
@@ -13,7 +19,9 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use innohub_runtime::kafka::KafkaConfig;
 use innohub_runtime::{DepartmentId, MunicipalityId, Principal, Role, UserId};
 
 #[derive(Parser)]
@@ -47,10 +55,114 @@ struct ServeArgs {
     dev_secret: Option<String>,
 }
 
+/// How a distributed process reaches Kafka.
+#[derive(clap::Args)]
+struct KafkaArgs {
+    /// Bootstrap brokers, `host:port[,host:port…]`.
+    #[arg(long, env = "INNOHUB_KAFKA_BROKERS")]
+    kafka_brokers: String,
+    /// Partitions of the topics innohub creates when they are missing.
+    #[arg(long, env = "INNOHUB_KAFKA_PARTITIONS", default_value_t = 6)]
+    kafka_partitions: i32,
+    /// Replication factor of the topics innohub creates (3 on a production cluster).
+    #[arg(long, env = "INNOHUB_KAFKA_REPLICATION", default_value_t = 1)]
+    kafka_replication: i32,
+}
+
+impl KafkaArgs {
+    fn config(self) -> KafkaConfig {
+        KafkaConfig {
+            brokers: self.kafka_brokers,
+            partitions: self.kafka_partitions,
+            replication: self.kafka_replication,
+        }
+    }
+}
+
+/// A distributed process that owns a PostgreSQL database and talks to Kafka.
+#[derive(clap::Args)]
+struct ServiceArgs {
+    /// Address for gRPC (services) and `/healthz`, `/readyz`, `/metrics`.
+    #[arg(long, env = "INNOHUB_LISTEN")]
+    listen: SocketAddr,
+    /// The process's own PostgreSQL database, e.g. postgres://innohub@db/innohub_processes.
+    #[arg(long, env = "INNOHUB_DATABASE_URL", hide_env_values = true)]
+    database_url: String,
+    #[command(flatten)]
+    kafka: KafkaArgs,
+}
+
+/// The projections service's flags; they are global so `rebuild` takes them too.
+#[derive(clap::Args)]
+struct ProjectionsArgs {
+    #[command(subcommand)]
+    action: Option<ProjectionsCommand>,
+    /// Address for `/healthz`, `/readyz` and `/metrics` (not needed by `rebuild`).
+    #[arg(long, env = "INNOHUB_LISTEN", global = true)]
+    listen: Option<SocketAddr>,
+    /// The projections' PostgreSQL database (read models).
+    #[arg(
+        long,
+        env = "INNOHUB_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    database_url: Option<String>,
+    /// Bootstrap brokers, `host:port[,host:port…]`.
+    #[arg(long, env = "INNOHUB_KAFKA_BROKERS", global = true)]
+    kafka_brokers: Option<String>,
+    /// Partitions of the topics innohub creates when they are missing.
+    #[arg(
+        long,
+        env = "INNOHUB_KAFKA_PARTITIONS",
+        default_value_t = 6,
+        global = true
+    )]
+    kafka_partitions: i32,
+    /// Replication factor of the topics innohub creates.
+    #[arg(
+        long,
+        env = "INNOHUB_KAFKA_REPLICATION",
+        default_value_t = 1,
+        global = true
+    )]
+    kafka_replication: i32,
+}
+
+#[derive(Subcommand)]
+enum ProjectionsCommand {
+    /// Empty a read model and replay it from the beginning of the topics (stop the
+    /// projections service first).
+    Rebuild {
+        /// The read model.
+        #[arg(long, default_value = "process_views")]
+        projection: String,
+    },
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve GraphQL with every service in this process (embedded SQLite, no broker).
     Serve(ServeArgs),
+    /// Distributed: the processes service (gRPC, event store, outbox relay to Kafka).
+    Processes(ServiceArgs),
+    /// Distributed: the projections service (Kafka → read models); or `rebuild`.
+    Projections(ProjectionsArgs),
+    /// Distributed: the GraphQL gateway in front of the services.
+    Gateway {
+        /// Address to serve GraphQL on.
+        #[arg(long, env = "INNOHUB_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// The processes service, e.g. http://processes:50051.
+        #[arg(long, env = "INNOHUB_PROCESSES_URL")]
+        processes_url: String,
+        /// The projections' read-model database (read only).
+        #[arg(long, env = "INNOHUB_VIEWS_DATABASE_URL", hide_env_values = true)]
+        views_database_url: String,
+        /// HS256 secret for development tokens.
+        #[arg(long, env = "INNOHUB_DEV_SECRET", hide_env_values = true)]
+        dev_secret: String,
+    },
     /// Print a development token for `Authorization: Bearer …`.
     Token {
         /// The user id (the token's subject).
@@ -85,17 +197,60 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("INNOHUB_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let component = match &cli.command {
+        None | Some(Command::Serve(_)) => "embedded",
+        Some(Command::Processes(_)) => "processes",
+        Some(Command::Projections(_)) => "projections",
+        Some(Command::Gateway { .. }) => "gateway",
+        Some(Command::Token { .. }) => "cli",
+    };
+    let telemetry = innohub_runtime::telemetry::init(component).map_err(anyhow::Error::msg)?;
+    let result = run(cli).await;
+    telemetry.shutdown();
+    result
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Processes(args)) => {
+            distributed::processes(args.listen, &args.database_url, args.kafka.config()).await
+        }
+        Some(Command::Projections(args)) => {
+            let database_url = args
+                .database_url
+                .context("projections needs --database-url (or INNOHUB_DATABASE_URL)")?;
+            let kafka = KafkaConfig {
+                brokers: args
+                    .kafka_brokers
+                    .context("projections needs --kafka-brokers (or INNOHUB_KAFKA_BROKERS)")?,
+                partitions: args.kafka_partitions,
+                replication: args.kafka_replication,
+            };
+            match args.action {
+                Some(ProjectionsCommand::Rebuild { projection }) => {
+                    distributed::rebuild(&projection, &database_url, kafka).await
+                }
+                None => {
+                    let listen = args
+                        .listen
+                        .context("projections needs --listen (or INNOHUB_LISTEN)")?;
+                    distributed::projections(listen, &database_url, kafka).await
+                }
+            }
+        }
+        Some(Command::Gateway {
+            listen,
+            processes_url,
+            views_database_url,
+            dev_secret,
+        }) => {
+            anyhow::ensure!(!dev_secret.is_empty(), "--dev-secret must not be empty");
+            let keys = auth::TokenKeys::load(Some(&dev_secret), std::path::Path::new("."))?;
+            distributed::gateway(listen, &processes_url, &views_database_url, keys).await
+        }
         Some(Command::Token {
             user,
             municipality,

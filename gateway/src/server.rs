@@ -1,15 +1,17 @@
-//! HTTP: GraphiQL at `/`, GraphQL at `POST /graphql`, `/healthz` and `/readyz`. The bearer
-//! token is verified here, once per request, into the [`Caller`] resolvers read.
+//! HTTP: GraphiQL at `/`, GraphQL at `POST /graphql`, and the operations endpoints
+//! (`/healthz`, `/readyz`, `/metrics`). The bearer token is verified here, once per request,
+//! into the [`Caller`] resolvers read; a `traceparent` header continues the caller's trace.
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
-use innohub_runtime::Database;
+use innohub_runtime::{Database, ops, telemetry};
 use tower_http::limit::RequestBodyLimitLayer;
+use tracing::Instrument as _;
 
 use crate::auth::TokenKeys;
 use crate::graphql::{Caller, InnohubSchema, ensure_codes};
@@ -30,14 +32,14 @@ pub struct AppState {
 
 /// The router.
 pub fn router(state: AppState) -> Router {
+    let ready = ops::databases_ready(state.databases.clone());
     Router::new()
         .route("/", get(graphiql))
         .route("/graphql", get(graphiql).post(graphql))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
         // The GraphQL extractor streams the body itself, so the limit must wrap the service.
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .with_state(state)
+        .merge(ops::router(ready))
 }
 
 async fn graphiql() -> impl IntoResponse {
@@ -67,17 +69,15 @@ async fn graphql(
     request: GraphQLRequest,
 ) -> GraphQLResponse {
     let request = request.into_inner().data(caller(&state.keys, &headers));
-    let mut response = state.schema.execute(request).await;
+    let span = tracing::info_span!(
+        "graphql",
+        operation = request.operation_name.as_deref().unwrap_or("")
+    );
+    telemetry::set_parent(
+        &span,
+        headers.get("traceparent").and_then(|v| v.to_str().ok()),
+    );
+    let mut response = state.schema.execute(request).instrument(span).await;
     ensure_codes(&mut response);
     response.into()
-}
-
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    for db in &state.databases {
-        if let Err(e) = db.ping().await {
-            tracing::warn!(error = %e, "not ready");
-            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
-        }
-    }
-    (StatusCode::OK, "ready")
 }

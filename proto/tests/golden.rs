@@ -300,6 +300,6 @@ fn descriptor_set_holds_every_contract() -> TestResult {
         .flat_map(|f| &f.service)
         .find(|s| s.name() == "ProcessesService")
         .ok_or("ProcessesService missing")?;
-    assert_eq!(service.method.len(), 12);
+    assert_eq!(service.method.len(), 13);
     Ok(())
 }

@@ -1,6 +1,10 @@
 //! innohub-tests: black-box tests and the load generator. Everything here drives the real
 //! `innohub` binary over HTTP: [`App::spawn`] builds it (once per test binary), starts it on
-//! a free port with its own data directory, and speaks GraphQL to it.
+//! a free port with its own data directory, and speaks GraphQL to it. [`distributed`] starts
+//! the distributed mode's processes against the real PostgreSQL server and a real
+//! Kafka-protocol broker (Tansu).
+
+pub mod distributed;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -13,7 +17,7 @@ use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
 /// The signing secret every spawned app uses, so tests can mint tokens with the CLI.
-const SECRET: &str = "innohub-black-box-tests";
+pub const SECRET: &str = "innohub-black-box-tests";
 
 static BINARY: OnceLock<PathBuf> = OnceLock::new();
 
@@ -58,7 +62,7 @@ pub fn binary() -> anyhow::Result<PathBuf> {
 }
 
 /// A free port on loopback.
-fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
@@ -68,7 +72,7 @@ pub struct App {
     pub url: String,
     /// Its data directory.
     pub data_dir: PathBuf,
-    child: Child,
+    child: Option<Child>,
     client: reqwest::Client,
 }
 
@@ -106,7 +110,19 @@ impl App {
         let app = App {
             url: format!("http://127.0.0.1:{port}"),
             data_dir: data_dir.to_owned(),
-            child,
+            child: Some(child),
+            client: reqwest::Client::new(),
+        };
+        app.wait_ready().await?;
+        Ok(app)
+    }
+
+    /// An app already started elsewhere (the distributed gateway), answering at `url`.
+    pub async fn attach(url: String, child: Child) -> anyhow::Result<App> {
+        let app = App {
+            url,
+            data_dir: PathBuf::new(),
+            child: Some(child),
             client: reqwest::Client::new(),
         };
         app.wait_ready().await?;
@@ -179,15 +195,28 @@ impl App {
         &self.client
     }
 
+    /// Another handle on the same server, for concurrent clients; it owns no process.
+    pub fn clone_handle(&self) -> App {
+        App {
+            url: self.url.clone(),
+            data_dir: self.data_dir.clone(),
+            child: None,
+            client: self.client.clone(),
+        }
+    }
+
     /// Stop with SIGTERM (graceful) and wait for the process to exit.
     pub async fn stop(mut self) -> anyhow::Result<()> {
-        if let Some(pid) = self.child.id() {
+        let Some(child) = self.child.as_mut() else {
+            bail!("this handle does not own the process");
+        };
+        if let Some(pid) = child.id() {
             let _ = std::process::Command::new("kill")
                 .arg("-TERM")
                 .arg(pid.to_string())
                 .status();
         }
-        tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+        tokio::time::timeout(Duration::from_secs(20), child.wait())
             .await
             .context("innohub did not stop within 20 s")??;
         Ok(())

@@ -9,14 +9,13 @@ mod types;
 use std::time::Duration;
 
 use async_graphql::{EmptySubscription, ErrorExtensions, Schema};
-use innohub_processes::ProcessesApp;
+use innohub_processes::Processes;
 use innohub_projections::ProcessQueries;
 use innohub_runtime::command::CommandContext;
-use innohub_runtime::projection::wait_for;
-use innohub_runtime::{ErrorCode, EventStore, HasErrorCode, Principal, Viewer};
-use tokio::sync::watch;
+use innohub_runtime::{ErrorCode, HasErrorCode, Principal, Viewer};
 use uuid::Uuid;
 
+pub use crate::consistency::Consistency;
 pub use mutation::Mutation;
 pub use query::Query;
 
@@ -33,14 +32,12 @@ const CONSISTENCY_WAIT: Duration = Duration::from_secs(5);
 /// What resolvers need: the services and the read models.
 #[derive(Clone)]
 pub struct Services {
-    /// Processes commands.
-    pub processes: ProcessesApp,
+    /// Processes commands and history: in-process (embedded) or over gRPC (distributed).
+    pub processes: Processes,
     /// Processes read models.
     pub queries: ProcessQueries,
-    /// The event store, for history.
-    pub store: EventStore,
     /// How far the read models have caught up.
-    pub progress: watch::Receiver<i64>,
+    pub consistency: Consistency,
 }
 
 /// The caller, as the HTTP layer found them.
@@ -145,8 +142,7 @@ pub async fn consistent(services: &Services, token: Option<&str>) -> async_graph
             "consistency must be a token returned by a mutation",
         )
     })?;
-    let mut progress = services.progress.clone();
-    if !wait_for(&mut progress, position, CONSISTENCY_WAIT).await {
+    if !services.consistency.wait(position, CONSISTENCY_WAIT).await {
         tracing::warn!(
             position,
             "read models did not catch up in time; serving what they have"

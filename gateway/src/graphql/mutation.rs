@@ -2,12 +2,11 @@
 //! with the same key returns the first result and records nothing new.
 
 use async_graphql::{Context, Enum, ID, Object};
-use innohub_processes::ProcessError;
-use innohub_processes::app::Outcome;
 use innohub_processes::domain::backlog::Placement;
-use innohub_processes::domain::process::Process;
 use innohub_processes::domain::scoring::ScoringWeights as DomainWeights;
+use innohub_processes::{Reply, ServiceError};
 use innohub_runtime::ErrorCode;
+use uuid::Uuid;
 
 use super::types::{
     AssessmentInput, ExperienceInput, Phase, ProcessPayload, ScoringWeights, Status,
@@ -27,19 +26,25 @@ pub enum RankEnd {
     Bottom,
 }
 
-fn payload(outcome: Outcome<Process>) -> async_graphql::Result<ProcessPayload> {
-    let executed = outcome.map_err(from_service)?;
-    let id = executed
-        .state
-        .0
-        .as_ref()
-        .map(|r| r.id)
-        .ok_or_else(|| from_service(ProcessError::NotFound))?;
-    Ok(ProcessPayload {
+/// The payload of a command on a process: the reply names the process.
+fn payload(reply: Result<Reply, ServiceError>) -> async_graphql::Result<ProcessPayload> {
+    let reply = reply.map_err(from_service)?;
+    let id = reply.aggregate_id.parse::<Uuid>().map_err(|e| {
+        from_service(ServiceError {
+            code: ErrorCode::Internal,
+            message: format!("reply names no process ({:?}): {e}", reply.aggregate_id),
+        })
+    })?;
+    Ok(payload_of(id, &reply))
+}
+
+/// The payload of a command about process `id` (the reply may name another aggregate).
+fn payload_of(id: Uuid, reply: &Reply) -> ProcessPayload {
+    ProcessPayload {
         id,
-        token: executed.result.position,
-        replayed: executed.replayed,
-    })
+        token: reply.position,
+        replayed: reply.replayed,
+    }
 }
 
 #[Object]
@@ -157,16 +162,12 @@ impl Mutation {
         };
         let id = record_id(&id)?;
         let cmd = command_context(p, idempotency_key.as_deref())?;
-        let executed = services(ctx)
+        let reply = services(ctx)
             .processes
             .rank(cmd, id, placement)
             .await
             .map_err(from_service)?;
-        Ok(ProcessPayload {
-            id,
-            token: executed.result.position,
-            replayed: executed.replayed,
-        })
+        Ok(payload_of(id, &reply))
     }
 
     /// Take a process out of the explicit ranking; it follows by score again (it_portfolio).
@@ -179,16 +180,12 @@ impl Mutation {
         let p = principal(ctx)?;
         let id = record_id(&id)?;
         let cmd = command_context(p, idempotency_key.as_deref())?;
-        let executed = services(ctx)
+        let reply = services(ctx)
             .processes
             .unrank(cmd, id)
             .await
             .map_err(from_service)?;
-        Ok(ProcessPayload {
-            id,
-            token: executed.result.position,
-            replayed: executed.replayed,
-        })
+        Ok(payload_of(id, &reply))
     }
 
     /// Comment on a process you can read, also as a partner.
@@ -201,11 +198,12 @@ impl Mutation {
     ) -> async_graphql::Result<ProcessPayload> {
         let p = principal(ctx)?;
         let cmd = command_context(p, idempotency_key.as_deref())?;
-        let (_, outcome) = services(ctx)
-            .processes
-            .comment(cmd, record_id(&id)?, text)
-            .await;
-        payload(outcome)
+        payload(
+            services(ctx)
+                .processes
+                .comment(cmd, record_id(&id)?, text)
+                .await,
+        )
     }
 
     /// Follow (bookmark) a process you can read, also as a partner.
@@ -216,12 +214,7 @@ impl Mutation {
     ) -> async_graphql::Result<ProcessPayload> {
         let p = principal(ctx)?;
         let cmd = command_context(p, None)?;
-        payload(
-            services(ctx)
-                .processes
-                .follow(cmd, record_id(&id)?, true)
-                .await,
-        )
+        payload(services(ctx).processes.follow(cmd, record_id(&id)?).await)
     }
 
     /// Stop following a process.
@@ -232,12 +225,7 @@ impl Mutation {
     ) -> async_graphql::Result<ProcessPayload> {
         let p = principal(ctx)?;
         let cmd = command_context(p, None)?;
-        payload(
-            services(ctx)
-                .processes
-                .follow(cmd, record_id(&id)?, false)
-                .await,
-        )
+        payload(services(ctx).processes.unfollow(cmd, record_id(&id)?).await)
     }
 
     /// Capture what was learned, from phase OPERATION (reporter, owner, IT portfolio).
@@ -276,11 +264,11 @@ impl Mutation {
         )
         .map_err(from_service)?;
         let cmd = command_context(p, idempotency_key.as_deref())?;
-        let executed = services(ctx)
+        let reply = services(ctx)
             .processes
             .set_scoring_weights(cmd, weights)
             .await
             .map_err(from_service)?;
-        Ok(executed.result.position.to_string())
+        Ok(reply.position.to_string())
     }
 }

@@ -277,20 +277,11 @@ impl Query {
     /// Every event of a record, oldest first: type, time and actor.
     async fn history(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<HistoryEntry>> {
         let viewer = viewer(ctx)?;
-        let services = services(ctx);
         let id = record_id(&id)?;
-        // The read rule decides whether the record exists for this caller.
-        let Some(_) = services
-            .queries
-            .get(&viewer, id)
-            .await
-            .map_err(from_service)?
-        else {
-            return Err(error(ErrorCode::NotFound, "not found"));
-        };
-        let events = services
-            .store
-            .read_stream(&id.to_string())
+        // The service applies the read rule: a record the caller may not read is not found.
+        let events = services(ctx)
+            .processes
+            .history(&viewer.principal, id)
             .await
             .map_err(from_service)?;
         Ok(events

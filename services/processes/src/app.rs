@@ -3,7 +3,7 @@
 //! the caller may not see answers `NOT_FOUND`, exactly as if it did not exist.
 
 use innohub_runtime::command::{CommandContext, CommandError, Executed, execute, load};
-use innohub_runtime::{Access, Aggregate, EventStore, Viewer};
+use innohub_runtime::{Access, Aggregate, EventStore, Principal, StoredEvent, Viewer};
 use uuid::Uuid;
 
 use crate::ProcessError;
@@ -264,6 +264,27 @@ impl ProcessesApp {
             },
         )
         .await
+    }
+
+    /// The events of a process the caller can read, oldest first (its audit trail). A
+    /// process the caller may not read is `NOT_FOUND`, exactly like a missing one.
+    pub async fn history(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+    ) -> Result<Vec<StoredEvent>, CommandError<ProcessError>> {
+        // One read: the events decide the access and are the answer.
+        let events = self.store.read_stream(&id.to_string()).await?;
+        let mut process = Process::default();
+        for event in &events {
+            process = process.evolve(&event.decode()?);
+        }
+        match process.0 {
+            Some(record) if record.access(&Viewer::new(principal.clone())) != Access::None => {
+                Ok(events)
+            }
+            _ => Err(CommandError::Domain(ProcessError::NotFound)),
+        }
     }
 
     /// A process the caller's municipality owns and the caller can read.

@@ -21,6 +21,17 @@ impl Projection for ProcessViews {
         "process_views"
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &[
+            "process_comment",
+            "process_facet",
+            "process_record",
+            "process_view",
+            "scoring_weights",
+            "backlog_order",
+        ]
+    }
+
     async fn apply(
         &self,
         conn: &mut AnyConnection,
@@ -50,6 +61,21 @@ async fn weights(
             .await?;
     stored.map_or(Ok(ScoringWeights::default()), |w| {
         serde_json::from_str(&w).map_err(corrupt)
+    })
+}
+
+/// A municipality's explicit ranking, first to last.
+async fn backlog_order(
+    conn: &mut AnyConnection,
+    municipality: &str,
+) -> Result<Vec<Uuid>, ProjectionError> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT ranked FROM backlog_order WHERE municipality = $1")
+            .bind(municipality)
+            .fetch_optional(&mut *conn)
+            .await?;
+    stored.map_or(Ok(Vec::new()), |r| {
+        serde_json::from_str(&r).map_err(corrupt)
     })
 }
 
@@ -106,11 +132,20 @@ async fn apply_process(
         write_facets(conn, &record).await?;
     }
     let weights = weights(conn, record.municipality.as_str()).await?;
+    // A ranking may have arrived before the process did (see `backlog_order`).
+    let rank = match payload {
+        ProcessEvent::ProcessSubmitted { .. } => backlog_order(conn, record.municipality.as_str())
+            .await?
+            .iter()
+            .position(|id| *id == record.id)
+            .map(|i| i as i64 + 1),
+        _ => None,
+    };
     let d = &record.details;
     sqlx::query(
         "INSERT INTO process_view (id, municipality, visibility, reporter, owner, phase, status, closed, title, \
          classification, hours_saved, score, backlog_rank, submitted_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL, $13, $13) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) \
          ON CONFLICT (id) DO UPDATE SET visibility = excluded.visibility, owner = excluded.owner, \
          phase = excluded.phase, status = excluded.status, closed = excluded.closed, title = excluded.title, \
          classification = excluded.classification, hours_saved = excluded.hours_saved, score = excluded.score, \
@@ -129,6 +164,7 @@ async fn apply_process(
     .bind(d.volume.hours_saved())
     .bind(score(&record, &weights))
     .bind(&at)
+    .bind(rank)
     .execute(&mut *conn)
     .await?;
     sqlx::query(
@@ -194,25 +230,20 @@ async fn apply_backlog(
             process_id,
         } => (municipality, *process_id, None),
     };
-    let rows = sqlx::query(
-        "SELECT id FROM process_view WHERE municipality = $1 AND backlog_rank IS NOT NULL ORDER BY backlog_rank",
-    )
-    .bind(municipality.as_str())
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut order = rows
-        .iter()
-        .map(|r| {
-            r.try_get::<String, _>("id")
-                .map_err(ProjectionError::from)
-                .and_then(|id| Uuid::parse_str(&id).map_err(corrupt))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut order = backlog_order(conn, municipality.as_str()).await?;
     let before = order.clone();
     match after {
         Some(after) => Backlog::place(&mut order, process, after),
         None => order.retain(|p| *p != process),
     }
+    sqlx::query(
+        "INSERT INTO backlog_order (municipality, ranked) VALUES ($1, $2) \
+         ON CONFLICT (municipality) DO UPDATE SET ranked = excluded.ranked",
+    )
+    .bind(municipality.as_str())
+    .bind(serde_json::to_string(&order).map_err(corrupt)?)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("UPDATE process_view SET backlog_rank = NULL WHERE id = $1")
         .bind(process.to_string())
         .execute(&mut *conn)

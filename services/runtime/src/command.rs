@@ -3,6 +3,7 @@
 
 use uuid::Uuid;
 
+use crate::metrics::{METRICS, Metrics};
 use crate::store::{AppendOutcome, AppendRequest, AppendResult, NewEvent};
 use crate::{Aggregate, DomainEvent, ErrorCode, EventStore, HasErrorCode, Principal, StoreError};
 
@@ -66,6 +67,29 @@ pub fn fingerprint(request: &str) -> String {
 /// idempotency key must describe the same request. `decide` may run several times (after a lost race),
 /// always on fresh state.
 pub async fn execute<A, F>(
+    store: &EventStore,
+    id: &str,
+    ctx: CommandContext<'_>,
+    request: &str,
+    decide: F,
+) -> Result<Executed<A>, CommandError<A::Error>>
+where
+    A: Aggregate,
+    F: FnMut(&A) -> Result<Vec<A::Event>, A::Error>,
+{
+    let outcome = attempt(store, id, ctx, request, decide).await;
+    let counter = match &outcome {
+        Ok(_) => &METRICS.commands_ok,
+        Err(e) if matches!(e.code(), ErrorCode::Internal | ErrorCode::Conflict) => {
+            &METRICS.commands_failed
+        }
+        Err(_) => &METRICS.commands_rejected,
+    };
+    Metrics::inc(counter);
+    outcome
+}
+
+async fn attempt<A, F>(
     store: &EventStore,
     id: &str,
     ctx: CommandContext<'_>,
@@ -138,6 +162,7 @@ where
             }
             Ok(AppendOutcome::Duplicate(first)) => return replayed(store, first).await,
             Err(StoreError::Conflict) => {
+                Metrics::inc(&METRICS.conflicts);
                 tracing::debug!(aggregate = A::TYPE, id, "lost a race; deciding again");
                 continue;
             }

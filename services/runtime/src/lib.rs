@@ -15,9 +15,13 @@ pub mod aggregate;
 pub mod command;
 pub mod db;
 pub mod error;
+pub mod kafka;
+pub mod metrics;
+pub mod ops;
 pub mod principal;
 pub mod projection;
 pub mod store;
+pub mod telemetry;
 pub mod testing;
 
 pub use access::{Access, Audience, Viewer, Visibility};

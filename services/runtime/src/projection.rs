@@ -43,6 +43,9 @@ pub trait Projection: Send + Sync + 'static {
     /// Stable name: the checkpoint's key.
     fn name(&self) -> &'static str;
 
+    /// The read model's tables: a rebuild empties them before replaying every event.
+    fn tables(&self) -> &'static [&'static str];
+
     /// Apply one event inside the batch's transaction.
     fn apply<'a>(
         &'a self,

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::db::{Backend, Database, Migrations};
+use crate::metrics::METRICS;
 use crate::{ErrorCode, HasErrorCode, MunicipalityId, Principal};
 
 /// Migrations of the event store tables.
@@ -151,7 +152,7 @@ impl StoredEvent {
         })
     }
 
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+    pub(crate) fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
         let uuid = |col: &str| -> Result<Uuid, StoreError> {
             let raw: String = row.try_get(col)?;
             Uuid::parse_str(&raw).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
@@ -181,7 +182,7 @@ impl StoredEvent {
     }
 }
 
-const EVENT_COLUMNS: &str = "position, event_id, municipality, aggregate_type, aggregate_id, \
+pub(crate) const EVENT_COLUMNS: &str = "position, event_id, municipality, aggregate_type, aggregate_id, \
     sequence, event_type, payload, actor_user, actor_municipality, occurred_at, \
     correlation_id, causation_id";
 
@@ -266,6 +267,11 @@ impl EventStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        let traceparent = if self.write_outbox {
+            crate::telemetry::current_traceparent()
+        } else {
+            None
+        };
         let mut position = 0;
         let mut version = req.expected_version;
         for event in &req.events {
@@ -291,8 +297,9 @@ impl EventStore {
             .await
             .map_err(conflict_on_unique)?;
             if self.write_outbox {
-                sqlx::query("INSERT INTO outbox (position) VALUES ($1)")
+                sqlx::query("INSERT INTO outbox (position, traceparent) VALUES ($1, $2)")
                     .bind(position)
+                    .bind(traceparent.as_deref())
                     .execute(&mut *tx)
                     .await?;
             }
@@ -313,6 +320,10 @@ impl EventStore {
                 .await?;
         }
         tx.commit().await.map_err(conflict_on_unique)?;
+        METRICS.appends.fetch_add(
+            req.events.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         self.head.send_if_modified(|head| {
             let advanced = position > *head;
             if advanced {

@@ -697,6 +697,10 @@ impl Projection for Tally {
         "tally"
     }
 
+    fn tables(&self) -> &'static [&'static str] {
+        &["tally", "applied"]
+    }
+
     async fn apply(
         &self,
         conn: &mut AnyConnection,

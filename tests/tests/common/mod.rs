@@ -32,7 +32,7 @@ pub struct Written {
 }
 
 impl Written {
-    fn from_payload(payload: &Value) -> Self {
+    pub fn from_payload(payload: &Value) -> Self {
         Self {
             id: payload["id"].as_str().expect("payload id").to_owned(),
             token: payload["consistencyToken"]

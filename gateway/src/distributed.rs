@@ -1,0 +1,234 @@
+//! Distributed mode: each part of innohub as its own process over PostgreSQL and Kafka.
+//!
+//! - `innohub processes`: the processes service: gRPC commands, its own event store, and
+//!   the outbox relay publishing to `innohub.processes.events.v1`.
+//! - `innohub projections`: consumes the events topics into the read models.
+//! - `innohub projections rebuild`: empties a read model and replays it from the topics.
+//! - `innohub gateway`: GraphQL; commands go to the services over gRPC, reads to the
+//!   projections' read models.
+//!
+//! Every long-running process serves `/healthz`, `/readyz` and `/metrics`.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use innohub_processes::{Processes, ProcessesApp, ProcessesCodec};
+use innohub_projections::{ProcessQueries, ProcessViews};
+use innohub_runtime::kafka::relay::OutboxRelay;
+use innohub_runtime::kafka::source::KafkaProjection;
+use innohub_runtime::kafka::{EventCodec, KafkaConfig};
+use innohub_runtime::{Backend, Database, EventStore, ops};
+use tokio::sync::watch;
+
+use crate::auth::TokenKeys;
+use crate::graphql::{self, Consistency, Services};
+use crate::server::{AppState, router};
+
+/// Open a PostgreSQL database; distributed mode runs on nothing else.
+async fn postgres(url: &str) -> anyhow::Result<Database> {
+    let db = Database::connect(url)
+        .await
+        .with_context(|| format!("connecting to {}", redact(url)))?;
+    anyhow::ensure!(
+        db.backend() == Backend::Postgres,
+        "distributed mode needs PostgreSQL (got {})",
+        redact(url)
+    );
+    Ok(db)
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn listen(address: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("binding {address}"))?;
+    println!("listening on http://{}", listener.local_addr()?);
+    Ok(listener)
+}
+
+/// Serve `app` until ctrl-c or SIGTERM, then tell the background tasks to stop.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    stop: watch::Sender<bool>,
+) -> anyhow::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            crate::embedded::shutdown_signal().await;
+            let _ = stop.send(true);
+        })
+        .await?;
+    Ok(())
+}
+
+/// `innohub processes`.
+pub async fn processes(
+    address: SocketAddr,
+    database_url: &str,
+    kafka: KafkaConfig,
+) -> anyhow::Result<()> {
+    let db = postgres(database_url).await?;
+    let store = EventStore::open(db.clone(), true).await?;
+    let (stop, shutdown) = watch::channel(false);
+    let relay = OutboxRelay::new(store.clone(), &kafka, Arc::new(ProcessesCodec))?;
+    let relay = tokio::spawn(relay.run(shutdown));
+    let app = innohub_processes::grpc::router(ProcessesApp::new(store))
+        .merge(ops::router(ops::databases_ready(vec![db.clone()])));
+    let listener = listen(address).await?;
+    tracing::info!(address = %listener.local_addr()?, "processes service (gRPC) serving");
+    serve(listener, app, stop).await?;
+    let _ = relay.await;
+    db.close().await;
+    Ok(())
+}
+
+/// `innohub projections`.
+pub async fn projections(
+    address: SocketAddr,
+    database_url: &str,
+    kafka: KafkaConfig,
+) -> anyhow::Result<()> {
+    let views = postgres(database_url).await?;
+    views.migrate(&innohub_projections::migrations()).await?;
+    let source =
+        KafkaProjection::new(ProcessViews, views.clone(), Arc::new(ProcessesCodec), kafka).await?;
+    let (stop, mut shutdown) = watch::channel(false);
+    let consumer = tokio::spawn(async move {
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            match source.run(shutdown.clone()).await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, retry_in = ?backoff, "projection consumer failed");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.changed() => return,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    });
+    let listener = listen(address).await?;
+    tracing::info!(address = %listener.local_addr()?, "projections service serving");
+    serve(
+        listener,
+        ops::router(ops::databases_ready(vec![views.clone()])),
+        stop,
+    )
+    .await?;
+    let _ = consumer.await;
+    views.close().await;
+    Ok(())
+}
+
+/// `innohub projections rebuild`.
+pub async fn rebuild(
+    projection: &str,
+    database_url: &str,
+    kafka: KafkaConfig,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        projection == "process_views",
+        "unknown projection {projection:?}; known: process_views"
+    );
+    let views = postgres(database_url).await?;
+    views.migrate(&innohub_projections::migrations()).await?;
+    let codec: Arc<dyn EventCodec> = Arc::new(ProcessesCodec);
+    let source = KafkaProjection::new(ProcessViews, views.clone(), codec, kafka).await?;
+    let mut stderr = std::io::stderr();
+    let report = source
+        .rebuild(|done, total| {
+            let _ = write!(stderr, "\r{}", progress_bar(done, total));
+            let _ = stderr.flush();
+        })
+        .await?;
+    eprintln!();
+    println!(
+        "rebuilt {projection}: {} events in {:.1} s ({:.0} events/s){}",
+        report.events,
+        report.elapsed.as_secs_f64(),
+        report.events_per_second(),
+        if report.skipped > 0 {
+            format!(", {} undecodable messages skipped", report.skipped)
+        } else {
+            String::new()
+        }
+    );
+    views.close().await;
+    Ok(())
+}
+
+fn progress_bar(done: u64, total: u64) -> String {
+    const WIDTH: u64 = 40;
+    let filled = (done * WIDTH).checked_div(total).unwrap_or(WIDTH) as usize;
+    format!(
+        "[{}{}] {done}/{total} events",
+        "#".repeat(filled),
+        ".".repeat(WIDTH as usize - filled)
+    )
+}
+
+/// `innohub gateway`.
+pub async fn gateway(
+    address: SocketAddr,
+    processes_url: &str,
+    views_url: &str,
+    keys: TokenKeys,
+) -> anyhow::Result<()> {
+    let views = postgres(views_url).await?;
+    let services = Services {
+        processes: Processes::connect(processes_url)
+            .with_context(|| format!("processes service address {processes_url}"))?,
+        queries: ProcessQueries::new(views.clone()),
+        consistency: Consistency::Applied(views.clone()),
+    };
+    let (stop, _) = watch::channel(false);
+    let state = AppState {
+        schema: graphql::schema(services),
+        keys,
+        databases: vec![views.clone()],
+    };
+    let listener = listen(address).await?;
+    tracing::info!(address = %listener.local_addr()?, processes = processes_url, "gateway serving GraphQL (distributed)");
+    serve(listener, router(state), stop).await?;
+    views.close().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(
+            redact("postgres://app:secret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
+    }
+
+    #[test]
+    fn progress_bar_fills() {
+        assert!(progress_bar(0, 10).starts_with("[........"));
+        assert!(progress_bar(10, 10).starts_with("[########################################]"));
+        assert!(progress_bar(0, 0).contains("0/0"));
+    }
+}

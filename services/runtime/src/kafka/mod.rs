@@ -1,0 +1,201 @@
+//! Distributed mode's transport: events leave a service's store through the outbox relay
+//! ([`relay`]) as protobuf [`EventEnvelope`]s on `innohub.<service>.events.v1`, and reach read
+//! models through the Kafka event source ([`source`]). A service's [`EventCodec`] turns its
+//! stored JSON payloads into the contract's protobuf messages and back.
+
+pub mod relay;
+pub mod source;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use innohub_proto::innohub::common::v1::{Actor, EventEnvelope};
+use prost::Message as _;
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::types::RDKafkaErrorCode;
+use uuid::Uuid;
+
+use crate::StoredEvent;
+
+/// Translates one service's stored event payloads (the JSON its aggregates serialise) to
+/// and from the protobuf messages of its contract (`proto/innohub/<service>/v1/events.proto`).
+pub trait EventCodec: Send + Sync + 'static {
+    /// The service's name; its topic is `innohub.<service>.events.v1`.
+    fn service(&self) -> &'static str;
+
+    /// Encode a stored payload (JSON) of `event_type` as the protobuf message of that name.
+    fn encode(&self, event_type: &str, payload: &str) -> Result<Vec<u8>, CodecError>;
+
+    /// Decode the protobuf `payload` of `event_type` into the JSON form the store keeps, so
+    /// that projections see exactly what the embedded mode gives them.
+    fn decode(&self, event_type: &str, payload: &[u8]) -> Result<String, CodecError>;
+}
+
+/// Why an event could not be translated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodecError {
+    /// The contract has no such event type.
+    #[error("unknown event type {0}")]
+    UnknownEventType(String),
+    /// The bytes or the JSON do not hold a valid event of the type.
+    #[error("malformed {event_type}: {reason}")]
+    Malformed {
+        /// The event type.
+        event_type: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// The events topic of a service.
+pub fn events_topic(service: &str) -> String {
+    format!("innohub.{service}.events.v1")
+}
+
+/// Where undecodable messages go, with the reason in the `deadletter-reason` header.
+pub const DEADLETTER_TOPIC: &str = "innohub.deadletter.v1";
+
+/// The schema version of the envelopes this build writes and the highest it reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How to reach the brokers and how to create topics.
+#[derive(Debug, Clone)]
+pub struct KafkaConfig {
+    /// `host:port[,host:port…]`.
+    pub brokers: String,
+    /// Partitions of a topic created at start-up.
+    pub partitions: i32,
+    /// Replication factor of a topic created at start-up.
+    pub replication: i32,
+}
+
+impl KafkaConfig {
+    /// A client configuration with the brokers set.
+    pub fn client(&self) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        config.set("bootstrap.servers", &self.brokers);
+        config
+    }
+
+    /// Create `topics` unless they exist, with unlimited retention: the topics are the log
+    /// read models are rebuilt from.
+    pub async fn ensure_topics(&self, topics: &[&str]) -> Result<(), rdkafka::error::KafkaError> {
+        let admin: AdminClient<DefaultClientContext> = self.client().create()?;
+        let new: Vec<NewTopic<'_>> = topics
+            .iter()
+            .map(|t| {
+                NewTopic::new(
+                    t,
+                    self.partitions,
+                    TopicReplication::Fixed(self.replication),
+                )
+                .set("retention.ms", "-1")
+                .set("retention.bytes", "-1")
+            })
+            .collect();
+        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+        for result in admin.create_topics(&new, &options).await? {
+            match result {
+                Ok(topic) => tracing::info!(topic, "created topic"),
+                Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((topic, code)) => {
+                    return Err(rdkafka::error::KafkaError::AdminOp(code)).inspect_err(|_| {
+                        tracing::error!(topic, ?code, "cannot create topic");
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The envelope of a stored event, its payload encoded by `codec`.
+pub fn envelope(event: &StoredEvent, codec: &dyn EventCodec) -> Result<EventEnvelope, CodecError> {
+    Ok(EventEnvelope {
+        event_id: event.event_id.to_string(),
+        municipality: event.municipality.clone(),
+        aggregate_type: event.aggregate_type.clone(),
+        aggregate_id: event.aggregate_id.clone(),
+        sequence: event.sequence,
+        position: event.position,
+        event_type: event.event_type.clone(),
+        occurred_at: Some(prost_types::Timestamp {
+            seconds: event.occurred_at.timestamp(),
+            nanos: event.occurred_at.timestamp_subsec_nanos() as i32,
+        }),
+        actor: Some(Actor {
+            user: event.actor_user.clone(),
+            municipality: event.actor_municipality.clone(),
+        }),
+        correlation_id: event.correlation_id.to_string(),
+        causation_id: event
+            .causation_id
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        payload: codec.encode(&event.event_type, &event.payload)?,
+        schema_version: SCHEMA_VERSION,
+    })
+}
+
+/// Decode a Kafka message value into the stored event it carries, or say why it cannot be.
+pub fn decode(value: Option<&[u8]>, codec: &dyn EventCodec) -> Result<StoredEvent, String> {
+    let value = value.ok_or("the message has no value")?;
+    let envelope =
+        EventEnvelope::decode(value).map_err(|e| format!("not an EventEnvelope: {e}"))?;
+    if envelope.schema_version == 0 || envelope.schema_version > SCHEMA_VERSION {
+        return Err(format!(
+            "unknown schema version {} (this build reads 1 to {SCHEMA_VERSION})",
+            envelope.schema_version
+        ));
+    }
+    let uuid = |field: &str, raw: &str| {
+        Uuid::parse_str(raw).map_err(|e| format!("{field} {raw:?} is not a UUID: {e}"))
+    };
+    let occurred_at = envelope
+        .occurred_at
+        .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, u32::try_from(t.nanos).ok()?))
+        .ok_or("occurred_at is missing or out of range")?;
+    let actor = envelope.actor.ok_or("actor is missing")?;
+    if envelope.aggregate_id.is_empty() || envelope.municipality.is_empty() {
+        return Err("aggregate_id and municipality are required".into());
+    }
+    if envelope.sequence < 1 || envelope.position < 1 {
+        return Err("sequence and position must be positive".into());
+    }
+    let payload = codec
+        .decode(&envelope.event_type, &envelope.payload)
+        .map_err(|e| e.to_string())?;
+    Ok(StoredEvent {
+        position: envelope.position,
+        event_id: uuid("event_id", &envelope.event_id)?,
+        municipality: envelope.municipality,
+        aggregate_type: envelope.aggregate_type,
+        aggregate_id: envelope.aggregate_id,
+        sequence: envelope.sequence,
+        event_type: envelope.event_type,
+        payload,
+        actor_user: actor.user,
+        actor_municipality: actor.municipality,
+        occurred_at,
+        correlation_id: uuid("correlation_id", &envelope.correlation_id)?,
+        causation_id: if envelope.causation_id.is_empty() {
+            None
+        } else {
+            Some(uuid("causation_id", &envelope.causation_id)?)
+        },
+    })
+}
+
+/// Header names on innohub messages.
+pub mod headers {
+    /// The envelope's event type, so consumers can filter without decoding.
+    pub const EVENT_TYPE: &str = "event-type";
+    /// W3C trace context of the command that caused the event.
+    pub const TRACEPARENT: &str = "traceparent";
+    /// On dead letters: why the message could not be used.
+    pub const DEADLETTER_REASON: &str = "deadletter-reason";
+    /// On dead letters: where the message came from (`topic/partition/offset`).
+    pub const DEADLETTER_SOURCE: &str = "deadletter-source";
+}

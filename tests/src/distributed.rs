@@ -1,0 +1,335 @@
+//! The distributed mode under test: a real Kafka-protocol broker (Tansu, started per test on
+//! its own port), fresh databases on the real PostgreSQL server, and the `processes`,
+//! `projections` and `gateway` processes of the real binary. Nothing is mocked; a missing
+//! broker binary or database server fails the test with what to do.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sqlx::Connection as _;
+use tokio::process::{Child, Command};
+
+use crate::{App, SECRET, binary, free_port, temp_data_dir};
+
+/// The Tansu binary: `INNOHUB_TANSU_BIN`, else `~/.cargo/bin/tansu`, else `tansu` on PATH.
+pub fn tansu() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("INNOHUB_TANSU_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tansu"));
+    if let Some(home) = home.filter(|p| p.exists()) {
+        return Ok(home);
+    }
+    if let Some(found) = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("tansu"))
+            .find(|p| p.exists())
+    }) {
+        return Ok(found);
+    }
+    bail!("the Tansu broker is not installed: run deploy/tansu.sh install (deploy/test.sh does)")
+}
+
+/// A Tansu broker on a free port.
+pub struct Broker {
+    port: u16,
+    /// `Some(dir)`: SQLite storage in `dir`, surviving restarts; `None`: in memory.
+    dir: Option<PathBuf>,
+    child: Option<Child>,
+}
+
+impl Broker {
+    /// Start a broker; `persistent` keeps data and consumer offsets across [`Broker::restart`].
+    pub async fn start(persistent: bool) -> anyhow::Result<Broker> {
+        let dir = persistent.then(|| temp_data_dir("tansu"));
+        if let Some(dir) = &dir {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut broker = Broker {
+            port: free_port()?,
+            dir,
+            child: None,
+        };
+        broker.launch().await?;
+        Ok(broker)
+    }
+
+    async fn launch(&mut self) -> anyhow::Result<()> {
+        let url = format!("tcp://127.0.0.1:{}", self.port);
+        let storage = if self.dir.is_some() {
+            "sqlite://tansu.db".to_owned()
+        } else {
+            "memory://tansu/".to_owned()
+        };
+        let mut command = Command::new(tansu()?);
+        command
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", &storage])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        if let Some(dir) = &self.dir {
+            command.current_dir(dir);
+        }
+        self.child = Some(command.spawn().context("starting tansu")?);
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("tansu did not listen on {}", self.port)
+    }
+
+    /// `host:port` for `--kafka-brokers`.
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Stop the broker (SIGTERM, then SIGKILL after 10 s).
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(child) = self.child.take() {
+            terminate(child).await?;
+        }
+        Ok(())
+    }
+
+    /// Start it again on the same port and storage.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop().await?;
+        self.launch().await
+    }
+}
+
+/// SIGTERM, wait up to 10 s, then SIGKILL.
+async fn terminate(mut child: Child) -> anyhow::Result<()> {
+    if let Some(pid) = child.id() {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+    }
+    if tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .is_err()
+    {
+        child.kill().await?;
+    }
+    Ok(())
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("INNOHUB_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Create an empty database; returns its URL.
+pub async fn fresh_database(prefix: &str) -> anyhow::Result<String> {
+    let admin = postgres_admin_url();
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .with_context(|| format!("PostgreSQL at {admin} (start it: deploy/postgres.sh ensure)"))?;
+    let name = format!(
+        "{prefix}_{}",
+        uuid::Uuid::now_v7().simple().to_string()[20..].to_owned()
+    );
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+    Ok(format!("{base}/{name}"))
+}
+
+/// One distributed innohub process.
+pub struct Service {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    child: Option<Child>,
+}
+
+impl Service {
+    fn new(args: Vec<String>, port: u16, env: &[(String, String)]) -> Service {
+        Service {
+            args,
+            env: env.to_vec(),
+            url: format!("http://127.0.0.1:{port}"),
+            child: None,
+        }
+    }
+
+    fn command(&self) -> anyhow::Result<Command> {
+        let mut command = Command::new(binary()?);
+        command
+            .args(&self.args)
+            .env("INNOHUB_LOG", "warn")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .kill_on_drop(true);
+        Ok(command)
+    }
+
+    /// Start the process and wait for `/readyz`.
+    pub async fn start(&mut self) -> anyhow::Result<()> {
+        self.child = Some(self.command()?.spawn().context("starting innohub")?);
+        let client = reqwest::Client::new();
+        for _ in 0..600 {
+            if let Ok(r) = client.get(format!("{}/readyz", self.url)).send().await
+                && r.status().is_success()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("{:?} did not become ready", self.args.first())
+    }
+
+    /// SIGKILL: no shutdown, no final offset commit.
+    pub async fn kill(&mut self) -> anyhow::Result<()> {
+        if let Some(mut child) = self.child.take() {
+            child.kill().await?;
+        }
+        Ok(())
+    }
+
+    /// SIGTERM: a graceful stop.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some(child) = self.child.take() {
+            terminate(child).await?;
+        }
+        Ok(())
+    }
+
+    /// A value of this process's `/metrics`.
+    pub async fn metric(&self, name: &str) -> anyhow::Result<i64> {
+        let text = reqwest::get(format!("{}/metrics", self.url))
+            .await?
+            .text()
+            .await?;
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .with_context(|| format!("metric {name} in {text}"))
+    }
+}
+
+/// processes + projections + gateway, on fresh databases, against `broker`.
+pub struct Cluster {
+    /// The gateway, spoken to like the embedded app.
+    pub gateway: App,
+    /// The processes service.
+    pub processes: Service,
+    /// The projections service.
+    pub projections: Service,
+    /// The processes service's event store.
+    pub events_db: String,
+    /// The projections' read models.
+    pub views_db: String,
+    /// The broker address.
+    pub brokers: String,
+}
+
+impl Cluster {
+    /// Start every process; `env` is added to each (e.g. telemetry settings).
+    pub async fn start(broker: &Broker, env: &[(String, String)]) -> anyhow::Result<Cluster> {
+        let events_db = fresh_database("innohub_e2e_events").await?;
+        let views_db = fresh_database("innohub_e2e_views").await?;
+        let brokers = broker.address();
+        let service = |role: &str, port: u16, db: &str| {
+            vec![
+                role.to_owned(),
+                "--listen".into(),
+                format!("127.0.0.1:{port}"),
+                "--database-url".into(),
+                db.to_owned(),
+                "--kafka-brokers".into(),
+                brokers.clone(),
+                "--kafka-partitions".into(),
+                "3".into(),
+            ]
+        };
+        let port = free_port()?;
+        let mut processes = Service::new(service("processes", port, &events_db), port, env);
+        processes.start().await?;
+        let port = free_port()?;
+        let mut projections = Service::new(service("projections", port, &views_db), port, env);
+        projections.start().await?;
+        let port = free_port()?;
+        let child = Command::new(binary()?)
+            .args(["gateway", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--processes-url", &processes.url])
+            .args(["--views-database-url", &views_db])
+            .env("INNOHUB_DEV_SECRET", SECRET)
+            .env("INNOHUB_LOG", "warn")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting the gateway")?;
+        let gateway = App::attach(format!("http://127.0.0.1:{port}"), child).await?;
+        Ok(Cluster {
+            gateway,
+            processes,
+            projections,
+            events_db,
+            views_db,
+            brokers,
+        })
+    }
+
+    /// Run `innohub projections rebuild`; returns its stdout.
+    pub async fn rebuild(&self) -> anyhow::Result<String> {
+        let out = Command::new(binary()?)
+            .args(["projections", "rebuild", "--database-url", &self.views_db])
+            .args(["--kafka-brokers", &self.brokers])
+            .env("INNOHUB_LOG", "warn")
+            .output()
+            .await?;
+        if !out.status.success() {
+            bail!("rebuild failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8(out.stdout)?)
+    }
+
+    /// One number from a database: `SELECT COUNT(*) …` and the like.
+    pub async fn scalar(url: &str, sql: &str) -> anyhow::Result<i64> {
+        let mut conn = sqlx::PgConnection::connect(url).await?;
+        let value: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await?;
+        conn.close().await?;
+        Ok(value)
+    }
+
+    /// Wait until `check` holds, at most `timeout`.
+    pub async fn eventually<F, Fut>(
+        timeout: Duration,
+        what: &str,
+        mut check: F,
+    ) -> anyhow::Result<()>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<bool>>,
+    {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if check().await? {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("timed out after {timeout:?} waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
