@@ -14,6 +14,7 @@ use prost::Message as _;
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
+use rdkafka::producer::FutureProducer;
 use rdkafka::types::RDKafkaErrorCode;
 use uuid::Uuid;
 
@@ -77,6 +78,18 @@ impl KafkaConfig {
         let mut config = ClientConfig::new();
         config.set("bootstrap.servers", &self.brokers);
         config
+    }
+
+    /// A producer as innohub publishes: idempotent (no duplicates or reordering within a
+    /// partition on retries), acknowledged by all in-sync replicas, giving up on a message
+    /// after 15 s so that the caller can back off and retry.
+    pub fn producer(&self) -> Result<FutureProducer, rdkafka::error::KafkaError> {
+        self.client()
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("linger.ms", "2")
+            .set("message.timeout.ms", "15000")
+            .create()
     }
 
     /// Create `topics` unless they exist, with unlimited retention: the topics are the log

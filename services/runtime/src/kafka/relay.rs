@@ -72,13 +72,7 @@ impl OutboxRelay {
         if store.database().backend() != Backend::Postgres {
             return Err(RelayError::NotPostgres);
         }
-        let producer = kafka
-            .client()
-            .set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set("linger.ms", "2")
-            .set("message.timeout.ms", "15000")
-            .create()?;
+        let producer = kafka.producer()?;
         Ok(Self {
             topic: events_topic(codec.service()),
             store,

@@ -163,12 +163,7 @@ impl<P: Projection> KafkaProjection<P> {
                 .create()?,
         );
         consumer.subscribe(&[&self.topic])?;
-        let deadletters: FutureProducer = self
-            .kafka
-            .client()
-            .set("enable.idempotence", "true")
-            .set("acks", "all")
-            .create()?;
+        let deadletters = self.kafka.producer()?;
         let lag = tokio::spawn(report_lag(consumer.clone(), self.topic.clone()));
         tracing::info!(topic = %self.topic, group = %self.group(), projection = self.projection.name(), "consuming");
         let mut backoff = Duration::from_millis(100);
