@@ -240,3 +240,38 @@ pub fn error_codes(response: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A realistic `SubmitProcessInput` for the benchmarks; `i` varies the figures.
+pub fn bench_process_input(title: &str, i: usize) -> Value {
+    json!({
+        "title": title,
+        "shortDescription": "Manual registration of incoming applications in the case system",
+        "longDescription": "Case workers copy data from a web form into the case system and check it against the population register before a decision.",
+        "departments": ["social", "citizen-service"],
+        "casesPerYear": 1000 + (i * 7919) % 50_000,
+        "minutesPerCase": 5.0 + (i % 30) as f64,
+        "automationShare": (i * 13) % 101,
+        "domains": ["social"],
+        "itSystems": ["SBSYS"],
+        "technologies": ["RPA"],
+        "classification": { "scheme": "KLE", "code": "27.24.00" },
+        "visibility": "MUNICIPALITY"
+    })
+}
+
+/// Measured latencies, for percentiles.
+pub struct Latencies(pub Vec<Duration>);
+
+impl Latencies {
+    /// The `p`-th percentile (0.0-1.0), nearest rank.
+    pub fn percentile(&mut self, p: f64) -> Duration {
+        self.0.sort_unstable();
+        let i = ((self.0.len() as f64 - 1.0) * p).round() as usize;
+        self.0.get(i).copied().unwrap_or_default()
+    }
+
+    /// The largest.
+    pub fn max(&self) -> Duration {
+        self.0.iter().max().copied().unwrap_or_default()
+    }
+}

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use innohub_tests::{App, temp_data_dir};
-use serde_json::{Value, json};
+use innohub_tests::{App, Latencies, bench_process_input, temp_data_dir};
+use serde_json::json;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection};
 
@@ -40,33 +40,6 @@ struct Args {
 
 const SUBMIT: &str = "mutation($input: SubmitProcessInput!) { submitProcess(input: $input) { id consistencyToken } }";
 const BACKLOG: &str = "query($c: String) { backlog(first: 50, consistency: $c) { totalCount edges { node { id title priorityScore backlogRank phase status hoursSavedPerYear } } } }";
-
-fn input(i: usize) -> Value {
-    json!({
-        "title": format!("Benchmark process {i}"),
-        "shortDescription": "Manual registration of incoming applications in the case system",
-        "longDescription": "Case workers copy data from a web form into the case system and check it against the population register before a decision.",
-        "departments": ["social", "citizen-service"],
-        "casesPerYear": 1000 + (i * 7919) % 50_000,
-        "minutesPerCase": 5.0 + (i % 30) as f64,
-        "automationShare": (i * 13) % 101,
-        "domains": ["social"],
-        "itSystems": ["SBSYS"],
-        "technologies": ["RPA"],
-        "classification": { "scheme": "KLE", "code": "27.24.00" },
-        "visibility": "MUNICIPALITY"
-    })
-}
-
-struct Latencies(Vec<Duration>);
-
-impl Latencies {
-    fn percentile(&mut self, p: f64) -> Duration {
-        self.0.sort_unstable();
-        let i = ((self.0.len() as f64 - 1.0) * p).round() as usize;
-        self.0.get(i).copied().unwrap_or_default()
-    }
-}
 
 /// Run `total` requests from `clients` concurrent tasks; returns (elapsed, latencies).
 async fn load<F, Fut>(
@@ -107,7 +80,11 @@ where
 
 async fn submit(app: &App, token: &str, i: usize) -> anyhow::Result<i64> {
     let r = app
-        .gql(Some(token), SUBMIT, json!({ "input": input(i) }))
+        .gql(
+            Some(token),
+            SUBMIT,
+            json!({ "input": bench_process_input(&format!("Benchmark process {i}"), i) }),
+        )
         .await?;
     if r.get("errors").is_some() {
         bail!("submitProcess failed: {r}");

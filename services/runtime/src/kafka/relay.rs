@@ -25,10 +25,12 @@ use crate::store::EVENT_COLUMNS;
 use crate::{Backend, EventStore, StoredEvent};
 
 /// Rows claimed per round.
-const BATCH: i64 = 500;
+const BATCH: i64 = 1_000;
 /// How often the relay looks for rows other replicas appended.
 const POLL: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How often the outbox backlog gauge is recounted while the outbox is long.
+const BACKLOG_RECOUNT: Duration = Duration::from_secs(5);
 
 /// Why a relay round failed; the relay backs off and tries again.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,7 @@ pub struct OutboxRelay {
     topic: String,
     codec: Arc<dyn EventCodec>,
     kafka: KafkaConfig,
+    counted_at: std::sync::Mutex<std::time::Instant>,
 }
 
 /// A claimed outbox row.
@@ -79,6 +82,7 @@ impl OutboxRelay {
             producer,
             codec,
             kafka: kafka.clone(),
+            counted_at: std::sync::Mutex::new(std::time::Instant::now()),
         })
     }
 
@@ -231,10 +235,22 @@ impl OutboxRelay {
         METRICS
             .relay_published
             .fetch_add(published as u64, std::sync::atomic::Ordering::Relaxed);
-        let backlog = self.store.outbox_len().await?;
-        METRICS
-            .outbox_backlog
-            .store(backlog, std::sync::atomic::Ordering::Relaxed);
+        // Counting a long outbox costs more than a round: while it is long, count every few
+        // seconds only.
+        let recount = rows.len() < BATCH as usize
+            || self
+                .counted_at
+                .lock()
+                .map_or(true, |at| at.elapsed() > BACKLOG_RECOUNT);
+        if recount {
+            let backlog = self.store.outbox_len().await?;
+            METRICS
+                .outbox_backlog
+                .store(backlog, std::sync::atomic::Ordering::Relaxed);
+            if let Ok(mut at) = self.counted_at.lock() {
+                *at = std::time::Instant::now();
+            }
+        }
         match failure {
             Some(e) => Err(e.into()),
             None => Ok(published),

@@ -31,6 +31,8 @@ const BATCH: usize = 1_000;
 /// How long a batch waits for more messages once it has one.
 const GATHER: Duration = Duration::from_millis(3);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How long a rebuild waits for more messages before it checks whether it is at the end.
+pub const REBUILD_IDLE: Duration = Duration::from_secs(2);
 
 /// Why the source stopped.
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +162,9 @@ impl<P: Projection> KafkaProjection<P> {
                 .set("auto.offset.reset", "earliest")
                 .set("session.timeout.ms", "6000")
                 .set("heartbeat.interval.ms", "1000")
+                // A broker without long-poll wake-ups (Tansu) would otherwise hold every
+                // idle fetch for the default 500 ms, and freshness with it.
+                .set("fetch.wait.max.ms", "50")
                 .create()?,
         );
         consumer.subscribe(&[&self.topic])?;
@@ -402,9 +407,11 @@ impl<P: Projection> KafkaProjection<P> {
         }
     }
 
-    /// Empty the read model and replay the topic from its beginning up to the end it had
-    /// when the rebuild started. Fails if the projection is being fed right now.
-    /// `progress(done, total)` is called after every batch.
+    /// Empty the read model and replay the topic from its beginning. The end is where the
+    /// topic goes quiet (no message for [`REBUILD_IDLE`]) with every partition read up to the
+    /// high watermark it then reports; brokers' watermarks can lag what they deliver, so they
+    /// are not trusted as the end on their own. Fails if the projection is being fed right
+    /// now. `progress(done, expected)` is called after every batch.
     pub async fn rebuild(
         &self,
         mut progress: impl FnMut(u64, u64),
@@ -421,63 +428,58 @@ impl<P: Projection> KafkaProjection<P> {
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .create()?;
-        let topic = self.topic.clone();
-        let (assignment, ends) = tokio::task::block_in_place(|| {
-            let metadata = consumer.fetch_metadata(Some(&topic), Duration::from_secs(10))?;
-            let mut assignment = TopicPartitionList::new();
-            let mut ends = HashMap::new();
-            for t in metadata.topics() {
-                for p in t.partitions() {
-                    let (low, high) =
-                        consumer.fetch_watermarks(&topic, p.id(), Duration::from_secs(10))?;
-                    if high > low {
-                        assignment.add_partition_offset(&topic, p.id(), Offset::Beginning)?;
-                        ends.insert(p.id(), (low, high));
-                    }
-                }
-            }
-            Ok::<_, rdkafka::error::KafkaError>((assignment, ends))
-        })?;
-        let total: i64 = ends.values().map(|(low, high)| high - low).sum();
-        let total = total as u64;
+        let ends = watermarks(&consumer, &self.topic)?;
+        let expected: i64 = ends.values().map(|(low, high)| high - low).sum();
+        let expected = expected.max(0) as u64;
+        let mut assignment = TopicPartitionList::new();
+        for partition in ends.keys() {
+            assignment.add_partition_offset(&self.topic, *partition, Offset::Beginning)?;
+        }
         self.reset().await?;
-        let mut remaining: HashMap<i32, i64> =
-            ends.iter().map(|(p, (_, high))| (*p, *high)).collect();
         consumer.assign(&assignment)?;
+        let mut next: HashMap<i32, i64> = HashMap::new();
         let (mut events, mut skipped, mut seen) = (0u64, 0u64, 0u64);
-        progress(0, total);
-        while !remaining.is_empty() {
+        let mut quiet_since = Instant::now();
+        progress(0, expected);
+        loop {
             let mut batch = Vec::with_capacity(BATCH);
             while batch.len() < BATCH {
                 let wait = if batch.is_empty() {
-                    Duration::from_secs(30)
+                    REBUILD_IDLE
                 } else {
                     GATHER
                 };
                 match tokio::time::timeout(wait, consumer.recv()).await {
                     Ok(Ok(m)) => {
                         let m = m.detach();
-                        if let Some(end) = remaining.get(&m.partition())
-                            && m.offset() + 1 >= *end
-                        {
-                            remaining.remove(&m.partition());
-                        }
+                        next.insert(m.partition(), m.offset() + 1);
                         batch.push(m);
-                        if remaining.is_empty() {
-                            break;
-                        }
                     }
                     Ok(Err(e)) => return Err(e.into()),
-                    Err(_) if batch.is_empty() => return Err(SourceError::Stalled),
                     Err(_) => break,
                 }
             }
+            if batch.is_empty() {
+                // Quiet: done if every partition is read up to what the broker now reports.
+                let ends = watermarks(&consumer, &self.topic)?;
+                let behind = ends
+                    .iter()
+                    .any(|(p, (low, high))| next.get(p).copied().unwrap_or(*low) < *high);
+                if !behind {
+                    break;
+                }
+                if quiet_since.elapsed() > Duration::from_secs(30) {
+                    return Err(SourceError::Stalled);
+                }
+                continue;
+            }
+            quiet_since = Instant::now();
             let (decoded, dead) = self.decode_batch(&batch);
             skipped += dead.len() as u64;
             events += decoded.len() as u64;
             seen += batch.len() as u64;
             self.apply(&decoded).await?;
-            progress(seen.min(total), total);
+            progress(seen, expected.max(seen));
         }
         Ok(RebuildReport {
             events,
@@ -503,6 +505,26 @@ impl<P: Projection> KafkaProjection<P> {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Low and high watermark of every partition of `topic`.
+fn watermarks(
+    consumer: &StreamConsumer,
+    topic: &str,
+) -> Result<HashMap<i32, (i64, i64)>, rdkafka::error::KafkaError> {
+    tokio::task::block_in_place(|| {
+        let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10))?;
+        let mut ends = HashMap::new();
+        for t in metadata.topics() {
+            for p in t.partitions() {
+                ends.insert(
+                    p.id(),
+                    consumer.fetch_watermarks(topic, p.id(), Duration::from_secs(10))?,
+                );
+            }
+        }
+        Ok(ends)
+    })
 }
 
 fn header(message: &OwnedMessage, name: &str) -> Option<String> {
