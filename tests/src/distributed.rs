@@ -135,12 +135,24 @@ pub fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
-/// Create an empty database; returns its URL.
+/// Create an empty database; returns its URL. Databases an earlier run left behind under
+/// the same prefix are dropped first, unless something still uses them.
 pub async fn fresh_database(prefix: &str) -> anyhow::Result<String> {
     let admin = postgres_admin_url();
     let mut conn = sqlx::PgConnection::connect(&admin)
         .await
         .with_context(|| format!("PostgreSQL at {admin} (start it: deploy/postgres.sh ensure)"))?;
+    let leftovers: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
+            .bind(format!("{prefix}_"))
+            .fetch_all(&mut conn)
+            .await?;
+    for old in leftovers {
+        // In use (a concurrent run): the drop fails and the database stays.
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {old}"))
+            .execute(&mut conn)
+            .await;
+    }
     let name = format!(
         "{prefix}_{}",
         uuid::Uuid::now_v7().simple().to_string()[20..].to_owned()

@@ -148,7 +148,7 @@ async fn sql_and_rust_read_rules_agree_on_postgres() {
     let db = Database::connect(&url).await.unwrap();
     scenario(db.clone()).await;
     db.close().await;
-    sqlx::query(&format!("DROP DATABASE {name}"))
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .execute(admin.writer())
         .await
         .unwrap();
