@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
+use innohub_processes::ProcessesCodec;
+use innohub_projections::ProcessViews;
 use innohub_runtime::Database;
+use innohub_runtime::kafka::EventCodec as _;
+use innohub_runtime::projection::Projection as _;
 use innohub_runtime::projection::wait_for;
 use tokio::sync::watch;
 
-/// The projection whose progress tokens refer to, and the service that issued them.
-const PROJECTION: &str = "process_views";
-const SOURCE: &str = "processes";
 /// How often the distributed gateway looks for the token's event.
 const POLL: Duration = Duration::from_millis(10);
 
@@ -41,8 +42,9 @@ impl Consistency {
                         "SELECT COUNT(*) FROM applied_events \
                          WHERE projection = $1 AND source = $2 AND position = $3",
                     )
-                    .bind(PROJECTION)
-                    .bind(SOURCE)
+                    // Tokens are the processes service's positions, applied to its views.
+                    .bind(ProcessViews.name())
+                    .bind(ProcessesCodec.service())
                     .bind(position)
                     .fetch_one(views.reader())
                     .await;

@@ -20,6 +20,7 @@ use innohub_projections::{ProcessQueries, ProcessViews};
 use innohub_runtime::kafka::relay::OutboxRelay;
 use innohub_runtime::kafka::source::KafkaProjection;
 use innohub_runtime::kafka::{EventCodec, KafkaConfig};
+use innohub_runtime::projection::Projection as _;
 use innohub_runtime::{Backend, Database, EventStore, ops};
 use tokio::sync::watch;
 
@@ -144,9 +145,10 @@ pub async fn rebuild(
     database_url: &str,
     kafka: KafkaConfig,
 ) -> anyhow::Result<()> {
+    let known = ProcessViews.name();
     anyhow::ensure!(
-        projection == "process_views",
-        "unknown projection {projection:?}; known: process_views"
+        projection == known,
+        "unknown projection {projection:?}; known: {known}"
     );
     let views = postgres(database_url).await?;
     views.migrate(&innohub_projections::migrations()).await?;

@@ -14,12 +14,13 @@ use std::time::Duration;
 
 use common::{DK, NO, SE, Written, backlog, form, middling, ok, total};
 use innohub_proto::innohub::common::v1::EventEnvelope;
+use innohub_runtime::kafka::header;
 use innohub_tests::App;
 use innohub_tests::distributed::{Broker, Cluster};
 use prost::Message as _;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{Headers, Message, OwnedMessage};
+use rdkafka::message::{Message, OwnedMessage};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::{Value, json};
 
@@ -78,15 +79,6 @@ async fn read_topic(
         }
     }
     messages
-}
-
-fn header(message: &OwnedMessage, name: &str) -> Option<String> {
-    message
-        .headers()?
-        .iter()
-        .find(|h| h.key == name)
-        .and_then(|h| h.value)
-        .map(|v| String::from_utf8_lossy(v).into_owned())
 }
 
 /// An OTLP/HTTP JSON receiver: every body posted to `/v1/traces`.

@@ -50,18 +50,29 @@ fn corrupt(e: impl std::fmt::Display) -> ProjectionError {
     ProjectionError::Corrupt(e.to_string())
 }
 
+/// A municipality's JSON value in `table.column`, or the default when it has none.
+async fn per_municipality<T: serde::de::DeserializeOwned + Default>(
+    conn: &mut AnyConnection,
+    table: &str,
+    column: &str,
+    municipality: &str,
+) -> Result<T, ProjectionError> {
+    let stored: Option<String> = sqlx::query_scalar(&format!(
+        "SELECT {column} FROM {table} WHERE municipality = $1"
+    ))
+    .bind(municipality)
+    .fetch_optional(&mut *conn)
+    .await?;
+    stored.map_or(Ok(T::default()), |json| {
+        serde_json::from_str(&json).map_err(corrupt)
+    })
+}
+
 async fn weights(
     conn: &mut AnyConnection,
     municipality: &str,
 ) -> Result<ScoringWeights, ProjectionError> {
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT weights FROM scoring_weights WHERE municipality = $1")
-            .bind(municipality)
-            .fetch_optional(&mut *conn)
-            .await?;
-    stored.map_or(Ok(ScoringWeights::default()), |w| {
-        serde_json::from_str(&w).map_err(corrupt)
-    })
+    per_municipality(conn, "scoring_weights", "weights", municipality).await
 }
 
 /// A municipality's explicit ranking, first to last.
@@ -69,14 +80,7 @@ async fn backlog_order(
     conn: &mut AnyConnection,
     municipality: &str,
 ) -> Result<Vec<Uuid>, ProjectionError> {
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT ranked FROM backlog_order WHERE municipality = $1")
-            .bind(municipality)
-            .fetch_optional(&mut *conn)
-            .await?;
-    stored.map_or(Ok(Vec::new()), |r| {
-        serde_json::from_str(&r).map_err(corrupt)
-    })
+    per_municipality(conn, "backlog_order", "ranked", municipality).await
 }
 
 fn score(record: &ProcessRecord, weights: &ScoringWeights) -> f64 {

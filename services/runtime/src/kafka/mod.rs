@@ -14,6 +14,7 @@ use prost::Message as _;
 use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
+use rdkafka::message::{Headers as _, Message as _, OwnedMessage};
 use rdkafka::producer::FutureProducer;
 use rdkafka::types::RDKafkaErrorCode;
 use uuid::Uuid;
@@ -199,6 +200,17 @@ pub fn decode(value: Option<&[u8]>, codec: &dyn EventCodec) -> Result<StoredEven
             Some(uuid("causation_id", &envelope.causation_id)?)
         },
     })
+}
+
+/// A header of `message` as text, if it has it.
+pub fn header(message: &OwnedMessage, name: &str) -> Option<String> {
+    message
+        .headers()?
+        .iter()
+        .find(|h| h.key == name)
+        .and_then(|h| h.value)
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .map(str::to_owned)
 }
 
 /// Header names on innohub messages.

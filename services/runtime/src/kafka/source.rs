@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::message::{Header, Headers, Message, OwnedHeaders, OwnedMessage};
+use rdkafka::message::{Header, Message, OwnedHeaders, OwnedMessage};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
 use sqlx::Acquire as _;
@@ -21,7 +21,7 @@ use tokio::sync::watch;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
-use super::{DEADLETTER_TOPIC, EventCodec, KafkaConfig, decode, events_topic, headers};
+use super::{DEADLETTER_TOPIC, EventCodec, KafkaConfig, decode, events_topic, header, headers};
 use crate::metrics::{METRICS, Metrics};
 use crate::projection::{Projection, ProjectionError, migrations};
 use crate::{Backend, Database, StoredEvent};
@@ -525,16 +525,6 @@ fn watermarks(
         }
         Ok(ends)
     })
-}
-
-fn header(message: &OwnedMessage, name: &str) -> Option<String> {
-    message
-        .headers()?
-        .iter()
-        .find(|h| h.key == name)
-        .and_then(|h| h.value)
-        .and_then(|v| std::str::from_utf8(v).ok())
-        .map(str::to_owned)
 }
 
 /// Every few seconds: messages on the assigned partitions not yet consumed.
