@@ -4,9 +4,11 @@
 # installable on the development machines; compose and Kubernetes use real Kafka.
 #
 #   deploy/tansu.sh install
-#       Installs tansu 0.6.0 with `cargo install` unless it is already in PATH or
-#       ~/.cargo/bin (15-25 minutes the first time). The last line of stdout is the path of
-#       the binary; the end-to-end tests take it from INNOHUB_TANSU_BIN (deploy/test.sh).
+#       Finds a usable tansu 0.6.0: INNOHUB_TANSU_BIN, PATH, ~/.cargo/bin, or the prebuilt
+#       copy the development machines keep in shared/tools/ beside the checkout. Without one
+#       it installs it with `cargo install` (15-25 minutes the first time). The last line of
+#       stdout is the path of the binary; the end-to-end tests take it from
+#       INNOHUB_TANSU_BIN (deploy/test.sh).
 #   deploy/tansu.sh start [--port 9092] [--data DIR]
 #       Runs a broker in the foreground on 127.0.0.1:PORT. Without --data it keeps
 #       everything in memory; with --data, in DIR/tansu.db (SQLite), so topics and consumer
@@ -18,6 +20,10 @@ TANSU_VERSION=0.6.0
 TANSU_FEATURES=dynostore,libsql
 
 die() { echo "tansu.sh: $*" >&2; exit 1; }
+
+# The checkout this script belongs to, and where the development machines keep prebuilt tools.
+checkout=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+prebuilt=("$checkout/../shared/tools/tansu" "/work/shared/tools/tansu")
 
 # A usable tansu: the wanted version, built with both storage engines (`tansu --help` lists
 # them as "Storage engines: dynostore, libsql").
@@ -34,7 +40,7 @@ usable() {
 find_tansu() {
   local candidate
   for candidate in "${INNOHUB_TANSU_BIN:-}" "$(command -v tansu 2>/dev/null || true)" \
-    "${CARGO_HOME:-$HOME/.cargo}/bin/tansu" "$HOME/.cargo/bin/tansu"; do
+    "${CARGO_HOME:-$HOME/.cargo}/bin/tansu" "$HOME/.cargo/bin/tansu" "${prebuilt[@]}"; do
     if usable "$candidate"; then
       echo "$candidate"
       return 0

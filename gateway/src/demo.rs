@@ -3,32 +3,30 @@
 //! the ordinary commands, so every rule applies to it as to real data.
 
 use std::collections::BTreeSet;
+use std::future::Future;
 
-use innohub_processes::Processes;
-use innohub_processes::domain::assessment::AssessmentInput;
-use innohub_processes::domain::backlog::Placement;
-use innohub_processes::domain::details::ProcessFields;
-use innohub_processes::domain::lifecycle::{Phase, Status};
-use innohub_processes::domain::process::ExperienceFields;
-use innohub_runtime::command::CommandContext;
-use innohub_runtime::{DepartmentId, MunicipalityId, Principal, Role, UserId, Visibility};
+use innohub_proto::innohub::common::v1::CommandReply;
+use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
+use innohub_proto::innohub::processes::v1::{self as pb, Phase, Visibility};
+use innohub_runtime::grpc::{Caller, Channel};
+use innohub_runtime::{DepartmentId, MunicipalityId, Principal, Role, UserId};
+use pb::rank_process_request::Placement;
 use uuid::Uuid;
 
-use crate::graphql::Services;
+use crate::graphql::{Services, send};
 
 struct Candidate {
     title: &'static str,
     summary: &'static str,
     department: &'static str,
-    cases: i64,
+    cases: u32,
     minutes: f64,
-    share: i64,
+    share: u32,
     technology: &'static str,
     system: &'static str,
     domain: &'static str,
     kle: &'static str,
     phase: Phase,
-    status: Option<(Status, &'static str)>,
     visibility: Visibility,
 }
 
@@ -36,7 +34,7 @@ const fn c(
     title: &'static str,
     summary: &'static str,
     department: &'static str,
-    (cases, minutes, share): (i64, f64, i64),
+    (cases, minutes, share): (u32, f64, u32),
     (technology, system, domain, kle): (&'static str, &'static str, &'static str, &'static str),
     phase: Phase,
     visibility: Visibility,
@@ -53,7 +51,6 @@ const fn c(
         domain,
         kle,
         phase,
-        status: None,
         visibility,
     }
 }
@@ -421,25 +418,37 @@ fn person(
     })
 }
 
-fn ctx(p: &Principal) -> CommandContext<'_> {
-    CommandContext {
-        principal: p,
-        idempotency_key: None,
-        correlation_id: Uuid::now_v7(),
+/// The demo's way to the processes service: the same client and requests as the gateway's.
+struct Demo {
+    client: ProcessesServiceClient<Channel>,
+}
+
+impl Demo {
+    /// Send `message` for `by` with `call`.
+    async fn send<M, F, Fut>(
+        &self,
+        by: &Principal,
+        message: M,
+        call: F,
+    ) -> anyhow::Result<CommandReply>
+    where
+        F: FnOnce(ProcessesServiceClient<Channel>, tonic::Request<M>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<CommandReply>, tonic::Status>>,
+    {
+        let caller = Caller {
+            principal: by,
+            idempotency_key: None,
+            correlation_id: Some(Uuid::now_v7()),
+        };
+        Ok(send(&self.client, caller, message, call).await?)
     }
 }
 
-/// Load the demo unless the store already holds events (embedded mode only: the check
-/// needs the store).
+/// Load the demo into an empty store (embedded mode).
 pub async fn load(services: &Services) -> anyhow::Result<()> {
-    let Processes::Local(local) = &services.processes else {
-        anyhow::bail!("the demo is loaded in embedded mode only");
+    let app = Demo {
+        client: services.processes.clone(),
     };
-    if local.store().head() > 0 {
-        tracing::info!("store is not empty; demo not loaded");
-        return Ok(());
-    }
-    let app = &services.processes;
     let mut loaded = 0;
     for (code, name, candidates) in municipalities() {
         let municipality = MunicipalityId::parse(code).map_err(anyhow::Error::msg)?;
@@ -449,7 +458,7 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
             "it",
             &[Role::ItPortfolio],
         )?;
-        let mut ranked = Vec::new();
+        let mut ranked: Vec<String> = Vec::new();
         for (i, cand) in candidates.into_iter().enumerate() {
             let reporter = person(
                 &format!("{}.{}", cand.department, name.to_lowercase()),
@@ -457,98 +466,133 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
                 cand.department,
                 &[Role::Employee],
             )?;
-            let fields = ProcessFields {
-                title: Some(cand.title.into()),
-                short_description: Some(cand.summary.into()),
-                departments: Some(vec![cand.department.into()]),
-                cases_per_year: Some(cand.cases),
-                minutes_per_case: Some(cand.minutes),
-                automation_share: Some(cand.share),
-                domains: Some(vec![cand.domain.into()]),
-                it_systems: Some(vec![cand.system.into()]),
-                classification: Some((
-                    if code.starts_with("DK") { "KLE" } else { "RR" }.into(),
-                    cand.kle.trim_start_matches("RR ").into(),
-                )),
-                owner: Some(reporter.user.to_string()),
-                visibility: Some(cand.visibility),
-                ..ProcessFields::default()
+            let details = pb::ProcessDetails {
+                title: cand.title.into(),
+                short_description: cand.summary.into(),
+                departments: vec![cand.department.into()],
+                volume: Some(pb::Volume {
+                    cases_per_year: cand.cases,
+                    minutes_per_case: cand.minutes,
+                    employees: None,
+                    automation_share: cand.share,
+                }),
+                domains: vec![cand.domain.into()],
+                it_systems: vec![cand.system.into()],
+                classification: Some(pb::Classification {
+                    scheme: if code.starts_with("DK") { "KLE" } else { "RR" }.into(),
+                    code: cand.kle.trim_start_matches("RR ").into(),
+                }),
+                owner: reporter.user.to_string(),
+                visibility: cand.visibility as i32,
+                ..pb::ProcessDetails::default()
+            };
+            let request = pb::SubmitProcessRequest {
+                details: Some(details),
             };
             let id = app
-                .submit(ctx(&reporter), fields)
+                .send(&reporter, request, |mut c, r| async move {
+                    c.submit_process(r).await
+                })
                 .await?
-                .aggregate_id
-                .parse::<Uuid>()?;
+                .aggregate_id;
             loaded += 1;
             // Private drafts stay with their department; IT cannot see them yet.
             if cand.visibility == Visibility::Private || (cand.phase == Phase::Idea && i % 3 != 0) {
                 continue;
             }
-            let rating = |base: i64| Some(1 + (base + i as i64) % 5);
-            app.assess(
-                ctx(&it),
-                id,
-                AssessmentInput {
-                    rules_based: rating(3),
-                    structured_input: rating(2),
-                    input_quality: rating(4),
-                    process_stability: rating(1),
-                    case_variation: rating(0),
-                    documentation: rating(2),
-                    data_sensitivity: rating(3),
-                    quality_gain: rating(1),
-                    speed_gain: rating(4),
-                    routine_relief: rating(2),
-                    strategic_fit: rating(3),
-                    risk: rating(1),
-                },
+            let rating = |base: u32| Some(1 + (base + i as u32) % 5);
+            let assessment = pb::Assessment {
+                rules_based: rating(3),
+                structured_input: rating(2),
+                input_quality: rating(4),
+                process_stability: rating(1),
+                case_variation: rating(0),
+                documentation: rating(2),
+                data_sensitivity: rating(3),
+                quality_gain: rating(1),
+                speed_gain: rating(4),
+                routine_relief: rating(2),
+                strategic_fit: rating(3),
+                risk: rating(1),
+            };
+            let request = pb::AssessProcessRequest {
+                process_id: id.clone(),
+                assessment: Some(assessment),
+            };
+            app.send(
+                &it,
+                request,
+                |mut c, r| async move { c.assess_process(r).await },
             )
             .await?;
-            app.update(
-                ctx(&it),
-                id,
-                ProcessFields {
-                    technologies: Some(vec![cand.technology.into()]),
-                    go_live_date: Some(format!("2026-{:02}-01", 1 + i % 12)),
-                    ..ProcessFields::default()
-                },
+            let request = pb::UpdateProcessRequest {
+                process_id: id.clone(),
+                details: Some(pb::ProcessDetails {
+                    technologies: vec![cand.technology.into()],
+                    go_live_date: format!("2026-{:02}-01", 1 + i % 12),
+                    ..pb::ProcessDetails::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["technologies".into(), "go_live_date".into()],
+                }),
+            };
+            app.send(
+                &it,
+                request,
+                |mut c, r| async move { c.update_process(r).await },
             )
             .await?;
             let mut phase = Phase::Idea;
             while phase < cand.phase {
-                let Some(next) = phase.next() else { break };
-                app.change_phase(ctx(&it), id, next, None).await?;
+                let Ok(next) = Phase::try_from(phase as i32 + 1) else {
+                    break;
+                };
+                let request = pb::ChangeProcessPhaseRequest {
+                    process_id: id.clone(),
+                    to: next as i32,
+                    reason: String::new(),
+                };
+                app.send(&it, request, |mut c, r| async move {
+                    c.change_process_phase(r).await
+                })
+                .await?;
                 phase = next;
             }
             if phase >= Phase::Operation {
-                app.record_experience(
-                    ctx(&it),
-                    id,
-                    ExperienceFields {
-                        what_was_built: Some(format!(
-                            "{} robot running against {}",
-                            cand.technology, cand.system
-                        )),
-                        organisational_notes: Some(
-                            "Involve the case workers from day one; they own the exceptions."
-                                .into(),
-                        ),
-                        run_frequency: Some("daily".into()),
-                        realised_benefit: Some(2 + (i as i64 % 2)),
-                        ..ExperienceFields::default()
-                    },
-                )
+                let experience = pb::Experience {
+                    what_was_built: format!(
+                        "{} robot running against {}",
+                        cand.technology, cand.system
+                    ),
+                    organisational_notes:
+                        "Involve the case workers from day one; they own the exceptions.".into(),
+                    run_frequency: "daily".into(),
+                    realised_benefit: Some(2 + (i as u32 % 2)),
+                    ..pb::Experience::default()
+                };
+                let request = pb::RecordProcessExperienceRequest {
+                    process_id: id.clone(),
+                    experience: Some(experience),
+                };
+                app.send(&it, request, |mut c, r| async move {
+                    c.record_process_experience(r).await
+                })
                 .await?;
             }
-            if let Some((status, reason)) = cand.status {
-                app.change_status(ctx(&it), id, status, Some(reason.into()))
-                    .await?;
-            }
             if phase < Phase::Operation && ranked.len() < 3 {
-                let placement = ranked
-                    .last()
-                    .map_or(Placement::Top, |prev| Placement::After(*prev));
-                app.rank(ctx(&it), id, placement).await?;
+                let placement = ranked.last().map_or(Placement::Top(true), |prev| {
+                    Placement::AfterProcessId(prev.clone())
+                });
+                let request = pb::RankProcessRequest {
+                    process_id: id.clone(),
+                    placement: Some(placement),
+                };
+                app.send(
+                    &it,
+                    request,
+                    |mut c, r| async move { c.rank_process(r).await },
+                )
+                .await?;
                 ranked.push(id);
             }
         }

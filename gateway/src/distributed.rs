@@ -9,19 +9,20 @@
 //!
 //! Every long-running process serves `/healthz`, `/readyz` and `/metrics`.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use innohub_processes::{Processes, ProcessesApp, ProcessesCodec};
+use innohub_processes::ProcessesApp;
 use innohub_projections::{ProcessQueries, ProcessViews};
+use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
+use innohub_runtime::kafka::KafkaConfig;
 use innohub_runtime::kafka::relay::OutboxRelay;
 use innohub_runtime::kafka::source::KafkaProjection;
-use innohub_runtime::kafka::{EventCodec, KafkaConfig};
 use innohub_runtime::projection::Projection as _;
-use innohub_runtime::{Backend, Database, EventStore, ops};
+use innohub_runtime::{Backend, Database, EventStore, grpc, ops};
 use tokio::sync::watch;
 
 use crate::auth::TokenKeys;
@@ -87,7 +88,7 @@ pub async fn processes(
     let db = postgres(database_url).await?;
     let store = EventStore::open(db.clone(), true).await?;
     let (stop, shutdown) = watch::channel(false);
-    let relay = OutboxRelay::new(store.clone(), &kafka, Arc::new(ProcessesCodec))?;
+    let relay = OutboxRelay::new(store.clone(), &kafka, innohub_processes::SERVICE)?;
     let relay = tokio::spawn(relay.run(shutdown));
     let app = innohub_processes::grpc::router(ProcessesApp::new(store))
         .merge(ops::router(ops::databases_ready(vec![db.clone()])));
@@ -107,8 +108,7 @@ pub async fn projections(
 ) -> anyhow::Result<()> {
     let views = postgres(database_url).await?;
     views.migrate(&innohub_projections::migrations()).await?;
-    let source =
-        KafkaProjection::new(ProcessViews, views.clone(), Arc::new(ProcessesCodec), kafka).await?;
+    let source = KafkaProjection::new(ProcessViews, views.clone(), kafka).await?;
     let (stop, mut shutdown) = watch::channel(false);
     let consumer = tokio::spawn(async move {
         let mut backoff = Duration::from_millis(500);
@@ -152,8 +152,7 @@ pub async fn rebuild(
     );
     let views = postgres(database_url).await?;
     views.migrate(&innohub_projections::migrations()).await?;
-    let codec: Arc<dyn EventCodec> = Arc::new(ProcessesCodec);
-    let source = KafkaProjection::new(ProcessViews, views.clone(), codec, kafka).await?;
+    let source = KafkaProjection::new(ProcessViews, views.clone(), kafka).await?;
     let mut stderr = std::io::stderr();
     let report = source
         .rebuild(|done, total| {
@@ -195,11 +194,15 @@ pub async fn gateway(
     keys: TokenKeys,
 ) -> anyhow::Result<()> {
     let views = postgres(views_url).await?;
+    let channel = grpc::remote(processes_url)
+        .with_context(|| format!("processes service address {processes_url}"))?;
     let services = Services {
-        processes: Processes::connect(processes_url)
-            .with_context(|| format!("processes service address {processes_url}"))?,
+        processes: ProcessesServiceClient::new(channel),
         queries: ProcessQueries::new(views.clone()),
-        consistency: Consistency::Applied(views.clone()),
+        consistency: Consistency::Applied {
+            views: views.clone(),
+            projections: BTreeMap::from([(ProcessViews.source(), vec![ProcessViews.name()])]),
+        },
     };
     let (stop, _) = watch::channel(false);
     let state = AppState {

@@ -1,13 +1,17 @@
 //! Embedded mode: every service, the projections and the gateway in one process on SQLite
 //! files in the data directory (`events.sqlite`: the event store, `views.sqlite`: read models).
+//! The gateway calls each service through its generated gRPC client over the in-process
+//! server, exactly as in distributed mode but without a socket.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::Context as _;
-use innohub_processes::{Processes, ProcessesApp};
+use innohub_processes::ProcessesApp;
 use innohub_projections::{ProcessQueries, ProcessViews};
-use innohub_runtime::projection::ProjectionRunner;
+use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
+use innohub_runtime::projection::{Projection as _, ProjectionRunner};
 use innohub_runtime::{Database, EventStore};
 use tokio::sync::watch;
 
@@ -15,27 +19,33 @@ use crate::auth::TokenKeys;
 use crate::graphql::{self, Consistency, Services};
 use crate::server::{AppState, router};
 
-/// Open the stores, start the projection and return the services.
+/// Open the stores, start the projection and return the services, and whether the store
+/// held no events yet.
 pub async fn start(
     data_dir: &Path,
     shutdown: watch::Receiver<bool>,
-) -> anyhow::Result<(Services, Vec<Database>)> {
+) -> anyhow::Result<(Services, Vec<Database>, bool)> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let events = Database::connect(&Database::sqlite_url(&data_dir.join("events.sqlite"))).await?;
     let views = Database::connect(&Database::sqlite_url(&data_dir.join("views.sqlite"))).await?;
-    views.migrate(&innohub_projections::migrations()).await?;
+    // The store first: it is the source of truth, and its refusal the one to read first.
     let store = EventStore::open(events.clone(), false).await?;
+    views.migrate(&innohub_projections::migrations()).await?;
+    let empty = store.head() == 0;
     let runner = ProjectionRunner::new(ProcessViews, store.clone(), views.clone()).await?;
-    let consistency = Consistency::Local(runner.progress());
+    let consistency =
+        Consistency::Local(BTreeMap::from([(ProcessViews.source(), runner.progress())]));
     runner.catch_up().await?;
     tokio::spawn(runner.run(shutdown));
     let services = Services {
-        processes: Processes::Local(ProcessesApp::new(store)),
+        processes: ProcessesServiceClient::new(innohub_processes::grpc::channel(
+            ProcessesApp::new(store),
+        )),
         queries: ProcessQueries::new(views.clone()),
         consistency,
     };
-    Ok((services, vec![events, views]))
+    Ok((services, vec![events, views], empty))
 }
 
 /// Serve GraphQL until ctrl-c or SIGTERM.
@@ -46,9 +56,11 @@ pub async fn serve(
     demo: bool,
 ) -> anyhow::Result<()> {
     let (stop, shutdown) = watch::channel(false);
-    let (services, databases) = start(data_dir, shutdown).await?;
-    if demo {
-        crate::demo::load(&services).await?;
+    let (services, databases, empty) = start(data_dir, shutdown).await?;
+    match (demo, empty) {
+        (true, true) => crate::demo::load(&services).await?,
+        (true, false) => tracing::info!("store is not empty; demo not loaded"),
+        (false, _) => {}
     }
     let state = AppState {
         schema: graphql::schema(services),

@@ -5,14 +5,19 @@
 //! - [`innohub::common::v1`]: [`EventEnvelope`](innohub::common::v1::EventEnvelope), the
 //!   frame of every event on the Kafka topics `innohub.<service>.events.v1`, and small
 //!   shared types.
+//!   What every service API shares (`CommandReply`, the history) and the field privacy
+//!   marks (`Sensitivity`) are there too.
 //! - [`innohub::processes::v1`]: the events of the processes context (one message per
 //!   event type) and its gRPC service `ProcessesService` (client and server).
+//! - [`innohub::projections::v1`]: the records the read models store (`ProcessRecord`).
 //!
-//! An event travels as `EventEnvelope { event_type: M::NAME, payload: M::encode_to_vec(),
-//! .. }` where `M` is the event message; every generated message implements
-//! [`prost::Name`]. The domain services keep their events as JSON in their own stores;
-//! these messages are the wire contract with Kafka consumers, including partners, who may
-//! use the same `.proto` files from any language.
+//! These messages are the ONE schema of every fact. A service stores each event as the
+//! encoded message (`M::encode_to_vec()`) beside its type name (`M::NAME`, every generated
+//! message implements [`prost::Name`]); the outbox relay puts those bytes into an
+//! `EventEnvelope` as they are; projections decode the same message. Partners may consume
+//! the topics with the same `.proto` files from any language. [`descriptor_pool`] holds
+//! the descriptors of all of them, for code that works on any message (history rendering,
+//! redaction, field masks).
 //!
 //! # Evolution rules
 //!
@@ -43,9 +48,31 @@ pub mod innohub {
             include!(concat!(env!("OUT_DIR"), "/innohub.processes.v1.rs"));
         }
     }
+
+    /// The records the read models keep.
+    pub mod projections {
+        /// Package `innohub.projections.v1`.
+        pub mod v1 {
+            #![allow(missing_docs, clippy::all, clippy::pedantic)]
+            include!(concat!(env!("OUT_DIR"), "/innohub.projections.v1.rs"));
+        }
+    }
 }
 
 /// The encoded `google.protobuf.FileDescriptorSet` of all innohub `.proto` files (with
 /// their imports and comments), e.g. for gRPC server reflection or a schema registry.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/innohub_descriptor.bin"));
+
+/// The descriptors of every innohub message, with their options (the `sensitivity` marks),
+/// decoded once from [`FILE_DESCRIPTOR_SET`].
+pub fn descriptor_pool() -> &'static prost_reflect::DescriptorPool {
+    static POOL: std::sync::LazyLock<prost_reflect::DescriptorPool> =
+        std::sync::LazyLock::new(|| {
+            // The set was produced by protox from these very files at build time.
+            #[allow(clippy::expect_used)]
+            prost_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET)
+                .expect("the built-in descriptor set decodes")
+        });
+    &POOL
+}

@@ -275,3 +275,19 @@ impl Latencies {
         self.0.iter().max().copied().unwrap_or_default()
     }
 }
+
+/// The store that consistency tokens of processes commands name.
+pub const PROCESSES_STORE: &str = "processes";
+
+/// The event position a consistency token names. Tokens are opaque to clients
+/// (`<store>:<position>`); the tests look inside to compare what was appended when.
+pub fn token_position(token: &str) -> Option<i64> {
+    let (store, position) = token.split_once(':')?;
+    (store == PROCESSES_STORE).then_some(())?;
+    position.parse().ok()
+}
+
+/// The consistency token of the processes store at `position`.
+pub fn token_at(position: i64) -> String {
+    format!("{PROCESSES_STORE}:{position}")
+}

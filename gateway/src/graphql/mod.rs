@@ -1,21 +1,24 @@
 //! The GraphQL schema: one API over every service for many municipalities. Resolvers only
-//! translate: commands go to the services' command side, reads to the projections' queries,
-//! and every error leaves with a stable `extensions.code`.
+//! translate GraphQL ⇄ the contract's messages: commands go to the services through their
+//! generated gRPC clients (in-process in embedded mode, over the network in distributed
+//! mode), reads to the projections' queries, and every error leaves with a stable
+//! `extensions.code`.
 
 mod mutation;
 mod query;
 mod types;
 
+use std::future::Future;
 use std::time::Duration;
 
 use async_graphql::{EmptySubscription, ErrorExtensions, Schema};
-use innohub_processes::Processes;
 use innohub_projections::ProcessQueries;
-use innohub_runtime::command::CommandContext;
+use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
+use innohub_runtime::grpc::{self, Caller as Metadata, Channel, ServiceError};
 use innohub_runtime::{ErrorCode, HasErrorCode, Principal, Viewer};
 use uuid::Uuid;
 
-pub use crate::consistency::Consistency;
+pub use crate::consistency::{Consistency, ConsistencyToken};
 pub use mutation::Mutation;
 pub use query::Query;
 
@@ -32,8 +35,8 @@ const CONSISTENCY_WAIT: Duration = Duration::from_secs(5);
 /// What resolvers need: the services and the read models.
 #[derive(Clone)]
 pub struct Services {
-    /// Processes commands and history: in-process (embedded) or over gRPC (distributed).
-    pub processes: Processes,
+    /// The processes service's client: in-process (embedded) or over gRPC (distributed).
+    pub processes: ProcessesServiceClient<Channel>,
     /// Processes read models.
     pub queries: ProcessQueries,
     /// How far the read models have caught up.
@@ -111,44 +114,70 @@ pub fn services<'a>(ctx: &'a async_graphql::Context<'_>) -> &'a Services {
     ctx.data_unchecked::<Services>()
 }
 
-/// A command's context from the caller and an optional idempotency key.
-pub fn command_context<'a>(
-    principal: &'a Principal,
-    idempotency_key: Option<&'a str>,
-) -> async_graphql::Result<CommandContext<'a>> {
-    if let Some(key) = idempotency_key
-        && (key.is_empty() || key.len() > 200)
-    {
-        return Err(error(
-            ErrorCode::BadUserInput,
-            "idempotencyKey must be 1 to 200 characters",
-        ));
-    }
-    Ok(CommandContext {
-        principal,
+/// Call a service for `caller`: `call` gets a client and the request carrying `message`
+/// with the caller's metadata; a refusal comes back with its stable code.
+pub async fn send<C, M, R, F, Fut>(
+    client: &C,
+    caller: Metadata<'_>,
+    message: M,
+    call: F,
+) -> Result<R, ServiceError>
+where
+    C: Clone,
+    F: FnOnce(C, tonic::Request<M>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+{
+    let request = grpc::request(caller, message)?;
+    Ok(call(client.clone(), request).await?.into_inner())
+}
+
+/// [`send`] for the authenticated caller of a GraphQL request, with a new correlation id.
+pub async fn call<C, M, R, F, Fut>(
+    ctx: &async_graphql::Context<'_>,
+    client: &C,
+    idempotency_key: Option<&str>,
+    message: M,
+    call: F,
+) -> async_graphql::Result<R>
+where
+    C: Clone,
+    F: FnOnce(C, tonic::Request<M>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+{
+    let caller = Metadata {
+        principal: principal(ctx)?,
         idempotency_key,
-        correlation_id: Uuid::now_v7(),
-    })
+        correlation_id: Some(Uuid::now_v7()),
+    };
+    send(client, caller, message, call)
+        .await
+        .map_err(from_service)
 }
 
 /// Wait (bounded) until the read models include `token`; reads then serve what they have.
-pub async fn consistent(services: &Services, token: Option<&str>) -> async_graphql::Result<()> {
+pub async fn consistent(services: &Services, token: Option<&ConsistencyToken>) {
     let Some(token) = token else {
-        return Ok(());
+        return;
     };
-    let position: i64 = token.parse().map_err(|_| {
-        error(
-            ErrorCode::BadUserInput,
-            "consistency must be a token returned by a mutation",
-        )
-    })?;
-    if !services.consistency.wait(position, CONSISTENCY_WAIT).await {
+    if !services.consistency.wait(token, CONSISTENCY_WAIT).await {
         tracing::warn!(
-            position,
+            %token,
             "read models did not catch up in time; serving what they have"
         );
     }
-    Ok(())
+}
+
+/// A client's `consistency` argument, which must be a token a mutation returned.
+pub fn token(raw: Option<&str>) -> async_graphql::Result<Option<ConsistencyToken>> {
+    raw.map(|raw| {
+        raw.parse().map_err(|_| {
+            error(
+                ErrorCode::BadUserInput,
+                "consistency must be a token returned by a mutation",
+            )
+        })
+    })
+    .transpose()
 }
 
 /// Parse an `ID` into a record id; a malformed one is simply not found.

@@ -1,18 +1,19 @@
-//! Mutations of the processes context. Each accepts an optional `idempotencyKey`: a retry
+//! Mutations of the processes context: each builds the contract's request from its input
+//! and sends it through [`super::call`]. Each accepts an optional `idempotencyKey`: a retry
 //! with the same key returns the first result and records nothing new.
 
 use async_graphql::{Context, Enum, ID, Object};
-use innohub_processes::domain::backlog::Placement;
-use innohub_processes::domain::scoring::ScoringWeights as DomainWeights;
-use innohub_processes::{Reply, ServiceError};
+use innohub_proto::innohub::common::v1::CommandReply;
+use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::ErrorCode;
+use pb::rank_process_request::Placement;
 use uuid::Uuid;
 
 use super::types::{
-    AssessmentInput, ExperienceInput, Phase, ProcessPayload, ScoringWeights, Status,
+    AssessmentInput, ExperienceInput, Given, Phase, ProcessPayload, ScoringWeights, Status,
     SubmitProcessInput, UpdateProcessInput,
 };
-use super::{command_context, error, from_service, principal, record_id, services};
+use super::{ConsistencyToken, call, error, from_service, principal, record_id, services};
 
 /// The mutation root.
 pub struct Mutation;
@@ -26,11 +27,27 @@ pub enum RankEnd {
     Bottom,
 }
 
-/// The payload of a command on a process: the reply names the process.
-fn payload(reply: Result<Reply, ServiceError>) -> async_graphql::Result<ProcessPayload> {
-    let reply = reply.map_err(from_service)?;
+/// The consistency token of a processes command's reply.
+fn token(reply: &CommandReply) -> ConsistencyToken {
+    ConsistencyToken {
+        store: innohub_processes::SERVICE.to_owned(),
+        position: reply.position,
+    }
+}
+
+/// The payload of a command about process `id` (the reply may name another aggregate).
+fn payload_of(id: Uuid, reply: &CommandReply) -> ProcessPayload {
+    ProcessPayload {
+        id,
+        token: token(reply),
+        replayed: reply.replayed,
+    }
+}
+
+/// The payload of a command whose reply names the process.
+fn payload(reply: CommandReply) -> async_graphql::Result<ProcessPayload> {
     let id = reply.aggregate_id.parse::<Uuid>().map_err(|e| {
-        from_service(ServiceError {
+        from_service(innohub_runtime::grpc::ServiceError {
             code: ErrorCode::Internal,
             message: format!("reply names no process ({:?}): {e}", reply.aggregate_id),
         })
@@ -38,13 +55,19 @@ fn payload(reply: Result<Reply, ServiceError>) -> async_graphql::Result<ProcessP
     Ok(payload_of(id, &reply))
 }
 
-/// The payload of a command about process `id` (the reply may name another aggregate).
-fn payload_of(id: Uuid, reply: &Reply) -> ProcessPayload {
-    ProcessPayload {
-        id,
-        token: reply.position,
-        replayed: reply.replayed,
-    }
+/// Send a processes command: `$method` of the client with `$request`, the caller's
+/// metadata and `$key`.
+macro_rules! command {
+    ($ctx:expr, $key:expr, $method:ident, $request:expr) => {
+        call(
+            $ctx,
+            &services($ctx).processes,
+            $key.as_deref(),
+            $request,
+            |mut client, request| async move { client.$method(request).await },
+        )
+        .await?
+    };
 }
 
 #[Object]
@@ -57,9 +80,10 @@ impl Mutation {
         input: SubmitProcessInput,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
-        let p = principal(ctx)?;
-        let cmd = command_context(p, idempotency_key.as_deref())?;
-        payload(services(ctx).processes.submit(cmd, input.into()).await)
+        let request = pb::SubmitProcessRequest {
+            details: Some(input.into()),
+        };
+        payload(command!(ctx, idempotency_key, submit_process, request))
     }
 
     /// Change descriptive fields (reporter, owner, a lead of its department, IT portfolio).
@@ -70,14 +94,13 @@ impl Mutation {
         input: UpdateProcessInput,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
-        let p = principal(ctx)?;
-        let cmd = command_context(p, idempotency_key.as_deref())?;
-        payload(
-            services(ctx)
-                .processes
-                .update(cmd, record_id(&id)?, input.into())
-                .await,
-        )
+        let given = Given::from(input);
+        let request = pb::UpdateProcessRequest {
+            process_id: id.to_string(),
+            details: Some(given.details),
+            update_mask: Some(given.mask),
+        };
+        payload(command!(ctx, idempotency_key, update_process, request))
     }
 
     /// Record IT's assessment (it_portfolio).
@@ -88,14 +111,11 @@ impl Mutation {
         input: AssessmentInput,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
-        let p = principal(ctx)?;
-        let cmd = command_context(p, idempotency_key.as_deref())?;
-        payload(
-            services(ctx)
-                .processes
-                .assess(cmd, record_id(&id)?, input.into())
-                .await,
-        )
+        let request = pb::AssessProcessRequest {
+            process_id: id.to_string(),
+            assessment: Some(input.into()),
+        };
+        payload(command!(ctx, idempotency_key, assess_process, request))
     }
 
     /// Move to the next phase, or back with a reason (it_portfolio).
@@ -107,14 +127,17 @@ impl Mutation {
         reason: Option<String>,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
-        let p = principal(ctx)?;
-        let cmd = command_context(p, idempotency_key.as_deref())?;
-        payload(
-            services(ctx)
-                .processes
-                .change_phase(cmd, record_id(&id)?, phase.into(), reason)
-                .await,
-        )
+        let request = pb::ChangeProcessPhaseRequest {
+            process_id: id.to_string(),
+            to: pb::Phase::from(phase) as i32,
+            reason: reason.unwrap_or_default(),
+        };
+        payload(command!(
+            ctx,
+            idempotency_key,
+            change_process_phase,
+            request
+        ))
     }
 
     /// Change the status; ON_HOLD, REJECTED, FAILED and NOT_RELEVANT need a reason (it_portfolio).
@@ -126,14 +149,17 @@ impl Mutation {
         reason: Option<String>,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
-        let p = principal(ctx)?;
-        let cmd = command_context(p, idempotency_key.as_deref())?;
-        payload(
-            services(ctx)
-                .processes
-                .change_status(cmd, record_id(&id)?, status.into(), reason)
-                .await,
-        )
+        let request = pb::ChangeProcessStatusRequest {
+            process_id: id.to_string(),
+            to: pb::Status::from(status) as i32,
+            reason: reason.unwrap_or_default(),
+        };
+        payload(command!(
+            ctx,
+            idempotency_key,
+            change_process_status,
+            request
+        ))
     }
 
     /// Place a process in your municipality's backlog ranking: before or after a ranked
@@ -147,12 +173,12 @@ impl Mutation {
         end: Option<RankEnd>,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
-        let p = principal(ctx)?;
+        principal(ctx)?;
         let placement = match (before, after, end) {
-            (Some(b), None, None) => Placement::Before(record_id(&b)?),
-            (None, Some(a), None) => Placement::After(record_id(&a)?),
-            (None, None, Some(RankEnd::Top)) => Placement::Top,
-            (None, None, Some(RankEnd::Bottom)) => Placement::Bottom,
+            (Some(b), None, None) => Placement::BeforeProcessId(b.to_string()),
+            (None, Some(a), None) => Placement::AfterProcessId(a.to_string()),
+            (None, None, Some(RankEnd::Top)) => Placement::Top(true),
+            (None, None, Some(RankEnd::Bottom)) => Placement::Bottom(true),
             _ => {
                 return Err(error(
                     ErrorCode::BadUserInput,
@@ -160,14 +186,12 @@ impl Mutation {
                 ));
             }
         };
-        let id = record_id(&id)?;
-        let cmd = command_context(p, idempotency_key.as_deref())?;
-        let reply = services(ctx)
-            .processes
-            .rank(cmd, id, placement)
-            .await
-            .map_err(from_service)?;
-        Ok(payload_of(id, &reply))
+        let request = pb::RankProcessRequest {
+            process_id: id.to_string(),
+            placement: Some(placement),
+        };
+        let reply = command!(ctx, idempotency_key, rank_process, request);
+        Ok(payload_of(record_id(&id)?, &reply))
     }
 
     /// Take a process out of the explicit ranking; it follows by score again (it_portfolio).
@@ -177,15 +201,11 @@ impl Mutation {
         id: ID,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
-        let p = principal(ctx)?;
-        let id = record_id(&id)?;
-        let cmd = command_context(p, idempotency_key.as_deref())?;
-        let reply = services(ctx)
-            .processes
-            .unrank(cmd, id)
-            .await
-            .map_err(from_service)?;
-        Ok(payload_of(id, &reply))
+        let request = pb::UnrankProcessRequest {
+            process_id: id.to_string(),
+        };
+        let reply = command!(ctx, idempotency_key, unrank_process, request);
+        Ok(payload_of(record_id(&id)?, &reply))
     }
 
     /// Comment on a process you can read, also as a partner.
@@ -196,14 +216,11 @@ impl Mutation {
         text: String,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
-        let p = principal(ctx)?;
-        let cmd = command_context(p, idempotency_key.as_deref())?;
-        payload(
-            services(ctx)
-                .processes
-                .comment(cmd, record_id(&id)?, text)
-                .await,
-        )
+        let request = pb::CommentOnProcessRequest {
+            process_id: id.to_string(),
+            text,
+        };
+        payload(command!(ctx, idempotency_key, comment_on_process, request))
     }
 
     /// Follow (bookmark) a process you can read, also as a partner.
@@ -212,9 +229,10 @@ impl Mutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<ProcessPayload> {
-        let p = principal(ctx)?;
-        let cmd = command_context(p, None)?;
-        payload(services(ctx).processes.follow(cmd, record_id(&id)?).await)
+        let request = pb::FollowProcessRequest {
+            process_id: id.to_string(),
+        };
+        payload(command!(ctx, None::<String>, follow_process, request))
     }
 
     /// Stop following a process.
@@ -223,9 +241,10 @@ impl Mutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<ProcessPayload> {
-        let p = principal(ctx)?;
-        let cmd = command_context(p, None)?;
-        payload(services(ctx).processes.unfollow(cmd, record_id(&id)?).await)
+        let request = pb::UnfollowProcessRequest {
+            process_id: id.to_string(),
+        };
+        payload(command!(ctx, None::<String>, unfollow_process, request))
     }
 
     /// Capture what was learned, from phase OPERATION (reporter, owner, IT portfolio).
@@ -236,14 +255,16 @@ impl Mutation {
         input: ExperienceInput,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
-        let p = principal(ctx)?;
-        let cmd = command_context(p, idempotency_key.as_deref())?;
-        payload(
-            services(ctx)
-                .processes
-                .record_experience(cmd, record_id(&id)?, input.into())
-                .await,
-        )
+        let request = pb::RecordProcessExperienceRequest {
+            process_id: id.to_string(),
+            experience: Some(input.into()),
+        };
+        payload(command!(
+            ctx,
+            idempotency_key,
+            record_process_experience,
+            request
+        ))
     }
 
     /// Set your municipality's priority weights; every process is re-scored
@@ -254,21 +275,10 @@ impl Mutation {
         weights: ScoringWeights,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<String> {
-        let p = principal(ctx)?;
-        let weights = DomainWeights::parse(
-            weights.hours_saved,
-            weights.automation_potential,
-            weights.ease,
-            weights.strategic_fit,
-            weights.risk,
-        )
-        .map_err(from_service)?;
-        let cmd = command_context(p, idempotency_key.as_deref())?;
-        let reply = services(ctx)
-            .processes
-            .set_scoring_weights(cmd, weights)
-            .await
-            .map_err(from_service)?;
-        Ok(reply.position.to_string())
+        let request = pb::SetScoringWeightsRequest {
+            weights: Some(weights.into()),
+        };
+        let reply = command!(ctx, idempotency_key, set_scoring_weights, request);
+        Ok(token(&reply).to_string())
     }
 }

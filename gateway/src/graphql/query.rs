@@ -1,55 +1,21 @@
 //! Queries: processes, the prioritised backlog, the status overview, history and weights.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields, OpaqueCursor};
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use innohub_projections::queries::{Page, ProcessFilter as Filter, ProcessList};
-use innohub_runtime::{ErrorCode, MunicipalityId};
-
-use super::types::{Phase, Process, ScoringWeights, Status};
-use super::{consistent, error, from_service, principal, record_id, services, viewer};
 use innohub_projections::access::ProcessView;
+use innohub_projections::queries::{Page, ProcessList};
+use innohub_proto::innohub::common::v1::GetHistoryRequest;
+use innohub_proto::innohub::processes::v1 as pb;
+use innohub_runtime::ErrorCode;
+use innohub_runtime::reflect::to_json;
+use prost::Name as _;
+
+use super::types::{Phase, Process, ProcessFilter, ScoringWeights, Status, municipality};
+use super::{call, consistent, error, from_service, principal, record_id, services, token, viewer};
 
 /// The query root.
 pub struct Query;
-
-/// Narrows a list of processes.
-#[derive(InputObject, Default)]
-pub struct ProcessFilter {
-    /// Owning municipality, e.g. SE-1283 (the backlog defaults to yours).
-    municipality: Option<String>,
-    department: Option<String>,
-    phase: Option<Phase>,
-    status: Option<Status>,
-    domain: Option<String>,
-    /// A classification or its prefix, e.g. "KLE 27".
-    classification: Option<String>,
-    technology: Option<String>,
-    /// Case-insensitive text in the title.
-    title_contains: Option<String>,
-    /// Backlog only: include rejected, failed, not relevant and operational processes.
-    include_closed: Option<bool>,
-}
-
-fn municipality(raw: &str) -> async_graphql::Result<MunicipalityId> {
-    MunicipalityId::parse(raw).map_err(|e| error(ErrorCode::BadUserInput, e))
-}
-
-impl ProcessFilter {
-    fn into_filter(self) -> async_graphql::Result<Filter> {
-        Ok(Filter {
-            municipality: self.municipality.as_deref().map(municipality).transpose()?,
-            department: self.department,
-            phase: self.phase.map(Into::into),
-            status: self.status.map(Into::into),
-            domain: self.domain,
-            classification: self.classification,
-            technology: self.technology,
-            title_contains: self.title_contains,
-            include_closed: self.include_closed.unwrap_or(false),
-        })
-    }
-}
 
 /// Extra fields on process connections.
 #[derive(SimpleObject)]
@@ -128,7 +94,7 @@ async fn list(
 ) -> async_graphql::Result<ProcessConnection> {
     let viewer = viewer(ctx)?;
     let services = services(ctx);
-    consistent(services, consistency.as_deref()).await?;
+    consistent(services, token(consistency.as_deref())?.as_ref()).await;
     let filter = filter.unwrap_or_default().into_filter()?;
     paginate(after, first, |offset, limit| async move {
         services
@@ -163,12 +129,16 @@ pub struct StatusOverview {
 pub struct HistoryEntry {
     /// 1-based position in the record's stream.
     sequence: i64,
-    /// e.g. ProcessSubmitted.
+    /// e.g. ProcessSubmitted: the message of `proto/innohub/processes/v1/events.proto`.
     r#type: String,
     occurred_at: DateTime<Utc>,
     /// Who; null unless from your own municipality.
     actor: Option<String>,
     actor_municipality: String,
+    /// The event itself, by the protobuf JSON mapping (camelCase fields, enums by name),
+    /// without what you may not see: people of other municipalities, and for partners
+    /// internal fields.
+    data: Json<serde_json::Value>,
 }
 
 /// The caller, as the token says.
@@ -202,7 +172,7 @@ impl Query {
     ) -> async_graphql::Result<Process> {
         let viewer = viewer(ctx)?;
         let services = services(ctx);
-        consistent(services, consistency.as_deref()).await?;
+        consistent(services, token(consistency.as_deref())?.as_ref()).await;
         services
             .queries
             .get(&viewer, record_id(&id)?)
@@ -250,7 +220,7 @@ impl Query {
     ) -> async_graphql::Result<StatusOverview> {
         let viewer = viewer(ctx)?;
         let services = services(ctx);
-        consistent(services, consistency.as_deref()).await?;
+        consistent(services, token(consistency.as_deref())?.as_ref()).await;
         let municipality = match municipality {
             Some(m) => self::municipality(&m)?,
             None => viewer.principal.municipality.clone(),
@@ -264,37 +234,61 @@ impl Query {
             municipality: municipality.to_string(),
             cells: cells
                 .into_iter()
-                .map(|c| StatusCell {
-                    department: c.department,
-                    phase: c.phase.into(),
-                    status: c.status.into(),
-                    count: c.count,
+                .map(|c| {
+                    Ok(StatusCell {
+                        department: c.department,
+                        phase: Phase::of(c.phase as i32)?,
+                        status: Status::of(c.status as i32)?,
+                        count: c.count,
+                    })
                 })
-                .collect(),
+                .collect::<async_graphql::Result<_>>()?,
         })
     }
 
-    /// Every event of a record, oldest first: type, time and actor.
+    /// Every event of a record, oldest first: type, time, actor and the event itself. `id` is
+    /// a process id, or your municipality's `backlog:<municipality>` or
+    /// `settings:<municipality>`.
     async fn history(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<HistoryEntry>> {
-        let viewer = viewer(ctx)?;
-        let id = record_id(&id)?;
         // The service applies the read rule: a record the caller may not read is not found.
-        let events = services(ctx)
-            .processes
-            .history(&viewer.principal, id)
-            .await
-            .map_err(from_service)?;
-        Ok(events
+        let request = GetHistoryRequest {
+            aggregate_id: id.to_string(),
+        };
+        let reply = call(
+            ctx,
+            &services(ctx).processes,
+            None,
+            request,
+            |mut c, r| async move { c.get_history(r).await },
+        )
+        .await?;
+        reply
+            .events
             .into_iter()
-            .map(|e| HistoryEntry {
-                sequence: e.sequence,
-                r#type: e.event_type,
-                occurred_at: e.occurred_at,
-                actor: (e.actor_municipality == viewer.principal.municipality.as_str())
-                    .then_some(e.actor_user),
-                actor_municipality: e.actor_municipality,
+            .map(|e| {
+                let internal = |why: String| {
+                    from_service(innohub_runtime::grpc::ServiceError {
+                        code: ErrorCode::Internal,
+                        message: format!("history event {}: {why}", e.sequence),
+                    })
+                };
+                let full_name = format!("{}.{}", pb::ProcessSubmitted::PACKAGE, e.event_type);
+                let data = to_json(&full_name, &e.payload).map_err(|x| internal(x.to_string()))?;
+                let occurred_at = e
+                    .occurred_at
+                    .and_then(|t| DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).ok()?))
+                    .ok_or_else(|| internal("no valid occurred_at".into()))?;
+                let actor = e.actor.unwrap_or_default();
+                Ok(HistoryEntry {
+                    sequence: e.sequence,
+                    r#type: e.event_type,
+                    occurred_at,
+                    actor: (!actor.user.is_empty()).then_some(actor.user),
+                    actor_municipality: actor.municipality,
+                    data: Json(data),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// A municipality's priority weights (yours by default).
@@ -308,17 +302,11 @@ impl Query {
             Some(m) => self::municipality(&m)?,
             None => p.municipality.clone(),
         };
-        let w = services(ctx)
+        let weights = services(ctx)
             .queries
             .scoring_weights(&municipality)
             .await
             .map_err(from_service)?;
-        Ok(ScoringWeights {
-            hours_saved: w.hours_saved,
-            automation_potential: w.automation_potential,
-            ease: w.ease,
-            strategic_fit: w.strategic_fit,
-            risk: w.risk,
-        })
+        Ok(weights.into())
     }
 }

@@ -1,62 +1,106 @@
-//! GraphQL types of the processes context: enums mirrored from the domain, the `Process`
-//! object over a (possibly redacted) [`ProcessView`], inputs and payloads.
+//! GraphQL types of the processes context and their ONE mapping to and from the contract's
+//! messages (`innohub.processes.v1`): enums mirrored from the contract, the `Process` object
+//! over a (possibly redacted) [`ProcessView`], the inputs that become requests, filters and
+//! payloads. No domain rule is checked here: the service validates what it is sent.
 
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use innohub_processes::domain::assessment::{
-    Assessment as DomainAssessment, AssessmentInput as DomainAssessmentInput,
-};
-use innohub_processes::domain::details::ProcessFields;
-use innohub_processes::domain::process::{Experience as DomainExperience, ExperienceFields};
-use innohub_processes::domain::values::Label;
 use innohub_projections::access::ProcessView;
-use innohub_runtime::{Access, ErrorCode};
+use innohub_projections::queries::ProcessFilter as Filter;
+use innohub_proto::innohub::processes::v1 as pb;
+use innohub_runtime::{Access, ErrorCode, MunicipalityId};
+use prost_types::FieldMask;
 
-use super::{consistent, error, from_service, services, viewer};
+use super::{ConsistencyToken, consistent, error, from_service, services, viewer};
 
-/// Phase of an automation candidate; forward one step at a time.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "innohub_processes::domain::lifecycle::Phase")]
-#[allow(missing_docs)]
-pub enum Phase {
-    Idea,
-    PreAnalysis,
-    Specification,
-    Development,
-    Implementation,
-    Operation,
-    Decommissioned,
+/// Declares a GraphQL enum with the variants of a contract enum, and the conversions: to
+/// the contract always, from it unless it is the contract's UNSPECIFIED (or unknown).
+macro_rules! contract_enum {
+    ($(#[$doc:meta])* $name:ident => $contract:ident { $($(#[$vdoc:meta])* $variant:ident),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)*
+        }
+
+        impl From<$name> for pb::$contract {
+            fn from(value: $name) -> Self {
+                match value {
+                    $($name::$variant => pb::$contract::$variant,)*
+                }
+            }
+        }
+
+        impl $name {
+            /// The value of the contract's `raw`, if it names one.
+            pub fn of(raw: i32) -> async_graphql::Result<Self> {
+                match pb::$contract::try_from(raw) {
+                    $(Ok(pb::$contract::$variant) => Ok($name::$variant),)*
+                    _ => Err(from_service(innohub_runtime::grpc::ServiceError {
+                        code: ErrorCode::Internal,
+                        message: format!("no {} {raw}", stringify!($name)),
+                    })),
+                }
+            }
+        }
+    };
 }
 
-/// Status of the work, orthogonal to the phase.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "innohub_processes::domain::lifecycle::Status")]
-#[allow(missing_docs)]
-pub enum Status {
-    NotAssessed,
-    InProgress,
-    /// Requires a reason.
-    OnHold,
-    /// Requires a reason.
-    Rejected,
-    /// Requires a reason.
-    Failed,
-    /// Requires a reason.
-    NotRelevant,
+contract_enum! {
+    /// Phase of an automation candidate; forward one step at a time.
+    Phase => Phase {
+        /// Reported idea.
+        Idea,
+        /// Being analysed; an assessment is required from here on.
+        PreAnalysis,
+        /// Being specified.
+        Specification,
+        /// Being developed; technologies are required from here on.
+        Development,
+        /// Being implemented in the organisation.
+        Implementation,
+        /// In operation; a go-live date is required from here on.
+        Operation,
+        /// Taken out of operation.
+        Decommissioned,
+    }
 }
 
-/// Who may read a record.
-#[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "innohub_runtime::Visibility")]
-pub enum Visibility {
-    /// The reporter, the owner and the record's departments.
-    Private,
-    /// The owning municipality.
-    Municipality,
-    /// Also partner municipalities in a shared network.
-    Network,
-    /// All municipalities.
-    Public,
+contract_enum! {
+    /// Status of the work, orthogonal to the phase.
+    Status => Status {
+        /// Nobody has assessed it yet.
+        NotAssessed,
+        /// Being worked on.
+        InProgress,
+        /// Requires a reason.
+        OnHold,
+        /// Requires a reason.
+        Rejected,
+        /// Requires a reason.
+        Failed,
+        /// Requires a reason.
+        NotRelevant,
+    }
+}
+
+contract_enum! {
+    /// Who may read a record.
+    Visibility => Visibility {
+        /// The reporter, the owner and the record's departments.
+        Private,
+        /// The owning municipality.
+        Municipality,
+        /// Also partner municipalities in a shared network.
+        Network,
+        /// All municipalities.
+        Public,
+    }
+}
+
+/// Optional text: the contract's `""` is null.
+fn text(value: &str) -> Option<&str> {
+    (!value.is_empty()).then_some(value)
 }
 
 /// A classification in a named scheme, e.g. KLE 27.24.00.
@@ -74,116 +118,108 @@ pub struct Classification {
 #[graphql(complex)]
 pub struct Assessment {
     #[graphql(skip)]
-    inner: DomainAssessment,
+    inner: pb::Assessment,
     /// The decisions follow explicit rules.
-    rules_based: Option<u8>,
+    rules_based: Option<u32>,
     /// Input arrives structured and digital.
-    structured_input: Option<u8>,
+    structured_input: Option<u32>,
     /// Input is complete and correct.
-    input_quality: Option<u8>,
+    input_quality: Option<u32>,
     /// The process rarely changes.
-    process_stability: Option<u8>,
+    process_stability: Option<u32>,
     /// Cases vary a lot (higher is harder).
-    case_variation: Option<u8>,
+    case_variation: Option<u32>,
     /// The process is documented.
-    documentation: Option<u8>,
+    documentation: Option<u32>,
     /// The data is sensitive (higher is harder).
-    data_sensitivity: Option<u8>,
+    data_sensitivity: Option<u32>,
     /// Automation raises quality.
-    quality_gain: Option<u8>,
+    quality_gain: Option<u32>,
     /// Automation speeds up service.
-    speed_gain: Option<u8>,
+    speed_gain: Option<u32>,
     /// Automation relieves routine work.
-    routine_relief: Option<u8>,
+    routine_relief: Option<u32>,
     /// Fits the strategy.
-    strategic_fit: Option<u8>,
+    strategic_fit: Option<u32>,
     /// Implementation risk (higher is worse).
-    risk: Option<u8>,
+    risk: Option<u32>,
 }
 
 #[ComplexObject]
 impl Assessment {
     /// 0–100, from rules, structured input, low variation and the gains.
     async fn automation_potential(&self) -> Option<f64> {
-        self.inner.automation_potential()
+        innohub_priority::automation_potential(&self.inner)
     }
 
     /// 0–100, from input quality, stability, documentation and low data sensitivity.
     async fn ease_of_implementation(&self) -> Option<f64> {
-        self.inner.ease_of_implementation()
+        innohub_priority::ease_of_implementation(&self.inner)
     }
 }
 
-impl From<&DomainAssessment> for Assessment {
-    fn from(a: &DomainAssessment) -> Self {
-        let v = |r: Option<innohub_processes::domain::assessment::Rating>| r.map(|r| r.value());
+impl From<pb::Assessment> for Assessment {
+    fn from(a: pb::Assessment) -> Self {
         Self {
-            inner: a.clone(),
-            rules_based: v(a.rules_based),
-            structured_input: v(a.structured_input),
-            input_quality: v(a.input_quality),
-            process_stability: v(a.process_stability),
-            case_variation: v(a.case_variation),
-            documentation: v(a.documentation),
-            data_sensitivity: v(a.data_sensitivity),
-            quality_gain: v(a.quality_gain),
-            speed_gain: v(a.speed_gain),
-            routine_relief: v(a.routine_relief),
-            strategic_fit: v(a.strategic_fit),
-            risk: v(a.risk),
+            inner: a,
+            rules_based: a.rules_based,
+            structured_input: a.structured_input,
+            input_quality: a.input_quality,
+            process_stability: a.process_stability,
+            case_variation: a.case_variation,
+            documentation: a.documentation,
+            data_sensitivity: a.data_sensitivity,
+            quality_gain: a.quality_gain,
+            speed_gain: a.speed_gain,
+            routine_relief: a.routine_relief,
+            strategic_fit: a.strategic_fit,
+            risk: a.risk,
         }
     }
 }
 
 /// What was learned in operation; shared with partners.
-#[derive(SimpleObject)]
-pub struct Experience {
-    what_was_built: Option<String>,
-    technical_notes: Option<String>,
-    /// What others should know.
-    organisational_notes: Option<String>,
-    run_frequency: Option<String>,
-    /// 0 (none) to 3 (as expected or better).
-    realised_benefit: Option<u8>,
-    realised_benefit_comment: Option<String>,
-    repository_url: Option<String>,
-    decommission_date: Option<NaiveDate>,
-}
+pub struct Experience(pb::Experience);
 
-impl From<&DomainExperience> for Experience {
-    fn from(e: &DomainExperience) -> Self {
-        Self {
-            what_was_built: e.what_was_built.as_ref().map(|t| t.as_str().to_owned()),
-            technical_notes: e.technical_notes.as_ref().map(|t| t.as_str().to_owned()),
-            organisational_notes: e
-                .organisational_notes
-                .as_ref()
-                .map(|t| t.as_str().to_owned()),
-            run_frequency: e.run_frequency.as_ref().map(|t| t.as_str().to_owned()),
-            realised_benefit: e.realised_benefit,
-            realised_benefit_comment: e
-                .realised_benefit_comment
-                .as_ref()
-                .map(|t| t.as_str().to_owned()),
-            repository_url: e.repository_url.as_ref().map(|t| t.as_str().to_owned()),
-            decommission_date: e.decommission_date,
-        }
+#[Object]
+impl Experience {
+    async fn what_was_built(&self) -> Option<&str> {
+        text(&self.0.what_was_built)
+    }
+    async fn technical_notes(&self) -> Option<&str> {
+        text(&self.0.technical_notes)
+    }
+    /// What others should know.
+    async fn organisational_notes(&self) -> Option<&str> {
+        text(&self.0.organisational_notes)
+    }
+    async fn run_frequency(&self) -> Option<&str> {
+        text(&self.0.run_frequency)
+    }
+    /// 0 (none) to 3 (as expected or better).
+    async fn realised_benefit(&self) -> Option<u32> {
+        self.0.realised_benefit
+    }
+    async fn realised_benefit_comment(&self) -> Option<&str> {
+        text(&self.0.realised_benefit_comment)
+    }
+    async fn repository_url(&self) -> Option<&str> {
+        text(&self.0.repository_url)
+    }
+    async fn decommission_date(&self) -> Option<NaiveDate> {
+        self.0.decommission_date.parse().ok()
     }
 }
 
 /// A comment.
 #[derive(SimpleObject)]
 pub struct Comment {
-    id: ID,
+    pub id: ID,
     /// The author; null unless from your own municipality.
-    author: Option<String>,
-    author_municipality: String,
-    text: String,
-    created_at: DateTime<Utc>,
-}
-
-fn labels(l: &[Label]) -> Vec<String> {
-    l.iter().map(|l| l.as_str().to_owned()).collect()
+    pub author: Option<String>,
+    pub author_municipality: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
 }
 
 /// An automation-candidate process. For partners (other municipalities) people, internal
@@ -204,44 +240,39 @@ impl Process {
         self.0.access == Access::Partner
     }
     async fn title(&self) -> &str {
-        self.0.details.title.as_str()
+        &self.0.details.title
     }
     async fn short_description(&self) -> &str {
-        self.0.details.short_description.as_str()
+        &self.0.details.short_description
     }
     async fn long_description(&self) -> Option<&str> {
-        self.0.details.long_description.as_ref().map(|t| t.as_str())
+        text(&self.0.details.long_description)
     }
     async fn pain_points(&self) -> Option<&str> {
-        self.0.details.pain_points.as_ref().map(|t| t.as_str())
+        text(&self.0.details.pain_points)
     }
     async fn wished_solution(&self) -> Option<&str> {
-        self.0.details.wished_solution.as_ref().map(|t| t.as_str())
+        text(&self.0.details.wished_solution)
     }
     /// Empty for partners.
-    async fn departments(&self) -> Vec<String> {
-        self.0
-            .details
-            .departments
-            .iter()
-            .map(|d| d.to_string())
-            .collect()
+    async fn departments(&self) -> &[String] {
+        &self.0.details.departments
     }
     /// Null for partners.
-    async fn reporter(&self) -> Option<String> {
-        self.0.reporter.as_ref().map(ToString::to_string)
+    async fn reporter(&self) -> Option<&str> {
+        self.0.reporter.as_deref()
     }
     /// The process expert; null for partners.
     async fn owner(&self) -> Option<&str> {
-        self.0.details.owner.as_ref().map(Label::as_str)
+        text(&self.0.details.owner)
     }
     /// Null for partners.
     async fn contact(&self) -> Option<&str> {
-        self.0.details.contact.as_ref().map(Label::as_str)
+        text(&self.0.details.contact)
     }
     /// Null for partners.
     async fn internal_notes(&self) -> Option<&str> {
-        self.0.details.internal_notes.as_ref().map(|t| t.as_str())
+        text(&self.0.details.internal_notes)
     }
     async fn classification(&self) -> Option<Classification> {
         self.0
@@ -249,24 +280,24 @@ impl Process {
             .classification
             .as_ref()
             .map(|c| Classification {
-                scheme: c.scheme.as_str().to_owned(),
-                code: c.code.as_str().to_owned(),
+                scheme: c.scheme.clone(),
+                code: c.code.clone(),
             })
     }
     async fn legal_basis(&self) -> Option<&str> {
-        self.0.details.legal_basis.as_ref().map(|t| t.as_str())
+        text(&self.0.details.legal_basis)
     }
-    async fn domains(&self) -> Vec<String> {
-        labels(&self.0.details.domains)
+    async fn domains(&self) -> &[String] {
+        &self.0.details.domains
     }
-    async fn it_systems(&self) -> Vec<String> {
-        labels(&self.0.details.it_systems)
+    async fn it_systems(&self) -> &[String] {
+        &self.0.details.it_systems
     }
-    async fn technologies(&self) -> Vec<String> {
-        labels(&self.0.details.technologies)
+    async fn technologies(&self) -> &[String] {
+        &self.0.details.technologies
     }
     async fn vendor(&self) -> Option<&str> {
-        self.0.details.vendor.as_ref().map(Label::as_str)
+        text(&self.0.details.vendor)
     }
     async fn targets_citizens(&self) -> bool {
         self.0.details.targets_citizens
@@ -275,50 +306,50 @@ impl Process {
         self.0.details.targets_companies
     }
     async fn cases_per_year(&self) -> u32 {
-        self.0.details.volume.cases_per_year
+        self.volume().cases_per_year
     }
     async fn minutes_per_case(&self) -> f64 {
-        self.0.details.volume.minutes_per_case
+        self.volume().minutes_per_case
     }
     async fn employees(&self) -> Option<u32> {
-        self.0.details.volume.employees
+        self.volume().employees
     }
     /// Expected automation share, 0–100 %.
-    async fn automation_share(&self) -> u8 {
-        self.0.details.volume.automation_share
+    async fn automation_share(&self) -> u32 {
+        self.volume().automation_share
     }
     /// cases × minutes / 60.
     async fn manual_hours_per_year(&self) -> f64 {
-        self.0.details.volume.manual_hours()
+        innohub_priority::manual_hours(&self.volume())
     }
     /// Manual hours × automation share.
     async fn hours_saved_per_year(&self) -> f64 {
-        self.0.details.volume.hours_saved()
+        innohub_priority::hours_saved(&self.volume())
     }
     async fn development_effort_hours(&self) -> Option<u32> {
         self.0.details.development_effort_hours
     }
     async fn go_live_date(&self) -> Option<NaiveDate> {
-        self.0.details.go_live_date
+        self.0.details.go_live_date.parse().ok()
     }
-    async fn visibility(&self) -> Visibility {
-        self.0.details.visibility.into()
+    async fn visibility(&self) -> async_graphql::Result<Visibility> {
+        Visibility::of(self.0.visibility() as i32)
     }
     /// PUBLIC when the process is in operation but not yet shared with everyone.
     async fn suggested_visibility(&self) -> Option<Visibility> {
         self.0.suggests_public().then_some(Visibility::Public)
     }
-    async fn phase(&self) -> Phase {
-        self.0.phase.into()
+    async fn phase(&self) -> async_graphql::Result<Phase> {
+        Phase::of(self.0.phase as i32)
     }
-    async fn status(&self) -> Status {
-        self.0.status.into()
+    async fn status(&self) -> async_graphql::Result<Status> {
+        Status::of(self.0.status as i32)
     }
     async fn status_reason(&self) -> Option<&str> {
-        self.0.status_reason.as_ref().map(|t| t.as_str())
+        text(&self.0.status_reason)
     }
     async fn assessment(&self) -> Option<Assessment> {
-        self.0.assessment.as_ref().map(Assessment::from)
+        self.0.assessment.map(Assessment::from)
     }
     /// 0–100 with the owning municipality's weights.
     async fn priority_score(&self) -> f64 {
@@ -329,7 +360,7 @@ impl Process {
         self.0.backlog_rank
     }
     async fn experience(&self) -> Option<Experience> {
-        self.0.experience.as_ref().map(Experience::from)
+        self.0.experience.clone().map(Experience)
     }
     async fn follower_count(&self) -> usize {
         self.0.follower_count
@@ -367,12 +398,18 @@ impl Process {
     }
 }
 
+impl Process {
+    fn volume(&self) -> pb::Volume {
+        self.0.details.volume.unwrap_or_default()
+    }
+}
+
 /// The result of a command on a process.
 pub struct ProcessPayload {
     /// The process.
     pub id: uuid::Uuid,
-    /// Position of the command's last event.
-    pub token: i64,
+    /// Where the command's last event is.
+    pub token: ConsistencyToken,
     /// The idempotency key had been used: nothing new was recorded.
     pub replayed: bool,
 }
@@ -383,7 +420,7 @@ impl ProcessPayload {
     async fn id(&self) -> ID {
         ID(self.id.to_string())
     }
-    /// Pass to a query's `consistency` argument to read your own write.
+    /// Pass to a query's `consistency` argument to read your own write. Opaque.
     async fn consistency_token(&self) -> String {
         self.token.to_string()
     }
@@ -394,7 +431,7 @@ impl ProcessPayload {
     /// The process as it is after the command (waits for the views to include it).
     async fn process(&self, ctx: &Context<'_>) -> async_graphql::Result<Process> {
         let services = services(ctx);
-        consistent(services, Some(&self.token.to_string())).await?;
+        consistent(services, Some(&self.token)).await;
         let found = services
             .queries
             .get(&viewer(ctx)?, self.id)
@@ -403,6 +440,62 @@ impl ProcessPayload {
         found
             .map(Process)
             .ok_or_else(|| error(ErrorCode::NotFound, "not found"))
+    }
+}
+
+/// The fields an input gives, as the contract's `ProcessDetails` and the mask that names
+/// them (the service changes only those on update).
+#[derive(Default)]
+pub struct Given {
+    /// The values.
+    pub details: pb::ProcessDetails,
+    /// Their names in `ProcessDetails`.
+    pub mask: FieldMask,
+}
+
+impl Given {
+    /// Take `value`, if given, into the details with `set`, naming it `path`.
+    fn set<T>(
+        &mut self,
+        path: &str,
+        value: Option<T>,
+        set: impl FnOnce(&mut pb::ProcessDetails, T),
+    ) {
+        if let Some(value) = value {
+            set(&mut self.details, value);
+            self.mask.paths.push(path.to_owned());
+        }
+    }
+
+    /// The volume of the details, created when first given.
+    fn volume(d: &mut pb::ProcessDetails) -> &mut pb::Volume {
+        d.volume.get_or_insert_default()
+    }
+
+    /// The fields required on submission, optional on update.
+    fn core(
+        &mut self,
+        (title, short_description, departments): (
+            Option<String>,
+            Option<String>,
+            Option<Vec<String>>,
+        ),
+        (cases, minutes, share): (Option<u32>, Option<f64>, Option<u32>),
+    ) {
+        self.set("title", title, |d, v| d.title = v);
+        self.set("short_description", short_description, |d, v| {
+            d.short_description = v
+        });
+        self.set("departments", departments, |d, v| d.departments = v);
+        self.set("volume.cases_per_year", cases, |d, v| {
+            Self::volume(d).cases_per_year = v
+        });
+        self.set("volume.minutes_per_case", minutes, |d, v| {
+            Self::volume(d).minutes_per_case = v
+        });
+        self.set("volume.automation_share", share, |d, v| {
+            Self::volume(d).automation_share = v
+        });
     }
 }
 
@@ -427,8 +520,8 @@ pub struct ProcessOptionalInput {
     vendor: Option<String>,
     targets_citizens: Option<bool>,
     targets_companies: Option<bool>,
-    employees: Option<i32>,
-    development_effort_hours: Option<i32>,
+    employees: Option<u32>,
+    development_effort_hours: Option<u32>,
     /// Required from OPERATION.
     go_live_date: Option<NaiveDate>,
     /// Never shown to partners.
@@ -438,28 +531,50 @@ pub struct ProcessOptionalInput {
 }
 
 impl ProcessOptionalInput {
-    fn into_fields(self) -> ProcessFields {
-        ProcessFields {
-            long_description: self.long_description,
-            pain_points: self.pain_points,
-            wished_solution: self.wished_solution,
-            owner: self.owner,
-            contact: self.contact,
-            classification: self.classification.map(|c| (c.scheme, c.code)),
-            legal_basis: self.legal_basis,
-            domains: self.domains,
-            it_systems: self.it_systems,
-            technologies: self.technologies,
-            vendor: self.vendor,
-            targets_citizens: self.targets_citizens,
-            targets_companies: self.targets_companies,
-            employees: self.employees.map(i64::from),
-            development_effort_hours: self.development_effort_hours.map(i64::from),
-            go_live_date: self.go_live_date.map(|d| d.to_string()),
-            internal_notes: self.internal_notes,
-            visibility: self.visibility.map(Into::into),
-            ..ProcessFields::default()
-        }
+    fn give(self, g: &mut Given) {
+        g.set("long_description", self.long_description, |d, v| {
+            d.long_description = v
+        });
+        g.set("pain_points", self.pain_points, |d, v| d.pain_points = v);
+        g.set("wished_solution", self.wished_solution, |d, v| {
+            d.wished_solution = v
+        });
+        g.set("owner", self.owner, |d, v| d.owner = v);
+        g.set("contact", self.contact, |d, v| d.contact = v);
+        g.set("classification", self.classification, |d, c| {
+            d.classification = Some(pb::Classification {
+                scheme: c.scheme,
+                code: c.code,
+            })
+        });
+        g.set("legal_basis", self.legal_basis, |d, v| d.legal_basis = v);
+        g.set("domains", self.domains, |d, v| d.domains = v);
+        g.set("it_systems", self.it_systems, |d, v| d.it_systems = v);
+        g.set("technologies", self.technologies, |d, v| d.technologies = v);
+        g.set("vendor", self.vendor, |d, v| d.vendor = v);
+        g.set("targets_citizens", self.targets_citizens, |d, v| {
+            d.targets_citizens = v
+        });
+        g.set("targets_companies", self.targets_companies, |d, v| {
+            d.targets_companies = v
+        });
+        g.set("volume.employees", self.employees, |d, v| {
+            Given::volume(d).employees = Some(v)
+        });
+        g.set(
+            "development_effort_hours",
+            self.development_effort_hours,
+            |d, v| d.development_effort_hours = Some(v),
+        );
+        g.set("go_live_date", self.go_live_date, |d, v| {
+            d.go_live_date = v.to_string()
+        });
+        g.set("internal_notes", self.internal_notes, |d, v| {
+            d.internal_notes = v
+        });
+        g.set("visibility", self.visibility, |d, v| {
+            d.visibility = pb::Visibility::from(v) as i32
+        });
     }
 }
 
@@ -472,25 +587,31 @@ pub struct SubmitProcessInput {
     short_description: String,
     /// At least one.
     departments: Vec<String>,
-    cases_per_year: i32,
+    cases_per_year: u32,
     minutes_per_case: f64,
     /// Expected automation share, 0–100 %.
-    automation_share: i32,
+    automation_share: u32,
     #[graphql(flatten)]
     more: ProcessOptionalInput,
 }
 
-impl From<SubmitProcessInput> for ProcessFields {
+impl From<SubmitProcessInput> for pb::ProcessDetails {
     fn from(i: SubmitProcessInput) -> Self {
-        ProcessFields {
-            title: Some(i.title),
-            short_description: Some(i.short_description),
-            departments: Some(i.departments),
-            cases_per_year: Some(i64::from(i.cases_per_year)),
-            minutes_per_case: Some(i.minutes_per_case),
-            automation_share: Some(i64::from(i.automation_share)),
-            ..i.more.into_fields()
-        }
+        let mut given = Given::default();
+        given.core(
+            (
+                Some(i.title),
+                Some(i.short_description),
+                Some(i.departments),
+            ),
+            (
+                Some(i.cases_per_year),
+                Some(i.minutes_per_case),
+                Some(i.automation_share),
+            ),
+        );
+        i.more.give(&mut given);
+        given.details
     }
 }
 
@@ -500,24 +621,22 @@ pub struct UpdateProcessInput {
     title: Option<String>,
     short_description: Option<String>,
     departments: Option<Vec<String>>,
-    cases_per_year: Option<i32>,
+    cases_per_year: Option<u32>,
     minutes_per_case: Option<f64>,
-    automation_share: Option<i32>,
+    automation_share: Option<u32>,
     #[graphql(flatten)]
     more: ProcessOptionalInput,
 }
 
-impl From<UpdateProcessInput> for ProcessFields {
+impl From<UpdateProcessInput> for Given {
     fn from(i: UpdateProcessInput) -> Self {
-        ProcessFields {
-            title: i.title,
-            short_description: i.short_description,
-            departments: i.departments,
-            cases_per_year: i.cases_per_year.map(i64::from),
-            minutes_per_case: i.minutes_per_case,
-            automation_share: i.automation_share.map(i64::from),
-            ..i.more.into_fields()
-        }
+        let mut given = Given::default();
+        given.core(
+            (i.title, i.short_description, i.departments),
+            (i.cases_per_year, i.minutes_per_case, i.automation_share),
+        );
+        i.more.give(&mut given);
+        given
     }
 }
 
@@ -525,39 +644,38 @@ impl From<UpdateProcessInput> for ProcessFields {
 #[derive(InputObject, Default)]
 #[allow(missing_docs)]
 pub struct AssessmentInput {
-    rules_based: Option<i32>,
-    structured_input: Option<i32>,
-    input_quality: Option<i32>,
-    process_stability: Option<i32>,
+    rules_based: Option<u32>,
+    structured_input: Option<u32>,
+    input_quality: Option<u32>,
+    process_stability: Option<u32>,
     /// Higher means more variation between cases (harder).
-    case_variation: Option<i32>,
-    documentation: Option<i32>,
+    case_variation: Option<u32>,
+    documentation: Option<u32>,
     /// Higher means more sensitive (harder).
-    data_sensitivity: Option<i32>,
-    quality_gain: Option<i32>,
-    speed_gain: Option<i32>,
-    routine_relief: Option<i32>,
-    strategic_fit: Option<i32>,
+    data_sensitivity: Option<u32>,
+    quality_gain: Option<u32>,
+    speed_gain: Option<u32>,
+    routine_relief: Option<u32>,
+    strategic_fit: Option<u32>,
     /// Higher means riskier.
-    risk: Option<i32>,
+    risk: Option<u32>,
 }
 
-impl From<AssessmentInput> for DomainAssessmentInput {
+impl From<AssessmentInput> for pb::Assessment {
     fn from(a: AssessmentInput) -> Self {
-        let v = |r: Option<i32>| r.map(i64::from);
         Self {
-            rules_based: v(a.rules_based),
-            structured_input: v(a.structured_input),
-            input_quality: v(a.input_quality),
-            process_stability: v(a.process_stability),
-            case_variation: v(a.case_variation),
-            documentation: v(a.documentation),
-            data_sensitivity: v(a.data_sensitivity),
-            quality_gain: v(a.quality_gain),
-            speed_gain: v(a.speed_gain),
-            routine_relief: v(a.routine_relief),
-            strategic_fit: v(a.strategic_fit),
-            risk: v(a.risk),
+            rules_based: a.rules_based,
+            structured_input: a.structured_input,
+            input_quality: a.input_quality,
+            process_stability: a.process_stability,
+            case_variation: a.case_variation,
+            documentation: a.documentation,
+            data_sensitivity: a.data_sensitivity,
+            quality_gain: a.quality_gain,
+            speed_gain: a.speed_gain,
+            routine_relief: a.routine_relief,
+            strategic_fit: a.strategic_fit,
+            risk: a.risk,
         }
     }
 }
@@ -572,23 +690,27 @@ pub struct ExperienceInput {
     organisational_notes: Option<String>,
     run_frequency: Option<String>,
     /// 0 (none) to 3 (as expected or better).
-    realised_benefit: Option<i32>,
+    realised_benefit: Option<u32>,
     realised_benefit_comment: Option<String>,
     repository_url: Option<String>,
     decommission_date: Option<NaiveDate>,
 }
 
-impl From<ExperienceInput> for ExperienceFields {
+impl From<ExperienceInput> for pb::Experience {
     fn from(e: ExperienceInput) -> Self {
+        let text = Option::unwrap_or_default;
         Self {
-            what_was_built: e.what_was_built,
-            technical_notes: e.technical_notes,
-            organisational_notes: e.organisational_notes,
-            run_frequency: e.run_frequency,
-            realised_benefit: e.realised_benefit.map(i64::from),
-            realised_benefit_comment: e.realised_benefit_comment,
-            repository_url: e.repository_url,
-            decommission_date: e.decommission_date.map(|d| d.to_string()),
+            what_was_built: text(e.what_was_built),
+            technical_notes: text(e.technical_notes),
+            organisational_notes: text(e.organisational_notes),
+            run_frequency: text(e.run_frequency),
+            realised_benefit: e.realised_benefit,
+            realised_benefit_comment: text(e.realised_benefit_comment),
+            repository_url: text(e.repository_url),
+            decommission_date: e
+                .decommission_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
         }
     }
 }
@@ -604,4 +726,68 @@ pub struct ScoringWeights {
     pub strategic_fit: f64,
     /// Weight of LOW risk.
     pub risk: f64,
+}
+
+impl From<ScoringWeights> for pb::ScoringWeights {
+    fn from(w: ScoringWeights) -> Self {
+        Self {
+            hours_saved: w.hours_saved,
+            automation_potential: w.automation_potential,
+            ease: w.ease,
+            strategic_fit: w.strategic_fit,
+            risk: w.risk,
+        }
+    }
+}
+
+impl From<pb::ScoringWeights> for ScoringWeights {
+    fn from(w: pb::ScoringWeights) -> Self {
+        Self {
+            hours_saved: w.hours_saved,
+            automation_potential: w.automation_potential,
+            ease: w.ease,
+            strategic_fit: w.strategic_fit,
+            risk: w.risk,
+        }
+    }
+}
+
+/// A municipality code from a client, e.g. SE-1283.
+pub fn municipality(raw: &str) -> async_graphql::Result<MunicipalityId> {
+    MunicipalityId::parse(raw).map_err(|e| error(ErrorCode::BadUserInput, e))
+}
+
+/// Narrows a list of processes.
+#[derive(InputObject, Default)]
+pub struct ProcessFilter {
+    /// Owning municipality, e.g. SE-1283 (the backlog defaults to yours).
+    municipality: Option<String>,
+    department: Option<String>,
+    phase: Option<Phase>,
+    status: Option<Status>,
+    domain: Option<String>,
+    /// A classification or its prefix, e.g. "KLE 27".
+    classification: Option<String>,
+    technology: Option<String>,
+    /// Case-insensitive text in the title.
+    title_contains: Option<String>,
+    /// Backlog only: include rejected, failed, not relevant and operational processes.
+    include_closed: Option<bool>,
+}
+
+impl ProcessFilter {
+    /// The read models' filter.
+    pub fn into_filter(self) -> async_graphql::Result<Filter> {
+        Ok(Filter {
+            municipality: self.municipality.as_deref().map(municipality).transpose()?,
+            department: self.department,
+            phase: self.phase.map(Into::into),
+            status: self.status.map(Into::into),
+            domain: self.domain,
+            classification: self.classification,
+            technology: self.technology,
+            title_contains: self.title_contains,
+            include_closed: self.include_closed.unwrap_or(false),
+        })
+    }
 }

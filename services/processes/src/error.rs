@@ -51,3 +51,10 @@ impl HasErrorCode for ProcessError {
         }
     }
 }
+
+/// A stored event that breaks a domain rule is unreadable, never misread.
+impl From<ProcessError> for innohub_runtime::DecodeError {
+    fn from(e: ProcessError) -> Self {
+        innohub_runtime::DecodeError::new(e)
+    }
+}

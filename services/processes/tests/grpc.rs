@@ -1,33 +1,32 @@
-//! The processes service over a real network: `grpc::router` served by axum on a free
-//! local port, a SQLite event store in a temp dir, and [`Processes::connect`] as the
-//! gateway uses it. Remote answers are compared with the in-process ones on the same store.
+//! The processes service through its generated client, the way the gateway calls it in both
+//! modes: over a real network (`grpc::router` served by axum on a free local port) and
+//! in-process (`grpc::channel`, no socket), on one SQLite event store. Every answer is
+//! compared between the two, so the embedded mode cannot drift from the distributed one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
+use std::future::Future;
 use std::path::PathBuf;
 
-use innohub_processes::domain::assessment::AssessmentInput;
-use innohub_processes::domain::backlog::Placement;
-use innohub_processes::domain::details::ProcessFields;
-use innohub_processes::domain::lifecycle::{Phase, Status};
-use innohub_processes::domain::process::ExperienceFields;
-use innohub_processes::domain::scoring::ScoringWeights;
-use innohub_processes::{Processes, ProcessesApp, Reply, ServiceError, grpc};
+use innohub_processes::{ProcessesApp, grpc};
+use innohub_proto::innohub::common::v1::{CommandReply, EventEnvelope, GetHistoryRequest};
 use innohub_proto::innohub::processes::v1 as pb;
-use innohub_runtime::command::CommandContext;
+use innohub_runtime::grpc::{Caller, Channel, PRINCIPAL_HEADER, ServiceError, encode_principal};
 use innohub_runtime::{
     Database, DepartmentId, ErrorCode, EventStore, MunicipalityId, Principal, Role, UserId,
-    Visibility,
 };
 use pb::processes_service_client::ProcessesServiceClient;
-use tonic::transport::Endpoint;
+use prost::Message as _;
+use prost_types::FieldMask;
 use uuid::Uuid;
 
-/// A served processes service and both handles on its store.
+type Client = ProcessesServiceClient<Channel>;
+
+/// A served processes service and both clients on its store.
 struct Harness {
     url: String,
-    remote: Processes,
-    local: Processes,
+    remote: Client,
+    local: Client,
     app: ProcessesApp,
     dir: PathBuf,
     server: tokio::task::JoinHandle<()>,
@@ -55,8 +54,8 @@ async fn start() -> Harness {
     });
     let url = format!("http://127.0.0.1:{port}");
     Harness {
-        remote: Processes::connect(&url).unwrap(),
-        local: Processes::Local(app.clone()),
+        remote: ProcessesServiceClient::new(innohub_runtime::grpc::remote(&url).unwrap()),
+        local: ProcessesServiceClient::new(grpc::channel(app.clone())),
         url,
         app,
         dir,
@@ -98,40 +97,139 @@ fn partner() -> Principal {
     )
 }
 
-fn ctx<'a>(principal: &'a Principal, key: Option<&'a str>) -> CommandContext<'a> {
-    CommandContext {
-        principal,
+/// Call `client` for `by` (with an idempotency key, maybe) and the error's stable code.
+async fn send<M, R, F, Fut>(
+    client: &Client,
+    by: &Principal,
+    key: Option<&str>,
+    message: M,
+    call: F,
+) -> Result<R, ServiceError>
+where
+    F: FnOnce(Client, tonic::Request<M>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+{
+    let caller = Caller {
+        principal: by,
         idempotency_key: key,
-        correlation_id: Uuid::now_v7(),
+        correlation_id: None,
+    };
+    let request = innohub_runtime::grpc::request(caller, message)?;
+    Ok(call(client.clone(), request).await?.into_inner())
+}
+
+/// Submit `details` for `by`.
+async fn submit(
+    client: &Client,
+    by: &Principal,
+    key: Option<&str>,
+    details: pb::ProcessDetails,
+) -> Result<CommandReply, ServiceError> {
+    let request = pb::SubmitProcessRequest {
+        details: Some(details),
+    };
+    send(client, by, key, request, |mut c, r| async move {
+        c.submit_process(r).await
+    })
+    .await
+}
+
+/// Assess process `id` for `by`.
+async fn assess(
+    client: &Client,
+    by: &Principal,
+    id: &str,
+    assessment: pb::Assessment,
+) -> Result<CommandReply, ServiceError> {
+    let request = pb::AssessProcessRequest {
+        process_id: id.to_owned(),
+        assessment: Some(assessment),
+    };
+    send(client, by, None, request, |mut c, r| async move {
+        c.assess_process(r).await
+    })
+    .await
+}
+
+/// Move process `id` to `to` for `by`.
+async fn change_phase(
+    client: &Client,
+    by: &Principal,
+    id: &str,
+    to: pb::Phase,
+) -> Result<CommandReply, ServiceError> {
+    let request = pb::ChangeProcessPhaseRequest {
+        process_id: id.to_owned(),
+        to: to as i32,
+        reason: String::new(),
+    };
+    send(client, by, None, request, |mut c, r| async move {
+        c.change_process_phase(r).await
+    })
+    .await
+}
+
+/// Comment on process `id` for `by`.
+async fn comment(
+    client: &Client,
+    by: &Principal,
+    key: Option<&str>,
+    id: &str,
+    text: &str,
+) -> Result<CommandReply, ServiceError> {
+    let request = pb::CommentOnProcessRequest {
+        process_id: id.to_owned(),
+        text: text.to_owned(),
+    };
+    send(client, by, key, request, |mut c, r| async move {
+        c.comment_on_process(r).await
+    })
+    .await
+}
+
+/// The history of `id` as `by` may see it.
+async fn history(
+    client: &Client,
+    by: &Principal,
+    id: &str,
+) -> Result<Vec<EventEnvelope>, ServiceError> {
+    let request = GetHistoryRequest {
+        aggregate_id: id.to_owned(),
+    };
+    let reply = send(client, by, None, request, |mut c, r| async move {
+        c.get_history(r).await
+    })
+    .await?;
+    Ok(reply.events)
+}
+
+fn details(title: &str, visibility: pb::Visibility) -> pb::ProcessDetails {
+    pb::ProcessDetails {
+        title: title.into(),
+        short_description: "Automatic checks of applications".into(),
+        departments: vec!["social".into()],
+        owner: "anne@syddjurs.dk".into(),
+        internal_notes: "Waiting for the security review".into(),
+        volume: Some(pb::Volume {
+            cases_per_year: 1200,
+            minutes_per_case: 15.0,
+            employees: None,
+            automation_share: 60,
+        }),
+        technologies: vec!["RPA".into()],
+        go_live_date: "2026-09-01".into(),
+        visibility: visibility as i32,
+        ..pb::ProcessDetails::default()
     }
 }
 
-fn fields(title: &str, visibility: Visibility) -> ProcessFields {
-    ProcessFields {
-        title: Some(title.into()),
-        short_description: Some("Automatic checks of applications".into()),
-        departments: Some(vec!["social".into()]),
-        cases_per_year: Some(1200),
-        minutes_per_case: Some(15.0),
-        automation_share: Some(60),
-        technologies: Some(vec!["RPA".into()]),
-        go_live_date: Some("2026-09-01".into()),
-        visibility: Some(visibility),
-        ..ProcessFields::default()
-    }
-}
-
-fn ratings() -> AssessmentInput {
-    AssessmentInput {
+fn ratings() -> pb::Assessment {
+    pb::Assessment {
         rules_based: Some(4),
         structured_input: Some(3),
         risk: Some(2),
-        ..AssessmentInput::default()
+        ..pb::Assessment::default()
     }
-}
-
-fn process_id(reply: &Reply) -> Uuid {
-    reply.aggregate_id.parse().unwrap()
 }
 
 fn assert_increasing(positions: &[i64]) {
@@ -148,80 +246,141 @@ async fn every_command_succeeds_over_the_network() {
     let p = &h.remote;
     let mut replies = Vec::new();
 
-    let submit_ctx = ctx(&anne, None);
-    let correlation_id = submit_ctx.correlation_id;
+    let correlation_id = Uuid::now_v7();
+    let request = innohub_runtime::grpc::request(
+        Caller {
+            principal: &anne,
+            idempotency_key: None,
+            correlation_id: Some(correlation_id),
+        },
+        pb::SubmitProcessRequest {
+            details: Some(details(
+                "Sickness benefit follow-up",
+                pb::Visibility::Municipality,
+            )),
+        },
+    )
+    .unwrap();
     let submitted = p
-        .submit(
-            submit_ctx,
-            fields("Sickness benefit follow-up", Visibility::Municipality),
-        )
+        .clone()
+        .submit_process(request)
         .await
-        .unwrap();
-    let id = process_id(&submitted);
+        .unwrap()
+        .into_inner();
+    let id = submitted.aggregate_id.clone();
     assert_eq!(submitted.version, 1);
     replies.push(submitted);
-    let update = ProcessFields {
-        pain_points: Some("Manual typing from two systems".into()),
-        ..ProcessFields::default()
+    let update = pb::UpdateProcessRequest {
+        process_id: id.clone(),
+        details: Some(pb::ProcessDetails {
+            pain_points: "Manual typing from two systems".into(),
+            ..Default::default()
+        }),
+        update_mask: Some(FieldMask {
+            paths: vec!["pain_points".into()],
+        }),
     };
-    replies.push(p.update(ctx(&anne, None), id, update).await.unwrap());
-    replies.push(p.assess(ctx(&it, None), id, ratings()).await.unwrap());
     replies.push(
-        p.change_phase(ctx(&it, None), id, Phase::PreAnalysis, None)
-            .await
-            .unwrap(),
-    );
-    replies.push(
-        p.change_status(
-            ctx(&it, None),
-            id,
-            Status::OnHold,
-            Some("Waiting for IT".into()),
-        )
+        send(p, &anne, None, update, |mut c, r| async move {
+            c.update_process(r).await
+        })
         .await
         .unwrap(),
     );
+    replies.push(assess(p, &it, &id, ratings()).await.unwrap());
     replies.push(
-        p.comment(ctx(&anne, None), id, "Happy to help".into())
+        change_phase(p, &it, &id, pb::Phase::PreAnalysis)
             .await
             .unwrap(),
     );
-    replies.push(p.follow(ctx(&it, None), id).await.unwrap());
-    replies.push(p.unfollow(ctx(&it, None), id).await.unwrap());
-    let ranked = p.rank(ctx(&it, None), id, Placement::Top).await.unwrap();
+    let on_hold = pb::ChangeProcessStatusRequest {
+        process_id: id.clone(),
+        to: pb::Status::OnHold as i32,
+        reason: "Waiting for IT".into(),
+    };
+    replies.push(
+        send(p, &it, None, on_hold, |mut c, r| async move {
+            c.change_process_status(r).await
+        })
+        .await
+        .unwrap(),
+    );
+    replies.push(comment(p, &anne, None, &id, "Happy to help").await.unwrap());
+    let follow = pb::FollowProcessRequest {
+        process_id: id.clone(),
+    };
+    replies.push(
+        send(p, &it, None, follow, |mut c, r| async move {
+            c.follow_process(r).await
+        })
+        .await
+        .unwrap(),
+    );
+    let unfollow = pb::UnfollowProcessRequest {
+        process_id: id.clone(),
+    };
+    replies.push(
+        send(p, &it, None, unfollow, |mut c, r| async move {
+            c.unfollow_process(r).await
+        })
+        .await
+        .unwrap(),
+    );
+    let rank = pb::RankProcessRequest {
+        process_id: id.clone(),
+        placement: Some(pb::rank_process_request::Placement::Top(true)),
+    };
+    let ranked = send(p, &it, None, rank, |mut c, r| async move {
+        c.rank_process(r).await
+    })
+    .await
+    .unwrap();
     assert_eq!(ranked.aggregate_id, "backlog:DK-0706");
     replies.push(ranked);
-    replies.push(p.unrank(ctx(&it, None), id).await.unwrap());
-    let weights = ScoringWeights::parse(5.0, 2.0, 2.0, 1.0, 0.0).unwrap();
-    let weighted = p
-        .set_scoring_weights(ctx(&it, None), weights)
+    let unrank = pb::UnrankProcessRequest {
+        process_id: id.clone(),
+    };
+    replies.push(
+        send(p, &it, None, unrank, |mut c, r| async move {
+            c.unrank_process(r).await
+        })
         .await
-        .unwrap();
+        .unwrap(),
+    );
+    let weights = pb::SetScoringWeightsRequest {
+        weights: Some(pb::ScoringWeights {
+            hours_saved: 5.0,
+            automation_potential: 2.0,
+            ease: 2.0,
+            strategic_fit: 1.0,
+            risk: 0.0,
+        }),
+    };
+    let weighted = send(p, &it, None, weights, |mut c, r| async move {
+        c.set_scoring_weights(r).await
+    })
+    .await
+    .unwrap();
     assert_eq!(weighted.aggregate_id, "settings:DK-0706");
     replies.push(weighted);
 
     assert!(replies.iter().all(|r| !r.replayed), "{replies:?}");
-    assert!(replies.iter().all(|r| r.suggested_visibility.is_none()));
     assert_increasing(&replies.iter().map(|r| r.position).collect::<Vec<_>>());
     // Process commands answer with the process; the assessment also moved the status.
-    assert!(
-        replies[..8]
-            .iter()
-            .all(|r| r.aggregate_id == id.to_string())
-    );
+    assert!(replies[..8].iter().all(|r| r.aggregate_id == id));
     assert_eq!(
         replies[..8].iter().map(|r| r.version).collect::<Vec<_>>(),
         [1, 2, 4, 5, 6, 7, 8, 9]
     );
 
     // The correlation id travelled in the metadata.
-    let stored = h.app.store().read_stream(&id.to_string()).await.unwrap();
+    let stored = h.app.store().read_stream(&id).await.unwrap();
     assert_eq!(stored[0].correlation_id, correlation_id);
 
-    // History: in order, and the same remotely and locally.
-    let history = p.history(&anne, id).await.unwrap();
+    // History: in order, with the stored bytes, and the same remotely and locally.
+    let events = history(p, &anne, &id).await.unwrap();
     assert_eq!(
-        history
+        events
             .iter()
             .map(|e| e.event_type.as_str())
             .collect::<Vec<_>>(),
@@ -238,72 +397,126 @@ async fn every_command_succeeds_over_the_network() {
         ]
     );
     assert_eq!(
-        history.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        events.iter().map(|e| e.sequence).collect::<Vec<_>>(),
         (1..=9).collect::<Vec<_>>()
     );
-    assert_eq!(history[0].actor_user, "anne@syddjurs.dk");
-    assert_eq!(history[0].actor_municipality, "DK-0706");
-    assert_eq!(history[2].actor_user, "it@syddjurs.dk");
-    assert_eq!(history, h.local.history(&anne, id).await.unwrap());
+    let actor = |e: &EventEnvelope| e.actor.clone().unwrap();
+    assert_eq!(actor(&events[0]).user, "anne@syddjurs.dk");
+    assert_eq!(actor(&events[0]).municipality, "DK-0706");
+    assert_eq!(actor(&events[2]).user, "it@syddjurs.dk");
+    assert_eq!(
+        events[0].payload, stored[0].payload,
+        "members read the event as stored"
+    );
+    assert_eq!(events, history(&h.local, &anne, &id).await.unwrap());
+
+    // The backlog's and the settings' histories, for members only.
+    for aggregate in ["backlog:DK-0706", "settings:DK-0706"] {
+        let own = history(p, &it, aggregate).await.unwrap();
+        assert!(!own.is_empty(), "{aggregate}");
+        assert_eq!(own, history(&h.local, &it, aggregate).await.unwrap());
+        let partner = history(p, &partner(), aggregate).await.unwrap_err();
+        assert_eq!(partner.code, ErrorCode::NotFound, "{aggregate}");
+    }
 }
 
 #[tokio::test]
-async fn a_process_reaching_operation_suggests_public_and_records_experience() {
+async fn a_partner_reads_a_shared_history_without_people_or_internal_notes() {
+    let h = start().await;
+    let (anne, sven) = (anne(), partner());
+    let id = submit(
+        &h.remote,
+        &anne,
+        None,
+        details("Travel allowance", pb::Visibility::Public),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    comment(&h.remote, &sven, None, &id, "How did you do it?")
+        .await
+        .unwrap();
+    let for_partner = history(&h.remote, &sven, &id).await.unwrap();
+    assert_eq!(for_partner, history(&h.local, &sven, &id).await.unwrap());
+    let submitted = pb::ProcessSubmitted::decode(for_partner[0].payload.as_slice()).unwrap();
+    let d = submitted.details.unwrap();
+    assert_eq!(d.title, "Travel allowance");
+    assert_eq!((submitted.reporter.as_str(), d.owner.as_str()), ("", ""));
+    assert!(d.internal_notes.is_empty() && d.departments.is_empty());
+    assert_eq!(
+        for_partner[0].actor.clone().unwrap().user,
+        "",
+        "no people of others"
+    );
+    // The partner sees their own comment with their name; the owner sees it without.
+    let partner_comment = pb::ProcessCommented::decode(for_partner[1].payload.as_slice()).unwrap();
+    assert_eq!(partner_comment.author, "sven@helsingborg.se");
+    let for_owner = history(&h.remote, &anne, &id).await.unwrap();
+    let owner_comment = pb::ProcessCommented::decode(for_owner[1].payload.as_slice()).unwrap();
+    assert_eq!(owner_comment.author, "");
+    assert_eq!(owner_comment.author_municipality, "SE-1283");
+    let submitted = pb::ProcessSubmitted::decode(for_owner[0].payload.as_slice()).unwrap();
+    assert_eq!(
+        submitted.details.unwrap().internal_notes,
+        "Waiting for the security review"
+    );
+}
+
+#[tokio::test]
+async fn a_process_in_operation_records_experience_and_refuses_a_bad_one_alike() {
     let h = start().await;
     let (anne, it) = (anne(), it());
     let p = &h.remote;
-    let id = process_id(
-        &p.submit(
-            ctx(&anne, None),
-            fields("Travel allowance", Visibility::Network),
-        )
-        .await
-        .unwrap(),
-    );
-    p.assess(ctx(&it, None), id, ratings()).await.unwrap();
-    let mut last = None;
+    let id = submit(
+        p,
+        &anne,
+        None,
+        details("Travel allowance", pb::Visibility::Network),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    assess(p, &it, &id, ratings()).await.unwrap();
+    let mut last = 0;
     for phase in [
-        Phase::PreAnalysis,
-        Phase::Specification,
-        Phase::Development,
-        Phase::Implementation,
-        Phase::Operation,
+        pb::Phase::PreAnalysis,
+        pb::Phase::Specification,
+        pb::Phase::Development,
+        pb::Phase::Implementation,
+        pb::Phase::Operation,
     ] {
-        let reply = p
-            .change_phase(ctx(&it, None), id, phase, None)
-            .await
-            .unwrap();
-        let expected = (phase == Phase::Operation).then_some(Visibility::Public);
-        assert_eq!(reply.suggested_visibility, expected, "{phase:?}");
-        last = Some(reply);
+        last = change_phase(p, &it, &id, phase).await.unwrap().position;
     }
-    let experience = ExperienceFields {
-        what_was_built: Some("A robot".into()),
-        realised_benefit: Some(3),
-        decommission_date: Some("2030-01-31".into()),
-        ..ExperienceFields::default()
+    let record = |client: &Client, benefit: u32| {
+        let request = pb::RecordProcessExperienceRequest {
+            process_id: id.clone(),
+            experience: Some(pb::Experience {
+                what_was_built: "A robot".into(),
+                realised_benefit: Some(benefit),
+                decommission_date: "2030-01-31".into(),
+                ..Default::default()
+            }),
+        };
+        let client = client.clone();
+        let anne = anne.clone();
+        async move {
+            send(&client, &anne, None, request, |mut c, r| async move {
+                c.record_process_experience(r).await
+            })
+            .await
+        }
     };
-    let recorded = p
-        .record_experience(ctx(&anne, None), id, experience)
-        .await
-        .unwrap();
-    assert!(recorded.position > last.unwrap().position);
+    let recorded = record(p, 3).await.unwrap();
+    assert!(recorded.position > last);
 
-    // A benefit that does not fit the wire's unsigned field is refused like locally.
-    let negative = ExperienceFields {
-        realised_benefit: Some(-1),
-        ..ExperienceFields::default()
-    };
-    let remote = p
-        .record_experience(ctx(&anne, None), id, negative.clone())
-        .await
-        .unwrap_err();
-    let local = h
-        .local
-        .record_experience(ctx(&anne, None), id, negative)
-        .await
-        .unwrap_err();
+    // A benefit beyond the 0-3 rating is refused remotely exactly as locally.
+    let remote = record(p, 4).await.unwrap_err();
+    let local = record(&h.local, 4).await.unwrap_err();
     assert_eq!(remote.code, ErrorCode::BadUserInput);
+    assert_eq!(
+        remote.message,
+        "realisedBenefit: must be a rating from 0 to 3"
+    );
     assert_eq!(remote, local);
 }
 
@@ -311,18 +524,14 @@ async fn a_process_reaching_operation_suggests_public_and_records_experience() {
 async fn invalid_input_is_refused_alike_remotely_and_locally() {
     let h = start().await;
     let (anne, it) = (anne(), it());
-    let blank_title = ProcessFields {
-        title: Some("  ".into()),
-        ..fields("x", Visibility::Municipality)
+    let blank_title = pb::ProcessDetails {
+        title: "  ".into(),
+        ..details("x", pb::Visibility::Municipality)
     };
-    let remote = h
-        .remote
-        .submit(ctx(&anne, None), blank_title.clone())
+    let remote = submit(&h.remote, &anne, None, blank_title.clone())
         .await
         .unwrap_err();
-    let local = h
-        .local
-        .submit(ctx(&anne, None), blank_title)
+    let local = submit(&h.local, &anne, None, blank_title)
         .await
         .unwrap_err();
     assert_eq!(
@@ -334,64 +543,75 @@ async fn invalid_input_is_refused_alike_remotely_and_locally() {
     );
     assert_eq!(remote, local);
 
-    let missing = ProcessFields::default();
-    let remote = h
-        .remote
-        .submit(ctx(&anne, None), missing.clone())
+    let missing = pb::ProcessDetails::default();
+    let remote = submit(&h.remote, &anne, None, missing.clone())
         .await
         .unwrap_err();
     assert_eq!(
         remote,
-        h.local.submit(ctx(&anne, None), missing).await.unwrap_err()
+        submit(&h.local, &anne, None, missing).await.unwrap_err()
     );
     assert_eq!(remote.message, "title: is required");
 
-    // Ratings outside the wire's unsigned range still fail with the domain's message.
-    let id = process_id(
-        &h.remote
-            .submit(
-                ctx(&anne, None),
-                fields("Housing benefit", Visibility::Municipality),
-            )
-            .await
-            .unwrap(),
-    );
-    for raw in [-1, 0, 6, i64::from(u32::MAX) + 1] {
-        let bad = AssessmentInput {
+    // Ratings outside 1-5 fail with the domain's message.
+    let id = submit(
+        &h.remote,
+        &anne,
+        None,
+        details("Housing benefit", pb::Visibility::Municipality),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    for raw in [0, 6, u32::MAX] {
+        let bad = pb::Assessment {
             risk: Some(raw),
-            ..AssessmentInput::default()
+            ..pb::Assessment::default()
         };
-        let remote = h
-            .remote
-            .assess(ctx(&it, None), id, bad.clone())
-            .await
-            .unwrap_err();
-        let local = h.local.assess(ctx(&it, None), id, bad).await.unwrap_err();
+        let remote = assess(&h.remote, &it, &id, bad).await.unwrap_err();
+        let local = assess(&h.local, &it, &id, bad).await.unwrap_err();
         assert_eq!(remote.message, "risk: must be a rating from 1 to 5");
         assert_eq!(remote, local, "rating {raw}");
     }
 
+    // An update mask naming no field of the details is refused, naming the mask.
+    let update = pb::UpdateProcessRequest {
+        process_id: id.clone(),
+        details: Some(pb::ProcessDetails::default()),
+        update_mask: Some(FieldMask {
+            paths: vec!["colour".into()],
+        }),
+    };
+    let remote = send(&h.remote, &anne, None, update, |mut c, r| async move {
+        c.update_process(r).await
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(remote.code, ErrorCode::BadUserInput);
+    assert!(
+        remote.message.starts_with("updateMask: "),
+        "{}",
+        remote.message
+    );
+
     // Forbidden travels as FORBIDDEN.
-    let remote = h
-        .remote
-        .assess(ctx(&anne, None), id, ratings())
-        .await
-        .unwrap_err();
+    let remote = assess(&h.remote, &anne, &id, ratings()).await.unwrap_err();
     assert_eq!(remote.code, ErrorCode::Forbidden);
     assert_eq!(
         remote,
-        h.local
-            .assess(ctx(&anne, None), id, ratings())
-            .await
-            .unwrap_err()
+        assess(&h.local, &anne, &id, ratings()).await.unwrap_err()
+    );
+    assert_eq!(
+        history(&h.remote, &anne, &id).await.unwrap().len(),
+        1,
+        "nothing recorded"
     );
 }
 
 #[tokio::test]
 async fn calls_without_a_valid_principal_are_unauthenticated() {
     let h = start().await;
-    let channel = Endpoint::from_shared(h.url.clone()).unwrap().connect_lazy();
-    let mut raw = ProcessesServiceClient::new(channel);
+    let mut raw = ProcessesServiceClient::new(innohub_runtime::grpc::remote(&h.url).unwrap());
 
     let status = raw
         .submit_process(pb::SubmitProcessRequest::default())
@@ -399,18 +619,17 @@ async fn calls_without_a_valid_principal_are_unauthenticated() {
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unauthenticated);
     let status = raw
-        .get_process_history(pb::GetProcessHistoryRequest {
-            process_id: Uuid::now_v7().to_string(),
+        .get_history(GetHistoryRequest {
+            aggregate_id: Uuid::now_v7().to_string(),
         })
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unauthenticated);
 
     let mut garbage = tonic::Request::new(pb::SubmitProcessRequest::default());
-    garbage.metadata_mut().insert(
-        grpc::PRINCIPAL_HEADER,
-        "bm90IGEgcHJpbmNpcGFs".parse().unwrap(),
-    );
+    garbage
+        .metadata_mut()
+        .insert(PRINCIPAL_HEADER, "bm90IGEgcHJpbmNpcGFs".parse().unwrap());
     let status = raw.submit_process(garbage).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unauthenticated);
 
@@ -420,8 +639,8 @@ async fn calls_without_a_valid_principal_are_unauthenticated() {
         ..Default::default()
     });
     unspecified.metadata_mut().insert(
-        grpc::PRINCIPAL_HEADER,
-        grpc::encode_principal(&it()).unwrap().parse().unwrap(),
+        PRINCIPAL_HEADER,
+        encode_principal(&it()).unwrap().parse().unwrap(),
     );
     let status = raw.change_process_phase(unspecified).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
@@ -432,59 +651,57 @@ async fn calls_without_a_valid_principal_are_unauthenticated() {
 async fn another_municipalitys_private_process_is_not_found() {
     let h = start().await;
     let (anne, partner) = (anne(), partner());
-    let id = process_id(
-        &h.remote
-            .submit(ctx(&anne, None), fields("Draft", Visibility::Private))
-            .await
-            .unwrap(),
-    );
-    let random = Uuid::now_v7();
+    let id = submit(
+        &h.remote,
+        &anne,
+        None,
+        details("Draft", pb::Visibility::Private),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    let random = Uuid::now_v7().to_string();
     let not_found = ServiceError {
         code: ErrorCode::NotFound,
         message: "not found".into(),
     };
-    for target in [id, random] {
-        let p = &h.remote;
-        assert_eq!(
-            p.comment(ctx(&partner, None), target, "hi".into())
-                .await
-                .unwrap_err(),
-            not_found
-        );
-        assert_eq!(
-            p.follow(ctx(&partner, None), target).await.unwrap_err(),
-            not_found
-        );
-        assert_eq!(
-            p.change_phase(ctx(&partner, None), target, Phase::PreAnalysis, None)
-                .await
-                .unwrap_err(),
-            not_found
-        );
-        assert_eq!(p.history(&partner, target).await.unwrap_err(), not_found);
-        assert_eq!(
-            h.local.history(&partner, target).await.unwrap_err(),
-            not_found
-        );
+    for target in [id.as_str(), random.as_str(), "not-a-uuid"] {
+        for p in [&h.remote, &h.local] {
+            assert_eq!(
+                comment(p, &partner, None, target, "hi").await.unwrap_err(),
+                not_found
+            );
+            let follow = pb::FollowProcessRequest {
+                process_id: target.to_owned(),
+            };
+            let followed = send(p, &partner, None, follow, |mut c, r| async move {
+                c.follow_process(r).await
+            })
+            .await;
+            assert_eq!(followed.unwrap_err(), not_found);
+            assert_eq!(
+                change_phase(p, &partner, target, pb::Phase::PreAnalysis)
+                    .await
+                    .unwrap_err(),
+                not_found
+            );
+            assert_eq!(history(p, &partner, target).await.unwrap_err(), not_found);
+        }
     }
     // The reporter sees it.
-    assert_eq!(h.remote.history(&anne, id).await.unwrap().len(), 1);
+    assert_eq!(history(&h.remote, &anne, &id).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn a_retry_with_the_same_key_replays_the_first_reply() {
     let h = start().await;
     let anne = anne();
-    let submit = || fields("Payroll checks", Visibility::Municipality);
-    let first = h
-        .remote
-        .submit(ctx(&anne, Some("submit-1")), submit())
+    let form = || details("Payroll checks", pb::Visibility::Municipality);
+    let first = submit(&h.remote, &anne, Some("submit-1"), form())
         .await
         .unwrap();
     assert!(!first.replayed);
-    let again = h
-        .remote
-        .submit(ctx(&anne, Some("submit-1")), submit())
+    let again = submit(&h.remote, &anne, Some("submit-1"), form())
         .await
         .unwrap();
     assert!(again.replayed);
@@ -493,25 +710,35 @@ async fn a_retry_with_the_same_key_replays_the_first_reply() {
         (first.aggregate_id.as_str(), first.version, first.position)
     );
     // The same retry in-process gives the very same reply.
-    let local = h
-        .local
-        .submit(ctx(&anne, Some("submit-1")), submit())
+    let local = submit(&h.local, &anne, Some("submit-1"), form())
         .await
         .unwrap();
     assert_eq!(local, again);
+    // The same key for another request is the client's mistake.
+    let other = submit(
+        &h.remote,
+        &anne,
+        Some("submit-1"),
+        details("Other", pb::Visibility::Municipality),
+    )
+    .await;
+    assert_eq!(other.unwrap_err().code, ErrorCode::BadUserInput);
 
-    let id = process_id(&first);
-    let comment = h
-        .remote
-        .comment(ctx(&anne, Some("comment-1")), id, "First!".into())
+    let id = first.aggregate_id;
+    let said = comment(&h.remote, &anne, Some("comment-1"), &id, "First!")
         .await
         .unwrap();
-    let retried = h
-        .remote
-        .comment(ctx(&anne, Some("comment-1")), id, "First!".into())
+    let retried = comment(&h.remote, &anne, Some("comment-1"), &id, "First!")
         .await
         .unwrap();
-    assert!(retried.replayed && !comment.replayed);
-    assert_eq!(retried.position, comment.position);
-    assert_eq!(h.remote.history(&anne, id).await.unwrap().len(), 2);
+    assert!(retried.replayed && !said.replayed);
+    assert_eq!(retried.position, said.position);
+    assert_eq!(history(&h.remote, &anne, &id).await.unwrap().len(), 2);
+    // A key the metadata cannot carry, or of more than 200 characters, is refused.
+    for key in ["", &"k".repeat(201)] {
+        let refused = comment(&h.remote, &anne, Some(key), &id, "Again")
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code, ErrorCode::BadUserInput, "key {key:?}");
+    }
 }

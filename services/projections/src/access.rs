@@ -1,15 +1,14 @@
 //! The read path's one gate. [`visible`] is the read rule of [`innohub_runtime::access`]
-//! written as SQL over `process_view` (tests check the two agree), and [`ProcessView::new`]
-//! is the only way a record leaves this crate: partners get it without people, internal
-//! notes and departments.
+//! written as SQL over `process_view` (a test checks the two agree), and [`ProcessView::new`]
+//! is the only way a record leaves this crate: for partners it is redacted by the contract's
+//! privacy marks (`innohub_runtime::reflect::redact`), without people, internal notes and
+//! departments.
 
 use chrono::{DateTime, Utc};
-use innohub_processes::domain::assessment::Assessment;
-use innohub_processes::domain::details::ProcessDetails;
-use innohub_processes::domain::lifecycle::{Phase, Status};
-use innohub_processes::domain::process::{Experience, ProcessRecord};
-use innohub_processes::domain::values::LongText;
-use innohub_runtime::{Access, MunicipalityId, UserId, Viewer, Visibility};
+use innohub_proto::innohub::processes::v1 as pb;
+use innohub_proto::innohub::projections::v1::ProcessRecord;
+use innohub_runtime::reflect::redact;
+use innohub_runtime::{Access, DecodeError, MunicipalityId, UserId, Viewer};
 use uuid::Uuid;
 
 use crate::sql::Sql;
@@ -42,7 +41,7 @@ pub fn visible(sql: &mut Sql, viewer: &Viewer) {
     sql.push(")))");
 }
 
-/// A process as one viewer may see it.
+/// A process as one viewer may see it: the contract's messages, redacted for partners.
 #[derive(Debug, Clone)]
 pub struct ProcessView {
     /// Full (own municipality) or partner (redacted).
@@ -52,19 +51,19 @@ pub struct ProcessView {
     /// Owning municipality.
     pub municipality: MunicipalityId,
     /// The reporter; `None` for partners.
-    pub reporter: Option<UserId>,
+    pub reporter: Option<String>,
     /// The details; for partners without owner, contact, departments and internal notes.
-    pub details: ProcessDetails,
+    pub details: pb::ProcessDetails,
     /// IT's assessment.
-    pub assessment: Option<Assessment>,
+    pub assessment: Option<pb::Assessment>,
     /// Phase.
-    pub phase: Phase,
+    pub phase: pb::Phase,
     /// Status.
-    pub status: Status,
-    /// Why the status is what it is.
-    pub status_reason: Option<LongText>,
+    pub status: pb::Status,
+    /// Why the status is what it is; empty if no reason was given.
+    pub status_reason: String,
     /// Lessons from operation (shared with partners).
-    pub experience: Option<Experience>,
+    pub experience: Option<pb::Experience>,
     /// How many follow it.
     pub follower_count: usize,
     /// Whether the viewer follows it.
@@ -95,37 +94,34 @@ pub struct RowFacts {
 }
 
 impl ProcessView {
-    /// Apply the read rule and redaction; `None` if the viewer may not see it.
-    pub fn new(viewer: &Viewer, record: ProcessRecord, facts: RowFacts) -> Option<Self> {
-        let access = record.access(viewer);
-        if access == Access::None {
-            return None;
-        }
+    /// The view of a record whose row passed [`visible`] for `viewer`: full for members of
+    /// the owning municipality, redacted for partners.
+    pub fn new(
+        viewer: &Viewer,
+        record: ProcessRecord,
+        facts: RowFacts,
+    ) -> Result<Self, DecodeError> {
         let me = &viewer.principal;
+        let municipality = MunicipalityId::parse(&record.municipality).map_err(DecodeError)?;
+        let full = me.is_member_of(&municipality);
         let viewer_follows = record
             .followers
             .iter()
-            .any(|f| f.user == me.user && f.municipality == me.municipality);
-        let mut details = record.details;
-        let full = access == Access::Full;
-        if !full {
-            details.owner = None;
-            details.contact = None;
-            details.internal_notes = None;
-            details.departments.clear();
-        }
-        Some(Self {
-            access,
-            id: record.id,
-            municipality: record.municipality,
-            reporter: full.then_some(record.reporter),
-            details,
+            .any(|f| f.user == me.user.as_str() && f.municipality == me.municipality.as_str());
+        let follower_count = record.followers.len();
+        let record = redact(&record, &record.municipality, me.municipality.as_str())?;
+        Ok(Self {
+            access: if full { Access::Full } else { Access::Partner },
+            id: Uuid::parse_str(&record.process_id).map_err(DecodeError::new)?,
+            municipality,
+            reporter: (!record.reporter.is_empty()).then_some(record.reporter),
+            details: record.details.unwrap_or_default(),
             assessment: record.assessment,
-            phase: record.phase,
-            status: record.status,
+            phase: pb::Phase::try_from(record.phase).map_err(DecodeError::new)?,
+            status: pb::Status::try_from(record.status).map_err(DecodeError::new)?,
             status_reason: record.status_reason,
             experience: record.experience,
-            follower_count: record.followers.len(),
+            follower_count,
             viewer_follows,
             comment_count: record.comment_count,
             score: facts.score,
@@ -135,9 +131,14 @@ impl ProcessView {
         })
     }
 
+    /// The visibility it is shared with.
+    pub fn visibility(&self) -> pb::Visibility {
+        pb::Visibility::try_from(self.details.visibility).unwrap_or(pb::Visibility::Private)
+    }
+
     /// Whether the owning municipality should consider sharing it: in operation and not public.
     pub fn suggests_public(&self) -> bool {
-        self.phase == Phase::Operation && self.details.visibility != Visibility::Public
+        self.phase == pb::Phase::Operation && self.visibility() != pb::Visibility::Public
     }
 }
 

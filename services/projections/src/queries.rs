@@ -2,15 +2,16 @@
 //! SQL and [`ProcessView::new`] in Rust: nothing else reads `process_view`.
 
 use chrono::{DateTime, Utc};
-use innohub_processes::domain::lifecycle::{Phase, Status};
-use innohub_processes::domain::process::ProcessRecord;
-use innohub_processes::domain::scoring::ScoringWeights;
+use innohub_proto::innohub::processes::v1 as pb;
+use innohub_proto::innohub::projections::v1::ProcessRecord;
 use innohub_runtime::{Database, ErrorCode, HasErrorCode, MunicipalityId, UserId, Viewer};
+use prost::Message as _;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use crate::access::{self, ProcessView, RowFacts, person_for};
+pub use crate::filter::ProcessFilter;
 use crate::sql::Sql;
 
 /// A query failed on our side.
@@ -28,29 +29,6 @@ impl HasErrorCode for QueryError {
     fn code(&self) -> ErrorCode {
         ErrorCode::Internal
     }
-}
-
-/// Narrows a list of processes.
-#[derive(Debug, Clone, Default)]
-pub struct ProcessFilter {
-    /// Owning municipality (the backlog defaults to the viewer's).
-    pub municipality: Option<MunicipalityId>,
-    /// Named as one of its departments.
-    pub department: Option<String>,
-    /// In this phase.
-    pub phase: Option<Phase>,
-    /// With this status.
-    pub status: Option<Status>,
-    /// In this domain.
-    pub domain: Option<String>,
-    /// Classified so: `KLE 27.24.00`, or a prefix such as `KLE 27`.
-    pub classification: Option<String>,
-    /// Using this technology.
-    pub technology: Option<String>,
-    /// Title contains this text (case-insensitive).
-    pub title_contains: Option<String>,
-    /// Backlog only: also rejected, failed, not relevant and operational processes.
-    pub include_closed: bool,
 }
 
 /// Which list of processes.
@@ -79,9 +57,9 @@ pub struct StatusCount {
     /// Department, if the viewer may see it.
     pub department: Option<String>,
     /// Phase.
-    pub phase: Phase,
+    pub phase: pb::Phase,
     /// Status.
-    pub status: Status,
+    pub status: pb::Status,
     /// How many.
     pub count: i64,
 }
@@ -137,30 +115,28 @@ impl ProcessQueries {
         Self { db }
     }
 
-    fn view(viewer: &Viewer, row: &AnyRow) -> Result<Option<ProcessView>, QueryError> {
-        let json: String = row.try_get("record")?;
-        let record: ProcessRecord = serde_json::from_str(&json).map_err(corrupt)?;
+    /// The view of a row that passed the read rule.
+    fn view(viewer: &Viewer, row: &AnyRow) -> Result<ProcessView, QueryError> {
+        let bytes: Vec<u8> = row.try_get("record")?;
+        let record = ProcessRecord::decode(bytes.as_slice()).map_err(corrupt)?;
         let facts = RowFacts {
             score: row.try_get("score")?,
             backlog_rank: row.try_get("backlog_rank")?,
             submitted_at: time(row, "submitted_at")?,
             updated_at: time(row, "updated_at")?,
         };
-        Ok(ProcessView::new(viewer, record, facts))
+        ProcessView::new(viewer, record, facts).map_err(corrupt)
     }
 
     /// One process, if the viewer may see it.
     pub async fn get(&self, viewer: &Viewer, id: Uuid) -> Result<Option<ProcessView>, QueryError> {
-        let row = sqlx::query(&format!(
-            "SELECT {VIEW_COLUMNS} FROM process_view pv JOIN process_record r ON r.id = pv.id WHERE pv.id = $1"
-        ))
-        .bind(id.to_string())
-        .fetch_optional(self.db.reader())
-        .await?;
-        Ok(match row {
-            Some(row) => Self::view(viewer, &row)?,
-            None => None,
-        })
+        let mut sql = Sql::new(&format!(
+            "SELECT {VIEW_COLUMNS} FROM process_view pv JOIN process_record r ON r.id = pv.id WHERE pv.id = "
+        ));
+        sql.bind(id.to_string()).push(" AND ");
+        access::visible(&mut sql, viewer);
+        let row = sql.query().fetch_optional(self.db.reader()).await?;
+        row.map(|row| Self::view(viewer, &row)).transpose()
     }
 
     /// One page of a list of processes the viewer may see.
@@ -204,45 +180,7 @@ impl ProcessQueries {
     fn filtered(sql: &mut Sql, viewer: &Viewer, filter: &ProcessFilter, backlog: bool) {
         sql.push(" FROM process_view pv WHERE ");
         access::visible(sql, viewer);
-        if let Some(m) = &filter.municipality {
-            sql.push(" AND pv.municipality = ").bind(m.as_str());
-        }
-        if backlog && !filter.include_closed {
-            sql.push(" AND pv.closed = 0");
-        }
-        if let Some(p) = filter.phase {
-            sql.push(" AND pv.phase = ").bind(p.as_str());
-        }
-        if let Some(s) = filter.status {
-            sql.push(" AND pv.status = ").bind(s.as_str());
-        }
-        if let Some(c) = &filter.classification {
-            sql.push(" AND pv.classification LIKE ")
-                .bind(format!("{}%", c.replace(['%', '_'], "")));
-        }
-        if let Some(t) = &filter.title_contains {
-            sql.push(" AND LOWER(pv.title) LIKE ")
-                .bind(format!("%{}%", t.to_lowercase().replace(['%', '_'], "")));
-        }
-        let facets = [
-            ("department", &filter.department),
-            ("domain", &filter.domain),
-            ("technology", &filter.technology),
-        ];
-        for (facet, value) in facets {
-            if let Some(value) = value {
-                // Partners cannot filter by what they cannot see.
-                if facet == "department" {
-                    sql.push(" AND pv.municipality = ")
-                        .bind(viewer.principal.municipality.as_str());
-                }
-                sql.push(" AND EXISTS (SELECT 1 FROM process_facet ff WHERE ff.process_id = pv.id AND ff.facet = ")
-                    .bind(facet)
-                    .push(" AND ff.value = ")
-                    .bind(value.as_str())
-                    .push(")");
-            }
-        }
+        filter.push(sql, viewer, backlog);
     }
 
     async fn page(
@@ -276,10 +214,10 @@ impl ProcessQueries {
             .push(") page ON pv.id = page.page_id ORDER BY ")
             .push(order);
         let rows = sql.query().fetch_all(self.db.reader()).await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in &rows {
-            items.extend(Self::view(viewer, row)?);
-        }
+        let items = rows
+            .iter()
+            .map(|row| Self::view(viewer, row))
+            .collect::<Result<_, _>>()?;
         Ok(Page { items, total })
     }
 
@@ -353,28 +291,24 @@ impl ProcessQueries {
     pub async fn scoring_weights(
         &self,
         municipality: &MunicipalityId,
-    ) -> Result<ScoringWeights, QueryError> {
-        let stored: Option<String> =
+    ) -> Result<pb::ScoringWeights, QueryError> {
+        let stored: Option<Vec<u8>> =
             sqlx::query_scalar("SELECT weights FROM scoring_weights WHERE municipality = $1")
                 .bind(municipality.as_str())
                 .fetch_optional(self.db.reader())
                 .await?;
-        stored.map_or(Ok(ScoringWeights::default()), |w| {
-            serde_json::from_str(&w).map_err(corrupt)
+        stored.map_or(Ok(innohub_priority::default_weights()), |w| {
+            pb::ScoringWeights::decode(w.as_slice()).map_err(corrupt)
         })
     }
 }
 
-fn parse_phase(raw: &str) -> Result<Phase, QueryError> {
-    Phase::ALL
-        .into_iter()
-        .find(|p| p.as_str() == raw)
+fn parse_phase(raw: &str) -> Result<pb::Phase, QueryError> {
+    pb::Phase::from_str_name(&format!("PHASE_{raw}"))
         .ok_or_else(|| QueryError::Corrupt(format!("bad phase {raw}")))
 }
 
-fn parse_status(raw: &str) -> Result<Status, QueryError> {
-    Status::ALL
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+fn parse_status(raw: &str) -> Result<pb::Status, QueryError> {
+    pb::Status::from_str_name(&format!("STATUS_{raw}"))
         .ok_or_else(|| QueryError::Corrupt(format!("bad status {raw}")))
 }

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use crate::metrics::{METRICS, Metrics};
-use crate::store::{AppendOutcome, AppendRequest, AppendResult, NewEvent};
+use crate::store::{AppendOutcome, AppendRequest, AppendResult};
 use crate::{Aggregate, DomainEvent, ErrorCode, EventStore, HasErrorCode, Principal, StoreError};
 
 /// How many times a command is decided again after losing a race before `CONFLICT`.
@@ -50,34 +50,35 @@ pub struct CommandContext<'a> {
     pub idempotency_key: Option<&'a str>,
     /// Ties together everything one request caused.
     pub correlation_id: Uuid,
+    /// What the command asks for, without generated ids (the gRPC adapter uses the method
+    /// and the request's bytes): a retry with the same idempotency key must ask for the same.
+    pub request: &'a str,
 }
 
 /// A short, stable fingerprint of a command's request (FNV-1a, 64 bit, hex), stored with its
 /// idempotency key so that the key cannot be replayed for a different request.
-pub fn fingerprint(request: &str) -> String {
-    let hash = request.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+pub fn fingerprint(request: &[u8]) -> String {
+    let hash = request.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     });
     format!("{hash:016x}")
 }
 
 /// Load aggregate `id`, run `decide` on its state and append the events.
 ///
-/// `request` describes what is asked, without generated ids: a retry with the same
-/// idempotency key must describe the same request. `decide` may run several times (after a lost race),
-/// always on fresh state.
+/// The context's `request` describes what is asked. `decide` may run several times (after a
+/// lost race), always on fresh state.
 pub async fn execute<A, F>(
     store: &EventStore,
     id: &str,
     ctx: CommandContext<'_>,
-    request: &str,
     decide: F,
 ) -> Result<Executed<A>, CommandError<A::Error>>
 where
     A: Aggregate,
     F: FnMut(&A) -> Result<Vec<A::Event>, A::Error>,
 {
-    let outcome = attempt(store, id, ctx, request, decide).await;
+    let outcome = attempt(store, id, ctx, decide).await;
     let counter = match &outcome {
         Ok(_) => &METRICS.commands_ok,
         Err(e) if matches!(e.code(), ErrorCode::Internal | ErrorCode::Conflict) => {
@@ -93,14 +94,13 @@ async fn attempt<A, F>(
     store: &EventStore,
     id: &str,
     ctx: CommandContext<'_>,
-    request: &str,
     mut decide: F,
 ) -> Result<Executed<A>, CommandError<A::Error>>
 where
     A: Aggregate,
     F: FnMut(&A) -> Result<Vec<A::Event>, A::Error>,
 {
-    let request = &fingerprint(request);
+    let request = &fingerprint(ctx.request.as_bytes());
     if let Some(key) = ctx.idempotency_key
         && let Some(first) = store.idempotent_result(ctx.principal, key, request).await?
     {
@@ -128,17 +128,7 @@ where
                 StoreError::Corrupt(format!("{} {id} has no municipality", A::TYPE)).into(),
             );
         };
-        let new_events = events
-            .iter()
-            .map(|e| {
-                serde_json::to_string(e)
-                    .map(|payload| NewEvent {
-                        event_type: e.event_type(),
-                        payload,
-                    })
-                    .map_err(|err| StoreError::Corrupt(format!("serialising event: {err}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let new_events = events.iter().map(DomainEvent::encode).collect();
         let outcome = store
             .append(AppendRequest {
                 aggregate_type: A::TYPE,

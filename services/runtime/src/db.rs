@@ -1,5 +1,6 @@
 //! Database connections for both backends through one `sqlx::Any` surface: SQLite (embedded
-//! mode, one writer connection so writers queue instead of failing) and PostgreSQL.
+//! mode, one writer connection so writers queue instead of failing) and PostgreSQL; and the
+//! migrations of each component, which refuse a database written in a retired format.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -33,6 +34,52 @@ pub struct Migrations {
     pub sqlite: Migrator,
     /// Applied on PostgreSQL.
     pub postgres: Migrator,
+    /// Earlier formats of the component that this build refuses to read.
+    pub retired: Retired,
+}
+
+/// Migration versions of a component's earlier, incompatible format.
+#[derive(Debug, Clone, Copy)]
+pub struct Retired {
+    /// Versions that only a database in the old format has applied.
+    pub versions: &'static [i64],
+    /// What the old format held, for the message, e.g. "an event store with JSON payloads".
+    pub what: &'static str,
+}
+
+/// A database in a format this build does not read.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "this database holds {what}, written by an earlier, unreleased innohub (migrations \
+     {versions:?}); this build cannot read it and will not misread it: start from an empty \
+     database (embedded mode: move the data directory aside), or rebuild read models with \
+     `innohub projections rebuild` into an empty database"
+)]
+pub struct RetiredFormat {
+    /// What it holds.
+    pub what: &'static str,
+    /// The retired versions it has applied.
+    pub versions: Vec<i64>,
+}
+
+/// Why migrating failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// The database is in a retired format.
+    #[error(transparent)]
+    Retired(#[from] RetiredFormat),
+    /// Migrating failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<MigrateError> for sqlx::Error {
+    fn from(e: MigrateError) -> Self {
+        match e {
+            MigrateError::Retired(r) => sqlx::Error::Configuration(Box::new(r)),
+            MigrateError::Migrate(e) => e.into(),
+        }
+    }
 }
 
 static DRIVERS: Once = Once::new();
@@ -110,11 +157,24 @@ impl Database {
     }
 
     /// Apply a component's migrations. Components share a database, so each keeps its own
-    /// version range and tolerates the others' applied versions.
-    pub async fn migrate(
-        &self,
-        migrations: &Migrations,
-    ) -> Result<(), sqlx::migrate::MigrateError> {
+    /// version range and tolerates the others' applied versions. A database that has applied
+    /// one of the component's retired versions is refused before anything is changed.
+    pub async fn migrate(&self, migrations: &Migrations) -> Result<(), MigrateError> {
+        let applied = self.applied_migrations().await?;
+        let retired: Vec<i64> = migrations
+            .retired
+            .versions
+            .iter()
+            .copied()
+            .filter(|v| applied.contains(v))
+            .collect();
+        if !retired.is_empty() {
+            return Err(RetiredFormat {
+                what: migrations.retired.what,
+                versions: retired,
+            }
+            .into());
+        }
         let migrator = match self.backend {
             Backend::Sqlite => &migrations.sqlite,
             Backend::Postgres => &migrations.postgres,
@@ -124,7 +184,27 @@ impl Database {
             ..Migrator::DEFAULT
         };
         migrator.set_ignore_missing(true);
-        migrator.run(&self.writer).await
+        Ok(migrator.run(&self.writer).await?)
+    }
+
+    /// The migration versions applied to this database (none on a new one).
+    async fn applied_migrations(&self) -> Result<Vec<i64>, sqlx::migrate::MigrateError> {
+        let exists = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() \
+                 AND tablename = '_sqlx_migrations'"
+            }
+        };
+        let tables: i64 = sqlx::query_scalar(exists).fetch_one(&self.writer).await?;
+        if tables == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
+            .fetch_all(&self.writer)
+            .await?)
     }
 
     /// Check that the database answers.

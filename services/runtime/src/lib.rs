@@ -6,26 +6,36 @@
 //!   with optimistic concurrency, idempotency keys and the transactional outbox.
 //! - [`command`]: load → decide → append with bounded retries on a lost race.
 //! - [`projection`]: the runner that tails the store into read models, checkpointed.
+//! - [`kafka`]: distributed mode's transport: the outbox relay, the Kafka event source and
+//!   the rebuild of a read model from a topic.
+//! - [`grpc`]: what every service's gRPC side shares: metadata, errors, the handler
+//!   skeleton, and the channel a generated client runs over in either mode.
+//! - [`reflect`]: what works on any contract message through its descriptor: redaction by
+//!   the privacy marks, field-mask updates, JSON rendering.
 //! - [`access`]: visibility and the one read rule (full, partner, none).
 //! - [`principal`]: who is calling (user, municipality, department, roles).
 //! - [`error`]: the stable error codes every edge maps to.
+//! - [`db`], [`telemetry`], [`metrics`], [`ops`]: connections and migrations, tracing,
+//!   Prometheus metrics and the `/healthz` `/readyz` `/metrics` endpoints.
 
 pub mod access;
 pub mod aggregate;
 pub mod command;
 pub mod db;
 pub mod error;
+pub mod grpc;
 pub mod kafka;
 pub mod metrics;
 pub mod ops;
 pub mod principal;
 pub mod projection;
+pub mod reflect;
 pub mod store;
 pub mod telemetry;
 pub mod testing;
 
 pub use access::{Access, Audience, Viewer, Visibility};
-pub use aggregate::{Aggregate, DomainEvent};
+pub use aggregate::{Aggregate, DecodeError, DomainEvent, EncodedEvent};
 pub use db::{Backend, Database};
 pub use error::{ErrorCode, HasErrorCode};
 pub use principal::{DepartmentId, MunicipalityId, Principal, Role, UserId};

@@ -10,7 +10,7 @@ use std::time::Duration;
 use sqlx::AnyConnection;
 use tokio::sync::watch;
 
-use crate::db::{Database, Migrations};
+use crate::db::{Database, Migrations, Retired};
 use crate::{EventStore, StoreError, StoredEvent};
 
 /// Migrations of the runner's own tables in a read-model database.
@@ -18,6 +18,10 @@ pub fn migrations() -> Migrations {
     Migrations {
         sqlite: sqlx::migrate!("migrations/views/sqlite"),
         postgres: sqlx::migrate!("migrations/views/postgres"),
+        retired: Retired {
+            versions: &[],
+            what: "the projection runner's tables",
+        },
     }
 }
 
@@ -38,10 +42,15 @@ pub enum ProjectionError {
     Corrupt(String),
 }
 
-/// A read model fed by events.
+/// A read model fed by events. It decodes each event's contract message itself
+/// ([`StoredEvent::message`]) and depends on the contracts, never on a service crate.
 pub trait Projection: Send + Sync + 'static {
     /// Stable name: the checkpoint's key.
     fn name(&self) -> &'static str;
+
+    /// The service whose events feed it (its store in embedded mode, its topic
+    /// `innohub.<service>.events.v1` in distributed mode).
+    fn source(&self) -> &'static str;
 
     /// The read model's tables: a rebuild empties them before replaying every event.
     fn tables(&self) -> &'static [&'static str];

@@ -1,6 +1,11 @@
 //! The event store: append with an expected version, read a stream, read everything by
 //! global position, idempotency keys and the transactional outbox. One implementation over
 //! `sqlx::Any` serves SQLite and PostgreSQL; where they differ, [`Backend`] says how.
+//!
+//! Each event is kept as its contract message's protobuf bytes (BLOB / BYTEA) beside its
+//! type name: the store does not care about the format, and the outbox relay publishes the
+//! bytes as they are. A store written by the unreleased JSON format (migrations 1001 and
+//! 1002) is refused at start-up.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,7 +14,8 @@ use sqlx::{Any, Row, Transaction};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::db::{Backend, Database, Migrations};
+use crate::aggregate::{DecodeError, EncodedEvent};
+use crate::db::{Backend, Database, Migrations, Retired};
 use crate::metrics::METRICS;
 use crate::{ErrorCode, HasErrorCode, MunicipalityId, Principal};
 
@@ -18,6 +24,10 @@ pub fn migrations() -> Migrations {
     Migrations {
         sqlite: sqlx::migrate!("migrations/store/sqlite"),
         postgres: sqlx::migrate!("migrations/store/postgres"),
+        retired: Retired {
+            versions: &[1001, 1002],
+            what: "an event store with JSON payloads",
+        },
     }
 }
 
@@ -36,6 +46,9 @@ pub enum StoreError {
     /// A stored payload could not be read back.
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The database holds a format this build does not read.
+    #[error(transparent)]
+    Retired(#[from] crate::db::RetiredFormat),
 }
 
 impl HasErrorCode for StoreError {
@@ -43,18 +56,11 @@ impl HasErrorCode for StoreError {
         match self {
             StoreError::Conflict => ErrorCode::Conflict,
             StoreError::KeyReused => ErrorCode::BadUserInput,
-            StoreError::Database(_) | StoreError::Corrupt(_) => ErrorCode::Internal,
+            StoreError::Database(_) | StoreError::Corrupt(_) | StoreError::Retired(_) => {
+                ErrorCode::Internal
+            }
         }
     }
-}
-
-/// One event to append: its type name and JSON payload.
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    /// e.g. `ProcessSubmitted`.
-    pub event_type: &'static str,
-    /// The serialised event.
-    pub payload: String,
 }
 
 /// Everything an append needs besides the events.
@@ -78,7 +84,7 @@ pub struct AppendRequest<'a> {
     /// a different request is refused.
     pub request: &'a str,
     /// At least one event.
-    pub events: Vec<NewEvent>,
+    pub events: Vec<EncodedEvent>,
 }
 
 /// What an append wrote; returned again for a retried idempotency key.
@@ -125,10 +131,10 @@ pub struct StoredEvent {
     pub aggregate_id: String,
     /// 1-based position in the stream.
     pub sequence: i64,
-    /// e.g. `ProcessSubmitted`.
+    /// e.g. `ProcessSubmitted`: the simple name of the contract message in `payload`.
     pub event_type: String,
-    /// JSON.
-    pub payload: String,
+    /// The contract message, protobuf-encoded.
+    pub payload: Vec<u8>,
     /// Who caused it.
     pub actor_user: String,
     /// The actor's own municipality (a partner's comment is stored in the owner's stream).
@@ -142,14 +148,24 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
-    /// Decode the payload into a domain event.
-    pub fn decode<E: serde::de::DeserializeOwned>(&self) -> Result<E, StoreError> {
-        serde_json::from_str(&self.payload).map_err(|e| {
-            StoreError::Corrupt(format!(
-                "event {} ({}) at position {}: {e}",
-                self.event_id, self.event_type, self.position
-            ))
-        })
+    /// Decode the payload into a domain event, with the domain's checks.
+    pub fn decode<E: crate::DomainEvent>(&self) -> Result<E, StoreError> {
+        E::decode(&self.event_type, &self.payload).map_err(|e| self.corrupt(e))
+    }
+
+    /// Decode the payload as contract message `M`, which must be the stored type.
+    pub fn message<M: prost::Message + prost::Name + Default>(&self) -> Result<M, StoreError> {
+        if self.event_type != M::NAME {
+            return Err(self.corrupt(DecodeError(format!("it is not a {}", M::NAME))));
+        }
+        crate::aggregate::message(&self.payload).map_err(|e| self.corrupt(e))
+    }
+
+    fn corrupt(&self, e: DecodeError) -> StoreError {
+        StoreError::Corrupt(format!(
+            "event {} ({}) at position {}: {e}",
+            self.event_id, self.event_type, self.position
+        ))
     }
 
     pub(crate) fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
@@ -201,12 +217,14 @@ pub struct EventStore {
 }
 
 impl EventStore {
-    /// Open the store on a migrated database. `write_outbox` is on where a relay publishes
-    /// the events (distributed mode); embedded mode reads the store directly.
+    /// Open the store on a database, migrating it; a store in a retired format is refused.
+    /// `write_outbox` is on where a relay publishes the events (distributed mode); embedded
+    /// mode reads the store directly.
     pub async fn open(db: Database, write_outbox: bool) -> Result<Self, StoreError> {
-        db.migrate(&migrations())
-            .await
-            .map_err(|e| StoreError::Database(e.into()))?;
+        db.migrate(&migrations()).await.map_err(|e| match e {
+            crate::db::MigrateError::Retired(r) => StoreError::Retired(r),
+            crate::db::MigrateError::Migrate(e) => StoreError::Database(e.into()),
+        })?;
         let head: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM events")
             .fetch_one(db.reader())
             .await?;

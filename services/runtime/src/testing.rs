@@ -74,10 +74,9 @@ where
 
 #[cfg(test)]
 mod tests {
-    use serde::{Deserialize, Serialize};
 
     use super::*;
-    use crate::{DomainEvent, MunicipalityId};
+    use crate::{DecodeError, DomainEvent, EncodedEvent, MunicipalityId};
 
     /// A lamp: the smallest aggregate with a rule to break.
     #[derive(Debug, Clone, Default)]
@@ -91,17 +90,30 @@ mod tests {
         Off,
     }
 
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[derive(Debug, Clone, PartialEq)]
     enum Flipped {
         On,
         Off,
     }
 
+    /// The lamp's events carry nothing but their type.
     impl DomainEvent for Flipped {
-        fn event_type(&self) -> &'static str {
-            match self {
+        fn encode(&self) -> EncodedEvent {
+            let event_type = match self {
                 Flipped::On => "SwitchedOn",
                 Flipped::Off => "SwitchedOff",
+            };
+            EncodedEvent {
+                event_type,
+                payload: Vec::new(),
+            }
+        }
+
+        fn decode(event_type: &str, _: &[u8]) -> Result<Self, DecodeError> {
+            match event_type {
+                "SwitchedOn" => Ok(Flipped::On),
+                "SwitchedOff" => Ok(Flipped::Off),
+                other => Err(DecodeError(format!("no lamp event {other}"))),
             }
         }
     }

@@ -14,10 +14,10 @@ use std::time::Duration;
 use chrono::Utc;
 use innohub_runtime::command::{CommandContext, CommandError, execute, load};
 use innohub_runtime::projection::{Projection, ProjectionError, ProjectionRunner, wait_for};
-use innohub_runtime::store::{AppendRequest, NewEvent};
+use innohub_runtime::store::AppendRequest;
 use innohub_runtime::{
-    Aggregate, AppendOutcome, AppendResult, Database, EventStore, MunicipalityId, Principal,
-    StoreError, StoredEvent,
+    Aggregate, AppendOutcome, AppendResult, Database, DomainEvent as _, EncodedEvent, EventStore,
+    MunicipalityId, Principal, StoreError, StoredEvent,
 };
 use sqlx::AnyConnection;
 use tokio::task::JoinSet;
@@ -32,7 +32,8 @@ const PATIENCE: Duration = Duration::from_secs(30);
 /// The request fingerprint of every [`request`].
 const NOTED: &str = "note";
 
-/// `n` events `Noted {"n": first..first+n}` on `aggregate_id` at `expected_version`.
+/// `n` events `Noted {"n": first..first+n}` on `aggregate_id` at `expected_version`. The
+/// store keeps whatever bytes it is given; these are JSON.
 fn request<'a>(
     aggregate_id: &'a str,
     expected_version: i64,
@@ -52,9 +53,9 @@ fn request<'a>(
         idempotency_key,
         request: NOTED,
         events: (first..first + n)
-            .map(|i| NewEvent {
+            .map(|i| EncodedEvent {
                 event_type: "Noted",
-                payload: format!(r#"{{"n":{i}}}"#),
+                payload: format!(r#"{{"n":{i}}}"#).into_bytes(),
             })
             .collect(),
     }
@@ -124,7 +125,7 @@ async fn append_then_read<E: Engine>(engine: E) -> anyhow::Result<()> {
         } else {
             (&partner, third_correlation)
         };
-        assert_eq!(event.payload, format!(r#"{{"n":{i}}}"#));
+        assert_eq!(event.payload, format!(r#"{{"n":{i}}}"#).into_bytes());
         assert_eq!(
             event.municipality, "DK-0706",
             "the owner's, not the actor's"
@@ -144,7 +145,7 @@ async fn append_then_read<E: Engine>(engine: E) -> anyhow::Result<()> {
             event.occurred_at
         );
         assert_eq!(event.event_id.get_version_num(), 7, "event ids are UUIDv7");
-        let decoded: serde_json::Value = event.decode()?;
+        let decoded: serde_json::Value = serde_json::from_slice(&event.payload)?;
         assert_eq!(decoded["n"], i);
     }
     assert_eq!(r1.position, stream[2].position);
@@ -323,10 +324,11 @@ async fn idempotency_key_appends_once<E: Engine>(engine: E) -> anyhow::Result<()
     );
 
     // Through command handling: the retry is reported as replayed, with the first result.
-    let ctx = CommandContext {
+    let context = |request| CommandContext {
         principal: &alice,
         idempotency_key: Some("key-2"),
         correlation_id: Uuid::now_v7(),
+        request,
     };
     let increment = |writer| {
         let owner = owner.clone();
@@ -339,18 +341,23 @@ async fn idempotency_key_appends_once<E: Engine>(engine: E) -> anyhow::Result<()
         }
     };
     let once =
-        execute::<Counter, _>(&store, "counter-1", ctx.clone(), "increment", increment(1)).await?;
+        execute::<Counter, _>(&store, "counter-1", context("increment"), increment(1)).await?;
     assert!(!once.replayed);
     let twice =
-        execute::<Counter, _>(&store, "counter-1", ctx.clone(), "increment", increment(2)).await?;
+        execute::<Counter, _>(&store, "counter-1", context("increment"), increment(2)).await?;
     assert!(twice.replayed);
     assert_eq!(twice.result, once.result);
     assert_eq!(twice.state.count, 1);
     assert_eq!(store.read_stream("counter-1").await?.len(), 1);
 
     // The same key for a different request is the client's mistake, and changes nothing.
-    let reused =
-        execute::<Counter, _>(&store, "counter-2", ctx, "increment twice", increment(3)).await;
+    let reused = execute::<Counter, _>(
+        &store,
+        "counter-2",
+        context("increment twice"),
+        increment(3),
+    )
+    .await;
     assert!(
         matches!(reused, Err(CommandError::Store(StoreError::KeyReused))),
         "got {reused:?}"
@@ -537,11 +544,12 @@ async fn concurrent_appends_on_one_aggregate<E: Engine>(engine: E) -> anyhow::Re
             let mut report = WriterReport::default();
             for command in 0..COMMANDS_PER_WRITER {
                 let key = format!("command-{command}");
-                let payload = serde_json::to_string(&CounterEvent::Incremented {
+                let event = CounterEvent::Incremented {
                     municipality: owner.clone(),
                     writer,
                     command,
-                })?;
+                }
+                .encode();
                 loop {
                     let version = store.stream_version(ID).await?;
                     let outcome = store
@@ -554,10 +562,7 @@ async fn concurrent_appends_on_one_aggregate<E: Engine>(engine: E) -> anyhow::Re
                             correlation_id: Uuid::now_v7(),
                             idempotency_key: Some(&key),
                             request: "increment",
-                            events: vec![NewEvent {
-                                event_type: "Incremented",
-                                payload: payload.clone(),
-                            }],
+                            events: vec![event.clone()],
                         })
                         .await;
                     match outcome {
@@ -611,8 +616,9 @@ async fn concurrent_commands_on_one_aggregate<E: Engine>(engine: E) -> anyhow::R
                         principal: &actor,
                         idempotency_key: None,
                         correlation_id: Uuid::now_v7(),
+                        request: "increment",
                     };
-                    let outcome = execute::<Counter, _>(&store, ID, ctx, "increment", |state| {
+                    let outcome = execute::<Counter, _>(&store, ID, ctx, |state| {
                         decided += 1;
                         state.decide(Increment {
                             municipality: owner.clone(),
@@ -695,6 +701,10 @@ impl Tally {
 impl Projection for Tally {
     fn name(&self) -> &'static str {
         "tally"
+    }
+
+    fn source(&self) -> &'static str {
+        "conformance"
     }
 
     fn tables(&self) -> &'static [&'static str] {
@@ -821,6 +831,46 @@ async fn failed_projection_batch_is_applied_again_exactly_once<E: Engine>(
 }
 
 // ---------------------------------------------------------------------------------------
+// h. a store in a retired format is refused, and left as it was
+// ---------------------------------------------------------------------------------------
+
+async fn a_store_in_a_retired_format_is_refused<E: Engine>(engine: E) -> anyhow::Result<()> {
+    let db = engine.fresh().await?;
+    // What the unreleased JSON format's migrations left behind.
+    for statement in [
+        "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY)",
+        "INSERT INTO _sqlx_migrations (version) VALUES (1001), (1002)",
+    ] {
+        sqlx::query(statement).execute(db.writer()).await?;
+    }
+    match EventStore::open(db.clone(), false).await {
+        Err(StoreError::Retired(retired)) => {
+            assert_eq!(retired.versions, [1001, 1002]);
+            assert!(
+                retired
+                    .to_string()
+                    .contains("an event store with JSON payloads"),
+                "{retired}"
+            );
+        }
+        other => panic!("expected the store to be refused, got {other:?}"),
+    }
+    let versions: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(db.reader())
+            .await?;
+    assert_eq!(versions, [1001, 1002], "nothing was migrated");
+    assert!(
+        sqlx::query("SELECT 1 FROM events")
+            .execute(db.reader())
+            .await
+            .is_err(),
+        "no table was created"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
 // Every scenario, on every engine.
 // ---------------------------------------------------------------------------------------
 
@@ -836,6 +886,7 @@ macro_rules! conformance {
             concurrent_commands_on_one_aggregate,
             projection_resumes_from_its_checkpoint,
             failed_projection_batch_is_applied_again_exactly_once,
+            a_store_in_a_retired_format_is_refused,
         );
     };
     ($engine:ty: $($scenario:ident),+ $(,)?) => {

@@ -91,7 +91,7 @@ async fn submit(app: &App, token: &str, i: usize) -> anyhow::Result<i64> {
     }
     r["data"]["submitProcess"]["consistencyToken"]
         .as_str()
-        .and_then(|t| t.parse().ok())
+        .and_then(innohub_tests::token_position)
         .context("no consistency token")
 }
 
@@ -108,11 +108,11 @@ async fn raw_sqlite_inserts(rows: usize, size: usize) -> anyhow::Result<f64> {
             .connect()
             .await?;
     sqlx::raw_sql(include_str!(
-        "../../../services/runtime/migrations/store/sqlite/1001_event_store.sql"
+        "../../../services/runtime/migrations/store/sqlite/1003_event_store.sql"
     ))
     .execute(&mut conn)
     .await?;
-    let payload = "x".repeat(size);
+    let payload = vec![0x2a_u8; size];
     let started = Instant::now();
     for i in 0..rows {
         let mut tx = conn.begin().await?;
@@ -219,7 +219,11 @@ async fn main() -> anyhow::Result<()> {
     }
     // Wait until the views include everything, and check the count.
     let r = app
-        .gql(Some(&token), BACKLOG, json!({ "c": last.to_string() }))
+        .gql(
+            Some(&token),
+            BACKLOG,
+            json!({ "c": innohub_tests::token_at(last) }),
+        )
         .await?;
     let total = r["data"]["backlog"]["totalCount"]
         .as_i64()

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Parser;
-use innohub_processes::ProcessesCodec;
+use innohub_proto::innohub::processes::v1::ProcessSubmitted;
 use innohub_runtime::kafka::{KafkaConfig, envelope, events_topic, headers};
 use innohub_runtime::{Database, EventStore};
 use innohub_tests::distributed::{Broker, Cluster, postgres_admin_url, tansu};
@@ -38,7 +38,7 @@ use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::Connection as _;
 
 #[derive(Parser, Debug)]
@@ -157,16 +157,14 @@ async fn wait_for(
 /// correlation, process = aggregate, also replaced in the payload) and their outbox rows.
 async fn load_events(url: &str, template: i64, count: usize) -> anyhow::Result<Duration> {
     let mut conn = sqlx::PgConnection::connect(url).await?;
-    let (aggregate_id, payload): (String, String) =
+    let (aggregate_id, payload): (String, Vec<u8>) =
         sqlx::query_as("SELECT aggregate_id, payload FROM events WHERE position = $1")
             .bind(template)
             .fetch_one(&mut conn)
             .await?;
-    let payload: Value = serde_json::from_str(&payload).context("template payload")?;
-    let process_id = payload["id"]
-        .as_str()
-        .context("the ProcessSubmitted payload has no id")?
-        .to_owned();
+    let process_id = ProcessSubmitted::decode(payload.as_slice())
+        .context("the template is not a ProcessSubmitted")?
+        .process_id;
     if !aggregate_id.contains(&process_id) {
         bail!("aggregate id {aggregate_id} does not contain the process id {process_id}");
     }
@@ -182,7 +180,9 @@ async fn load_events(url: &str, template: i64, count: usize) -> anyhow::Result<D
              event_type, payload, actor_user, actor_municipality, occurred_at, correlation_id, \
              causation_id) \
              SELECT gen_random_uuid()::text, t.municipality, t.aggregate_type, \
-             replace(t.aggregate_id, $2, g.id), 1, t.event_type, replace(t.payload, $2, g.id), \
+             replace(t.aggregate_id, $2, g.id), 1, t.event_type, \
+             decode(replace(encode(t.payload, 'hex'), encode(convert_to($2, 'UTF8'), 'hex'), \
+             encode(convert_to(g.id, 'UTF8'), 'hex')), 'hex'), \
              t.actor_user, t.actor_municipality, t.occurred_at, gen_random_uuid()::text, \
              t.causation_id \
              FROM events t, (SELECT gen_random_uuid()::text AS id FROM generate_series(1, $3)) g \
@@ -284,7 +284,7 @@ async fn encode_events(events_db: &str, after: i64) -> anyhow::Result<Vec<RawMes
             messages.push(RawMessage {
                 key: event.aggregate_id.clone(),
                 event_type: event.event_type.clone(),
-                value: envelope(event, &ProcessesCodec)?.encode_to_vec(),
+                value: envelope(event).encode_to_vec(),
             });
         }
     }

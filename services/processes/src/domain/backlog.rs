@@ -1,8 +1,15 @@
 //! The `Backlog` aggregate, one per municipality: IT's explicit ranking of processes.
-//! Ranked items come first in this order; unranked ones follow by priority score.
+//! Ranked items come first in this order; unranked ones follow by priority score. Its events
+//! map to the contract's `ProcessRanked` and `ProcessUnranked`, a placement comes from
+//! `RankProcessRequest`'s.
 
-use innohub_runtime::{Aggregate, DomainEvent, MunicipalityId, Principal, Role};
-use serde::{Deserialize, Serialize};
+use innohub_proto::innohub::processes::v1 as pb;
+use innohub_runtime::aggregate::message;
+use innohub_runtime::{
+    Aggregate, DecodeError, DomainEvent, EncodedEvent, MunicipalityId, Principal, Role,
+};
+use pb::rank_process_request::Placement as Requested;
+use prost::Name as _;
 use uuid::Uuid;
 
 use crate::ProcessError;
@@ -18,6 +25,25 @@ pub enum Placement {
     Top,
     /// Last among the ranked.
     Bottom,
+}
+
+impl TryFrom<Option<Requested>> for Placement {
+    type Error = ProcessError;
+
+    /// Exactly one placement; a neighbour that is not a UUID names no process.
+    fn try_from(requested: Option<Requested>) -> Result<Self, ProcessError> {
+        let id = |raw: &str| Uuid::parse_str(raw).map_err(|_| ProcessError::NotFound);
+        match requested {
+            Some(Requested::BeforeProcessId(raw)) => Ok(Placement::Before(id(&raw)?)),
+            Some(Requested::AfterProcessId(raw)) => Ok(Placement::After(id(&raw)?)),
+            Some(Requested::Top(true)) => Ok(Placement::Top),
+            Some(Requested::Bottom(true)) => Ok(Placement::Bottom),
+            _ => Err(ProcessError::invalid(
+                "placement",
+                "give exactly one of before, after, top or bottom",
+            )),
+        }
+    }
 }
 
 /// What can be asked of a backlog.
@@ -42,8 +68,7 @@ pub enum BacklogCommand {
 }
 
 /// What happened to a backlog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BacklogEvent {
     /// A process was (re)placed in the ranking.
     ProcessRanked {
@@ -64,16 +89,56 @@ pub enum BacklogEvent {
 }
 
 impl DomainEvent for BacklogEvent {
-    fn event_type(&self) -> &'static str {
+    fn encode(&self) -> EncodedEvent {
         match self {
-            BacklogEvent::ProcessRanked { .. } => "ProcessRanked",
-            BacklogEvent::ProcessUnranked { .. } => "ProcessUnranked",
+            BacklogEvent::ProcessRanked {
+                municipality,
+                process_id,
+                after,
+            } => EncodedEvent::of(&pb::ProcessRanked {
+                municipality: municipality.to_string(),
+                process_id: process_id.to_string(),
+                after_process_id: after.map(|a| a.to_string()).unwrap_or_default(),
+            }),
+            BacklogEvent::ProcessUnranked {
+                municipality,
+                process_id,
+            } => EncodedEvent::of(&pb::ProcessUnranked {
+                municipality: municipality.to_string(),
+                process_id: process_id.to_string(),
+            }),
+        }
+    }
+
+    fn decode(event_type: &str, payload: &[u8]) -> Result<Self, DecodeError> {
+        let municipality = |raw: &str| MunicipalityId::parse(raw).map_err(DecodeError);
+        let id = |raw: &str| Uuid::parse_str(raw).map_err(DecodeError::new);
+        match event_type {
+            pb::ProcessRanked::NAME => {
+                let m: pb::ProcessRanked = message(payload)?;
+                Ok(BacklogEvent::ProcessRanked {
+                    municipality: municipality(&m.municipality)?,
+                    process_id: id(&m.process_id)?,
+                    after: match m.after_process_id.as_str() {
+                        "" => None,
+                        after => Some(id(after)?),
+                    },
+                })
+            }
+            pb::ProcessUnranked::NAME => {
+                let m: pb::ProcessUnranked = message(payload)?;
+                Ok(BacklogEvent::ProcessUnranked {
+                    municipality: municipality(&m.municipality)?,
+                    process_id: id(&m.process_id)?,
+                })
+            }
+            other => Err(DecodeError(format!("no backlog event {other}"))),
         }
     }
 }
 
 /// The ranking of one municipality.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Backlog {
     /// Whose.
     pub municipality: Option<MunicipalityId>,
@@ -85,15 +150,6 @@ impl Backlog {
     /// The stream id of a municipality's backlog.
     pub fn stream_id(municipality: &MunicipalityId) -> String {
         format!("backlog:{municipality}")
-    }
-
-    /// Apply a move to an order: the one rule both `evolve` and the read model use.
-    pub fn place(order: &mut Vec<Uuid>, process: Uuid, after: Option<Uuid>) {
-        order.retain(|p| *p != process);
-        let at = after
-            .and_then(|a| order.iter().position(|p| *p == a).map(|i| i + 1))
-            .unwrap_or(0);
-        order.insert(at, process);
     }
 }
 
@@ -183,7 +239,7 @@ impl Aggregate for Backlog {
                 after,
             } => {
                 self.municipality = Some(municipality.clone());
-                Backlog::place(&mut self.order, *process_id, *after);
+                innohub_priority::place(&mut self.order, *process_id, after.as_ref());
             }
             BacklogEvent::ProcessUnranked { process_id, .. } => {
                 self.order.retain(|p| p != process_id)

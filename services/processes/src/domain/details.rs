@@ -1,48 +1,21 @@
-//! The descriptive record of a process (what the reporting form holds) and how raw input,
-//! new or partial, becomes a validated one.
+//! The descriptive record of a process (what the reporting form holds) and its ONE mapping
+//! to and from the contract's `ProcessDetails`: `From` for what the domain decided,
+//! `TryFrom` with every rule of the form for what comes in, a command's input and a stored
+//! event alike. A submission is the contract message itself; an update is a message and a
+//! field mask, merged onto the current details and then validated as a whole.
 
 use chrono::NaiveDate;
-use innohub_runtime::{DepartmentId, Visibility};
-use serde::{Deserialize, Serialize};
+use innohub_proto::innohub::processes::v1 as pb;
+use innohub_runtime::{DepartmentId, Visibility, reflect};
+use prost_types::FieldMask;
 
-use super::values::{Classification, Label, LongText, ShortText, Title, Volume, count, labels};
+use super::values::{
+    Classification, Label, LongText, ShortText, Title, Volume, count, labels, strings, text_of,
+};
 use crate::ProcessError;
 
-/// Raw process fields as a client sends them. On submit, absent optional fields stay empty;
-/// on update, absent fields keep their value and an empty text or list clears it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[allow(missing_docs)] // each field is the same-named field of [`ProcessDetails`]
-pub struct ProcessFields {
-    pub title: Option<String>,
-    pub short_description: Option<String>,
-    pub long_description: Option<String>,
-    pub pain_points: Option<String>,
-    pub wished_solution: Option<String>,
-    pub departments: Option<Vec<String>>,
-    pub owner: Option<String>,
-    pub contact: Option<String>,
-    /// `(scheme, code)`; an empty scheme clears it.
-    pub classification: Option<(String, String)>,
-    pub legal_basis: Option<String>,
-    pub domains: Option<Vec<String>>,
-    pub it_systems: Option<Vec<String>>,
-    pub technologies: Option<Vec<String>>,
-    pub vendor: Option<String>,
-    pub targets_citizens: Option<bool>,
-    pub targets_companies: Option<bool>,
-    pub cases_per_year: Option<i64>,
-    pub minutes_per_case: Option<f64>,
-    pub employees: Option<i64>,
-    pub automation_share: Option<i64>,
-    pub development_effort_hours: Option<i64>,
-    /// ISO 8601 date; empty clears it.
-    pub go_live_date: Option<String>,
-    pub internal_notes: Option<String>,
-    pub visibility: Option<Visibility>,
-}
-
 /// The validated description of a process.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProcessDetails {
     /// At most 80 characters.
     pub title: Title,
@@ -91,115 +64,91 @@ pub struct ProcessDetails {
 const MAX_LIST: usize = 30;
 
 impl ProcessDetails {
-    /// Validate `fields` on top of `base` (an update) or from nothing (a submission, where
-    /// title, short description, departments and the volume figures are required).
-    pub fn apply(base: Option<&ProcessDetails>, f: &ProcessFields) -> Result<Self, ProcessError> {
-        let required = |field: &'static str| ProcessError::invalid(field, "is required");
-        let title = match (&f.title, base) {
-            (Some(t), _) => Title::parse("title", t)?,
-            (None, Some(b)) => b.title.clone(),
-            (None, None) => return Err(required("title")),
-        };
-        let short_description = match (&f.short_description, base) {
-            (Some(t), _) => ShortText::parse("shortDescription", t)?,
-            (None, Some(b)) => b.short_description.clone(),
-            (None, None) => return Err(required("shortDescription")),
-        };
-        let departments = match (&f.departments, base) {
-            (Some(d), _) => departments(d)?,
-            (None, Some(b)) => b.departments.clone(),
-            (None, None) => return Err(required("departments")),
-        };
-        let volume = {
-            let old = base.map(|b| &b.volume);
-            let cases = f
-                .cases_per_year
-                .or(old.map(|v| i64::from(v.cases_per_year)))
-                .ok_or_else(|| required("casesPerYear"))?;
-            let minutes = f
-                .minutes_per_case
-                .or(old.map(|v| v.minutes_per_case))
-                .ok_or_else(|| required("minutesPerCase"))?;
-            let share = f
-                .automation_share
-                .or(old.map(|v| i64::from(v.automation_share)))
-                .ok_or_else(|| required("automationShare"))?;
-            let employees = f.employees.or(old.and_then(|v| v.employees.map(i64::from)));
-            Volume::parse(cases, minutes, employees, share)?
-        };
-        let long = |field, new: &Option<String>, old: Option<&Option<LongText>>| match new {
-            Some(raw) => LongText::parse_optional(field, raw),
-            None => Ok(old.cloned().flatten()),
-        };
-        let label = |field, new: &Option<String>, old: Option<&Option<Label>>| match new {
-            Some(raw) => Label::parse_optional(field, raw),
-            None => Ok(old.cloned().flatten()),
-        };
-        let list = |field, new: &Option<Vec<String>>, old: Option<&Vec<Label>>| match new {
-            Some(raw) => labels(field, raw, MAX_LIST),
-            None => Ok(old.cloned().unwrap_or_default()),
-        };
+    /// The details of a new process, as reported: an unspecified visibility is the default,
+    /// MUNICIPALITY.
+    pub fn reported(mut details: pb::ProcessDetails) -> Result<Self, ProcessError> {
+        if details.visibility == pb::Visibility::Unspecified as i32 {
+            details.visibility = visibility_of(Visibility::default()) as i32;
+        }
+        details.try_into()
+    }
+
+    /// These details with the fields `mask` names taken from `patch`.
+    pub fn updated(
+        &self,
+        patch: &pb::ProcessDetails,
+        mask: &FieldMask,
+    ) -> Result<Self, ProcessError> {
+        reflect::apply_mask(&pb::ProcessDetails::from(self), patch, mask)
+            .map_err(|e| ProcessError::invalid("updateMask", e))?
+            .try_into()
+    }
+}
+
+impl TryFrom<pb::ProcessDetails> for ProcessDetails {
+    type Error = ProcessError;
+
+    fn try_from(d: pb::ProcessDetails) -> Result<Self, ProcessError> {
+        let long = |field, raw: &str| LongText::parse_optional(field, raw);
+        let label = |field, raw: &str| Label::parse_optional(field, raw);
+        let list = |field, raw: &[String]| labels(field, raw, MAX_LIST);
         Ok(Self {
-            title,
-            short_description,
-            long_description: long(
-                "longDescription",
-                &f.long_description,
-                base.map(|b| &b.long_description),
-            )?,
-            pain_points: long("painPoints", &f.pain_points, base.map(|b| &b.pain_points))?,
-            wished_solution: long(
-                "wishedSolution",
-                &f.wished_solution,
-                base.map(|b| &b.wished_solution),
-            )?,
-            departments,
-            owner: label("owner", &f.owner, base.map(|b| &b.owner))?,
-            contact: label("contact", &f.contact, base.map(|b| &b.contact))?,
-            classification: match &f.classification {
-                Some((scheme, _)) if scheme.trim().is_empty() => None,
-                Some((scheme, code)) => Some(Classification {
-                    scheme: Label::parse("classification.scheme", scheme)?,
-                    code: Label::parse("classification.code", code)?,
-                }),
-                None => base.and_then(|b| b.classification.clone()),
-            },
-            legal_basis: long("legalBasis", &f.legal_basis, base.map(|b| &b.legal_basis))?,
-            domains: list("domains", &f.domains, base.map(|b| &b.domains))?,
-            it_systems: list("itSystems", &f.it_systems, base.map(|b| &b.it_systems))?,
-            technologies: list(
-                "technologies",
-                &f.technologies,
-                base.map(|b| &b.technologies),
-            )?,
-            vendor: label("vendor", &f.vendor, base.map(|b| &b.vendor))?,
-            targets_citizens: f
-                .targets_citizens
-                .or(base.map(|b| b.targets_citizens))
-                .unwrap_or(false),
-            targets_companies: f
-                .targets_companies
-                .or(base.map(|b| b.targets_companies))
-                .unwrap_or(false),
-            volume,
-            development_effort_hours: match f.development_effort_hours {
-                Some(h) => Some(count("developmentEffortHours", h, 1_000_000)?),
-                None => base.and_then(|b| b.development_effort_hours),
-            },
-            go_live_date: match &f.go_live_date {
-                Some(raw) => date("goLiveDate", raw)?,
-                None => base.and_then(|b| b.go_live_date),
-            },
-            internal_notes: long(
-                "internalNotes",
-                &f.internal_notes,
-                base.map(|b| &b.internal_notes),
-            )?,
-            visibility: f
-                .visibility
-                .or(base.map(|b| b.visibility))
-                .unwrap_or_default(),
+            title: Title::parse("title", &d.title)?,
+            short_description: ShortText::parse("shortDescription", &d.short_description)?,
+            long_description: long("longDescription", &d.long_description)?,
+            pain_points: long("painPoints", &d.pain_points)?,
+            wished_solution: long("wishedSolution", &d.wished_solution)?,
+            departments: departments(&d.departments)?,
+            owner: label("owner", &d.owner)?,
+            contact: label("contact", &d.contact)?,
+            classification: Classification::parse(d.classification)?,
+            legal_basis: long("legalBasis", &d.legal_basis)?,
+            domains: list("domains", &d.domains)?,
+            it_systems: list("itSystems", &d.it_systems)?,
+            technologies: list("technologies", &d.technologies)?,
+            vendor: label("vendor", &d.vendor)?,
+            targets_citizens: d.targets_citizens,
+            targets_companies: d.targets_companies,
+            volume: d
+                .volume
+                .ok_or_else(|| ProcessError::invalid("volume", "is required"))?
+                .try_into()?,
+            development_effort_hours: d
+                .development_effort_hours
+                .map(|h| count("developmentEffortHours", h, 1_000_000))
+                .transpose()?,
+            go_live_date: date("goLiveDate", &d.go_live_date)?,
+            internal_notes: long("internalNotes", &d.internal_notes)?,
+            visibility: visibility(d.visibility)?,
         })
+    }
+}
+
+impl From<&ProcessDetails> for pb::ProcessDetails {
+    fn from(d: &ProcessDetails) -> Self {
+        Self {
+            title: d.title.as_str().to_owned(),
+            short_description: d.short_description.as_str().to_owned(),
+            long_description: text_of(d.long_description.as_ref()),
+            pain_points: text_of(d.pain_points.as_ref()),
+            wished_solution: text_of(d.wished_solution.as_ref()),
+            departments: d.departments.iter().map(ToString::to_string).collect(),
+            owner: text_of(d.owner.as_ref()),
+            contact: text_of(d.contact.as_ref()),
+            classification: d.classification.as_ref().map(Into::into),
+            legal_basis: text_of(d.legal_basis.as_ref()),
+            domains: strings(&d.domains),
+            it_systems: strings(&d.it_systems),
+            technologies: strings(&d.technologies),
+            vendor: text_of(d.vendor.as_ref()),
+            targets_citizens: d.targets_citizens,
+            targets_companies: d.targets_companies,
+            volume: Some((&d.volume).into()),
+            development_effort_hours: d.development_effort_hours,
+            go_live_date: d.go_live_date.map(|g| g.to_string()).unwrap_or_default(),
+            internal_notes: text_of(d.internal_notes.as_ref()),
+            visibility: visibility_of(d.visibility) as i32,
+        }
     }
 }
 
@@ -224,6 +173,30 @@ fn departments(raw: &[String]) -> Result<Vec<DepartmentId>, ProcessError> {
         }
     }
     Ok(out)
+}
+
+/// A visibility from the contract; unspecified or unknown is refused.
+pub(crate) fn visibility(raw: i32) -> Result<Visibility, ProcessError> {
+    match pb::Visibility::try_from(raw) {
+        Ok(pb::Visibility::Private) => Ok(Visibility::Private),
+        Ok(pb::Visibility::Municipality) => Ok(Visibility::Municipality),
+        Ok(pb::Visibility::Network) => Ok(Visibility::Network),
+        Ok(pb::Visibility::Public) => Ok(Visibility::Public),
+        Ok(pb::Visibility::Unspecified) | Err(_) => Err(ProcessError::invalid(
+            "visibility",
+            "must be PRIVATE, MUNICIPALITY, NETWORK or PUBLIC",
+        )),
+    }
+}
+
+/// A visibility in the contract's spelling.
+pub(crate) fn visibility_of(v: Visibility) -> pb::Visibility {
+    match v {
+        Visibility::Private => pb::Visibility::Private,
+        Visibility::Municipality => pb::Visibility::Municipality,
+        Visibility::Network => pb::Visibility::Network,
+        Visibility::Public => pb::Visibility::Public,
+    }
 }
 
 /// An ISO 8601 date; blank means none.

@@ -1,10 +1,39 @@
-//! Phases and statuses of an automation candidate and the rules for moving between them.
+//! Phases and statuses of an automation candidate, the rules for moving between them, and
+//! their mapping to the contract's `Phase` and `Status` (whose UNSPECIFIED the domain never
+//! holds).
 
-use serde::{Deserialize, Serialize};
+use innohub_proto::innohub::processes::v1 as pb;
+
+use crate::ProcessError;
+
+/// Maps a domain enum to the contract's enum of the same variants: `From` towards the
+/// contract, `TryFrom<i32>` from it (unspecified and unknown values are refused, naming
+/// `$field`).
+macro_rules! contract_enum {
+    ($domain:ident => $contract:ident, $field:literal, $message:literal { $($variant:ident),* $(,)? }) => {
+        impl From<$domain> for pb::$contract {
+            fn from(value: $domain) -> Self {
+                match value {
+                    $($domain::$variant => pb::$contract::$variant,)*
+                }
+            }
+        }
+
+        impl TryFrom<i32> for $domain {
+            type Error = ProcessError;
+
+            fn try_from(raw: i32) -> Result<Self, ProcessError> {
+                match pb::$contract::try_from(raw) {
+                    $(Ok(pb::$contract::$variant) => Ok($domain::$variant),)*
+                    _ => Err(ProcessError::invalid($field, $message)),
+                }
+            }
+        }
+    };
+}
 
 /// Where the process is on its way to automation. Ordered: forward is one step at a time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[allow(missing_docs)] // the names are the domain's
 pub enum Phase {
     Idea,
@@ -47,9 +76,12 @@ impl Phase {
     }
 }
 
+contract_enum!(Phase => Phase, "phase", "must be a known phase" {
+    Idea, PreAnalysis, Specification, Development, Implementation, Operation, Decommissioned,
+});
+
 /// How the work on the process stands, orthogonal to its phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)] // the names are the domain's
 pub enum Status {
     NotAssessed,
@@ -97,9 +129,23 @@ impl Status {
     }
 }
 
+contract_enum!(Status => Status, "status", "must be a known status" {
+    NotAssessed, InProgress, OnHold, Rejected, Failed, NotRelevant,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_contracts_unspecified_phase_is_refused() {
+        for phase in Phase::ALL {
+            assert_eq!(Phase::try_from(pb::Phase::from(phase) as i32), Ok(phase));
+        }
+        let refused = Err(ProcessError::invalid("phase", "must be a known phase"));
+        assert_eq!(Phase::try_from(0), refused);
+        assert_eq!(Phase::try_from(99), refused);
+    }
 
     #[test]
     fn phases_step_forward_in_order() {

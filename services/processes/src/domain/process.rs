@@ -1,36 +1,28 @@
 //! The `Process` aggregate: an automation candidate from submission through assessment,
-//! phases and statuses to operation and the experience captured there.
+//! phases and statuses to operation and the experience captured there. Its commands carry the
+//! contract's messages as they came in; `decide` validates them with the domain's rules. Its
+//! events map to and from the contract's messages in [`ProcessEvent`]'s `DomainEvent`.
 
 use std::collections::BTreeSet;
 
+use innohub_proto::innohub::processes::v1 as pb;
+use innohub_runtime::aggregate::{message, required};
 use innohub_runtime::{
-    Access, Aggregate, Audience, DomainEvent, MunicipalityId, Principal, Role, UserId, Viewer,
+    Access, Aggregate, Audience, DecodeError, DomainEvent, EncodedEvent, MunicipalityId, Principal,
+    Role, UserId, Viewer,
 };
-use serde::{Deserialize, Serialize};
+use prost::Name as _;
+use prost_types::FieldMask;
 use uuid::Uuid;
 
-use super::assessment::{Assessment, AssessmentInput};
-use super::details::{ProcessDetails, ProcessFields, date};
+use super::assessment::Assessment;
+use super::details::{ProcessDetails, date};
 use super::lifecycle::{Phase, Status};
-use super::values::{Label, LongText};
+use super::values::{Label, LongText, text_of};
 use crate::ProcessError;
 
-/// Raw experience input, recorded in OPERATION.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[allow(missing_docs)] // each field is the same-named field of [`Experience`]
-pub struct ExperienceFields {
-    pub what_was_built: Option<String>,
-    pub technical_notes: Option<String>,
-    pub organisational_notes: Option<String>,
-    pub run_frequency: Option<String>,
-    pub realised_benefit: Option<i64>,
-    pub realised_benefit_comment: Option<String>,
-    pub repository_url: Option<String>,
-    pub decommission_date: Option<String>,
-}
-
 /// What a municipality learned running the automation: what others should know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Experience {
     /// What was built.
     pub what_was_built: Option<LongText>,
@@ -50,15 +42,14 @@ pub struct Experience {
     pub decommission_date: Option<chrono::NaiveDate>,
 }
 
-impl Experience {
-    /// Validate raw input.
-    pub fn parse(f: &ExperienceFields) -> Result<Self, ProcessError> {
-        let long = |field, raw: &Option<String>| {
-            raw.as_deref()
-                .map_or(Ok(None), |r| LongText::parse_optional(field, r))
-        };
-        let repository_url = match f.repository_url.as_deref().map(str::trim) {
-            Some(url) if !url.is_empty() => {
+impl TryFrom<pb::Experience> for Experience {
+    type Error = ProcessError;
+
+    fn try_from(f: pb::Experience) -> Result<Self, ProcessError> {
+        let long = |field, raw: &str| LongText::parse_optional(field, raw);
+        let repository_url = match f.repository_url.trim() {
+            "" => None,
+            url => {
                 if !(url.starts_with("https://") || url.starts_with("http://")) {
                     return Err(ProcessError::invalid(
                         "repositoryUrl",
@@ -67,16 +58,12 @@ impl Experience {
                 }
                 Some(Label::parse("repositoryUrl", url)?)
             }
-            _ => None,
         };
         Ok(Self {
             what_was_built: long("whatWasBuilt", &f.what_was_built)?,
             technical_notes: long("technicalNotes", &f.technical_notes)?,
             organisational_notes: long("organisationalNotes", &f.organisational_notes)?,
-            run_frequency: f
-                .run_frequency
-                .as_deref()
-                .map_or(Ok(None), |r| Label::parse_optional("runFrequency", r))?,
+            run_frequency: Label::parse_optional("runFrequency", &f.run_frequency)?,
             realised_benefit: f
                 .realised_benefit
                 .map(|b| {
@@ -87,16 +74,31 @@ impl Experience {
                 .transpose()?,
             realised_benefit_comment: long("realisedBenefitComment", &f.realised_benefit_comment)?,
             repository_url,
-            decommission_date: f
-                .decommission_date
-                .as_deref()
-                .map_or(Ok(None), |d| date("decommissionDate", d))?,
+            decommission_date: date("decommissionDate", &f.decommission_date)?,
         })
     }
 }
 
+impl From<&Experience> for pb::Experience {
+    fn from(e: &Experience) -> Self {
+        Self {
+            what_was_built: text_of(e.what_was_built.as_ref()),
+            technical_notes: text_of(e.technical_notes.as_ref()),
+            organisational_notes: text_of(e.organisational_notes.as_ref()),
+            run_frequency: text_of(e.run_frequency.as_ref()),
+            realised_benefit: e.realised_benefit.map(u32::from),
+            realised_benefit_comment: text_of(e.realised_benefit_comment.as_ref()),
+            repository_url: text_of(e.repository_url.as_ref()),
+            decommission_date: e
+                .decommission_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// Someone following a process, possibly from a partner municipality.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Follower {
     /// Their municipality.
     pub municipality: MunicipalityId,
@@ -122,22 +124,24 @@ pub enum ProcessCommand {
         id: Uuid,
         /// Reporter.
         by: Principal,
-        /// The form.
-        fields: ProcessFields,
+        /// The form, as reported.
+        details: pb::ProcessDetails,
     },
-    /// Change descriptive fields; absent fields keep their value.
+    /// Change the descriptive fields that `mask` names.
     Update {
         /// Caller.
         by: Principal,
-        /// The changes.
-        fields: ProcessFields,
+        /// The new values of the named fields.
+        details: pb::ProcessDetails,
+        /// The fields to change.
+        mask: FieldMask,
     },
     /// Record IT's assessment.
     Assess {
         /// Caller.
         by: Principal,
         /// Ratings.
-        assessment: AssessmentInput,
+        assessment: pb::Assessment,
     },
     /// Move to another phase.
     ChangePhase {
@@ -181,13 +185,12 @@ pub enum ProcessCommand {
         /// Caller.
         by: Principal,
         /// The experience.
-        experience: ExperienceFields,
+        experience: pb::Experience,
     },
 }
 
 /// What happened to a process.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ProcessEvent {
     /// A department reported a candidate.
     ProcessSubmitted {
@@ -257,23 +260,151 @@ pub enum ProcessEvent {
 }
 
 impl DomainEvent for ProcessEvent {
-    fn event_type(&self) -> &'static str {
+    fn encode(&self) -> EncodedEvent {
+        use ProcessEvent as E;
         match self {
-            ProcessEvent::ProcessSubmitted { .. } => "ProcessSubmitted",
-            ProcessEvent::ProcessDetailsChanged { .. } => "ProcessDetailsChanged",
-            ProcessEvent::ProcessAssessed { .. } => "ProcessAssessed",
-            ProcessEvent::ProcessPhaseChanged { .. } => "ProcessPhaseChanged",
-            ProcessEvent::ProcessStatusChanged { .. } => "ProcessStatusChanged",
-            ProcessEvent::ProcessCommented { .. } => "ProcessCommented",
-            ProcessEvent::ProcessFollowed { .. } => "ProcessFollowed",
-            ProcessEvent::ProcessUnfollowed { .. } => "ProcessUnfollowed",
-            ProcessEvent::ProcessExperienceRecorded { .. } => "ProcessExperienceRecorded",
+            E::ProcessSubmitted {
+                id,
+                municipality,
+                reporter,
+                details,
+            } => EncodedEvent::of(&pb::ProcessSubmitted {
+                process_id: id.to_string(),
+                municipality: municipality.to_string(),
+                reporter: reporter.to_string(),
+                details: Some(details.into()),
+            }),
+            E::ProcessDetailsChanged { details } => EncodedEvent::of(&pb::ProcessDetailsChanged {
+                details: Some(details.into()),
+            }),
+            E::ProcessAssessed { assessment } => EncodedEvent::of(&pb::ProcessAssessed {
+                assessment: Some(assessment.into()),
+            }),
+            E::ProcessPhaseChanged { from, to, reason } => {
+                EncodedEvent::of(&pb::ProcessPhaseChanged {
+                    from: pb::Phase::from(*from) as i32,
+                    to: pb::Phase::from(*to) as i32,
+                    reason: text_of(reason.as_ref()),
+                })
+            }
+            E::ProcessStatusChanged { from, to, reason } => {
+                EncodedEvent::of(&pb::ProcessStatusChanged {
+                    from: pb::Status::from(*from) as i32,
+                    to: pb::Status::from(*to) as i32,
+                    reason: text_of(reason.as_ref()),
+                })
+            }
+            E::ProcessCommented {
+                comment_id,
+                author,
+                author_municipality,
+                text,
+            } => EncodedEvent::of(&pb::ProcessCommented {
+                comment_id: comment_id.to_string(),
+                author: author.to_string(),
+                author_municipality: author_municipality.to_string(),
+                text: text.as_str().to_owned(),
+            }),
+            E::ProcessFollowed { follower } => EncodedEvent::of(&pb::ProcessFollowed {
+                user: follower.user.to_string(),
+                municipality: follower.municipality.to_string(),
+            }),
+            E::ProcessUnfollowed { follower } => EncodedEvent::of(&pb::ProcessUnfollowed {
+                user: follower.user.to_string(),
+                municipality: follower.municipality.to_string(),
+            }),
+            E::ProcessExperienceRecorded { experience } => {
+                EncodedEvent::of(&pb::ProcessExperienceRecorded {
+                    experience: Some(experience.into()),
+                })
+            }
         }
+    }
+
+    fn decode(event_type: &str, payload: &[u8]) -> Result<Self, DecodeError> {
+        use ProcessEvent as E;
+        let id = |raw: &str| Uuid::parse_str(raw).map_err(DecodeError::new);
+        let municipality = |raw: &str| MunicipalityId::parse(raw).map_err(DecodeError);
+        let user = |raw: &str| UserId::parse(raw).map_err(DecodeError);
+        let reason = |raw: &str| LongText::parse_optional("reason", raw);
+        let follower = |user_id: &str, of: &str| -> Result<Follower, DecodeError> {
+            Ok(Follower {
+                municipality: municipality(of)?,
+                user: user(user_id)?,
+            })
+        };
+        Ok(match event_type {
+            pb::ProcessSubmitted::NAME => {
+                let m: pb::ProcessSubmitted = message(payload)?;
+                E::ProcessSubmitted {
+                    id: id(&m.process_id)?,
+                    municipality: municipality(&m.municipality)?,
+                    reporter: user(&m.reporter)?,
+                    details: required(m.details, "details")?.try_into()?,
+                }
+            }
+            pb::ProcessDetailsChanged::NAME => {
+                let m: pb::ProcessDetailsChanged = message(payload)?;
+                E::ProcessDetailsChanged {
+                    details: required(m.details, "details")?.try_into()?,
+                }
+            }
+            pb::ProcessAssessed::NAME => {
+                let m: pb::ProcessAssessed = message(payload)?;
+                E::ProcessAssessed {
+                    assessment: required(m.assessment, "assessment")?.try_into()?,
+                }
+            }
+            pb::ProcessPhaseChanged::NAME => {
+                let m: pb::ProcessPhaseChanged = message(payload)?;
+                E::ProcessPhaseChanged {
+                    from: m.from.try_into()?,
+                    to: m.to.try_into()?,
+                    reason: reason(&m.reason)?,
+                }
+            }
+            pb::ProcessStatusChanged::NAME => {
+                let m: pb::ProcessStatusChanged = message(payload)?;
+                E::ProcessStatusChanged {
+                    from: m.from.try_into()?,
+                    to: m.to.try_into()?,
+                    reason: reason(&m.reason)?,
+                }
+            }
+            pb::ProcessCommented::NAME => {
+                let m: pb::ProcessCommented = message(payload)?;
+                E::ProcessCommented {
+                    comment_id: id(&m.comment_id)?,
+                    author: user(&m.author)?,
+                    author_municipality: municipality(&m.author_municipality)?,
+                    text: LongText::parse("text", &m.text)?,
+                }
+            }
+            pb::ProcessFollowed::NAME => {
+                let m: pb::ProcessFollowed = message(payload)?;
+                E::ProcessFollowed {
+                    follower: follower(&m.user, &m.municipality)?,
+                }
+            }
+            pb::ProcessUnfollowed::NAME => {
+                let m: pb::ProcessUnfollowed = message(payload)?;
+                E::ProcessUnfollowed {
+                    follower: follower(&m.user, &m.municipality)?,
+                }
+            }
+            pb::ProcessExperienceRecorded::NAME => {
+                let m: pb::ProcessExperienceRecorded = message(payload)?;
+                E::ProcessExperienceRecorded {
+                    experience: required(m.experience, "experience")?.try_into()?,
+                }
+            }
+            other => return Err(DecodeError(format!("no process event {other}"))),
+        })
     }
 }
 
 /// A process as it stands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProcessRecord {
     /// Its id.
     pub id: Uuid,
@@ -362,7 +493,7 @@ impl ProcessRecord {
 }
 
 /// The aggregate: `None` until submitted.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Process(pub Option<ProcessRecord>);
 
 fn reason(field: &'static str, raw: Option<&str>) -> Result<Option<LongText>, ProcessError> {
@@ -408,7 +539,7 @@ impl Aggregate for Process {
         use ProcessCommand as C;
         use ProcessEvent as E;
         match command {
-            C::Submit { id, by, fields } => {
+            C::Submit { id, by, details } => {
                 if self.0.is_some() {
                     return Err(ProcessError::Rule(format!("process {id} already exists")));
                 }
@@ -417,7 +548,7 @@ impl Aggregate for Process {
                         "submitting a process needs a role in the municipality".into(),
                     ));
                 }
-                let details = ProcessDetails::apply(None, &fields)?;
+                let details = ProcessDetails::reported(details)?;
                 Ok(vec![E::ProcessSubmitted {
                     id,
                     municipality: by.municipality,
@@ -425,7 +556,7 @@ impl Aggregate for Process {
                     details,
                 }])
             }
-            C::Update { by, fields } => {
+            C::Update { by, details, mask } => {
                 let record = self.owned_by(&by)?;
                 if !record.may_edit(&by) {
                     return Err(ProcessError::Forbidden(
@@ -433,7 +564,7 @@ impl Aggregate for Process {
                             .into(),
                     ));
                 }
-                let details = ProcessDetails::apply(Some(&record.details), &fields)?;
+                let details = record.details.updated(&details, &mask)?;
                 if let Some(missing) =
                     ProcessRecord::missing_for(record.phase, &details, record.assessment.as_ref())
                 {
@@ -448,7 +579,7 @@ impl Aggregate for Process {
             C::Assess { by, assessment } => {
                 let record = self.owned_by(&by)?;
                 require_role(&by, Role::ItPortfolio, "assessing")?;
-                let assessment = Assessment::parse(&assessment)?;
+                let assessment = Assessment::try_from(assessment)?;
                 if record.phase >= Phase::PreAnalysis && assessment.is_empty() {
                     return Err(ProcessError::invalid(
                         "assessment",
@@ -583,7 +714,7 @@ impl Aggregate for Process {
                     )));
                 }
                 Ok(vec![E::ProcessExperienceRecorded {
-                    experience: Experience::parse(&experience)?,
+                    experience: experience.try_into()?,
                 }])
             }
         }

@@ -1,7 +1,12 @@
-//! The `MunicipalitySettings` aggregate, one per municipality: its scoring weights.
+//! The `MunicipalitySettings` aggregate, one per municipality: its scoring weights, and its
+//! event's mapping to the contract (`ScoringWeightsSet`).
 
-use innohub_runtime::{Aggregate, DomainEvent, MunicipalityId, Principal, Role};
-use serde::{Deserialize, Serialize};
+use innohub_proto::innohub::processes::v1 as pb;
+use innohub_runtime::aggregate::{message, required};
+use innohub_runtime::{
+    Aggregate, DecodeError, DomainEvent, EncodedEvent, MunicipalityId, Principal, Role,
+};
+use prost::Name as _;
 
 use super::scoring::ScoringWeights;
 use crate::ProcessError;
@@ -19,8 +24,7 @@ pub enum SettingsCommand {
 }
 
 /// What happened to the settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SettingsEvent {
     /// Weights replaced.
     ScoringWeightsSet {
@@ -32,15 +36,33 @@ pub enum SettingsEvent {
 }
 
 impl DomainEvent for SettingsEvent {
-    fn event_type(&self) -> &'static str {
-        match self {
-            SettingsEvent::ScoringWeightsSet { .. } => "ScoringWeightsSet",
+    fn encode(&self) -> EncodedEvent {
+        let SettingsEvent::ScoringWeightsSet {
+            municipality,
+            weights,
+        } = self;
+        EncodedEvent::of(&pb::ScoringWeightsSet {
+            municipality: municipality.to_string(),
+            weights: Some(weights.into()),
+        })
+    }
+
+    fn decode(event_type: &str, payload: &[u8]) -> Result<Self, DecodeError> {
+        match event_type {
+            pb::ScoringWeightsSet::NAME => {
+                let m: pb::ScoringWeightsSet = message(payload)?;
+                Ok(SettingsEvent::ScoringWeightsSet {
+                    municipality: MunicipalityId::parse(&m.municipality).map_err(DecodeError)?,
+                    weights: required(m.weights, "weights")?.try_into()?,
+                })
+            }
+            other => Err(DecodeError(format!("no settings event {other}"))),
         }
     }
 }
 
 /// A municipality's settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MunicipalitySettings {
     /// Whose.
     pub municipality: Option<MunicipalityId>,

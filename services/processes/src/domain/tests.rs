@@ -7,14 +7,17 @@ use innohub_runtime::testing::given;
 use innohub_runtime::{ErrorCode, MunicipalityId, Principal, Role, UserId, Visibility};
 use uuid::Uuid;
 
-use super::assessment::{Assessment, AssessmentInput};
+use innohub_proto::innohub::processes::v1 as pb;
+use prost_types::FieldMask;
+
+use super::assessment::Assessment;
 use super::backlog::{Backlog, BacklogCommand, BacklogEvent, Placement};
-use super::details::{ProcessDetails, ProcessFields};
+use super::details::ProcessDetails;
 use super::lifecycle::{Phase, Status};
-use super::process::{ExperienceFields, Follower, Process, ProcessCommand as C, ProcessEvent as E};
+use super::process::{Follower, Process, ProcessCommand as C, ProcessEvent as E};
 use super::scoring::ScoringWeights;
 use super::settings::{MunicipalitySettings, SettingsCommand, SettingsEvent};
-use super::values::LongText;
+use super::values::{Classification, LongText};
 
 const ID: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
 
@@ -40,21 +43,44 @@ fn partner() -> Principal {
     person("pia", "SE-1283", Some("it"), &[Role::ItPortfolio])
 }
 
-fn fields() -> ProcessFields {
-    ProcessFields {
-        title: Some("Indberetning af tabt arbejdsfortjeneste".into()),
-        short_description: Some("Manuel sagsbehandling af kompensation".into()),
-        departments: Some(vec!["social".into()]),
-        cases_per_year: Some(1200),
-        minutes_per_case: Some(15.0),
-        automation_share: Some(60),
-        visibility: Some(Visibility::Public),
+fn fields() -> pb::ProcessDetails {
+    pb::ProcessDetails {
+        title: "Indberetning af tabt arbejdsfortjeneste".into(),
+        short_description: "Manuel sagsbehandling af kompensation".into(),
+        departments: vec!["social".into()],
+        volume: Some(pb::Volume {
+            cases_per_year: 1200,
+            minutes_per_case: 15.0,
+            employees: None,
+            automation_share: 60,
+        }),
+        visibility: pb::Visibility::Public as i32,
         ..Default::default()
     }
 }
 
+/// `fields()` with `change` applied to its volume.
+fn with_volume(change: impl FnOnce(&mut pb::Volume)) -> pb::ProcessDetails {
+    let mut f = fields();
+    if let Some(v) = f.volume.as_mut() {
+        change(v);
+    }
+    f
+}
+
 fn details() -> ProcessDetails {
-    ProcessDetails::apply(None, &fields()).unwrap()
+    ProcessDetails::reported(fields()).unwrap()
+}
+
+/// An update of the fields `paths` names to their values in `patch`.
+fn update(by: Principal, patch: pb::ProcessDetails, paths: &[&str]) -> C {
+    C::Update {
+        by,
+        details: patch,
+        mask: FieldMask {
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        },
+    }
 }
 
 fn submitted() -> E {
@@ -66,13 +92,16 @@ fn submitted() -> E {
     }
 }
 
-fn assessment() -> Assessment {
-    Assessment::parse(&AssessmentInput {
+fn ratings() -> pb::Assessment {
+    pb::Assessment {
         rules_based: Some(4),
         input_quality: Some(3),
         ..Default::default()
-    })
-    .unwrap()
+    }
+}
+
+fn assessment() -> Assessment {
+    Assessment::try_from(ratings()).unwrap()
 }
 
 fn assessed() -> E {
@@ -107,7 +136,7 @@ fn a_department_submits_a_process() {
         .when(C::Submit {
             id: ID,
             by: reporter(),
-            fields: fields(),
+            details: fields(),
         })
         .then_events([submitted()]);
 }
@@ -122,72 +151,61 @@ fn a_submitted_process_starts_as_an_unassessed_idea_with_derived_savings() {
         (record.phase, record.status),
         (Phase::Idea, Status::NotAssessed)
     );
-    assert!((record.details.volume.manual_hours() - 300.0).abs() < 1e-9);
-    assert!((record.details.volume.hours_saved() - 180.0).abs() < 1e-9);
+    let volume = pb::Volume::from(&record.details.volume);
+    assert!((innohub_priority::manual_hours(&volume) - 300.0).abs() < 1e-9);
+    assert!((innohub_priority::hours_saved(&volume) - 180.0).abs() < 1e-9);
 }
 
 #[test]
 fn submission_validates_every_field() {
-    let cases: Vec<(ProcessFields, &str)> = vec![
+    let cases: Vec<(pb::ProcessDetails, &str)> = vec![
         (
-            ProcessFields {
-                title: Some("x".repeat(81)),
+            pb::ProcessDetails {
+                title: "x".repeat(81),
                 ..fields()
             },
             "title",
         ),
         (
-            ProcessFields {
-                title: None,
+            pb::ProcessDetails {
+                title: String::new(),
                 ..fields()
             },
             "title",
         ),
         (
-            ProcessFields {
-                short_description: Some("x".repeat(201)),
+            pb::ProcessDetails {
+                short_description: "x".repeat(201),
                 ..fields()
             },
             "shortDescription",
         ),
         (
-            ProcessFields {
-                departments: Some(vec![]),
+            pb::ProcessDetails {
+                departments: vec![],
                 ..fields()
             },
             "departments",
         ),
+        (with_volume(|v| v.automation_share = 150), "automationShare"),
         (
-            ProcessFields {
-                automation_share: Some(150),
-                ..fields()
-            },
-            "automationShare",
-        ),
-        (
-            ProcessFields {
-                cases_per_year: Some(-5),
-                ..fields()
-            },
+            with_volume(|v| v.cases_per_year = 100_000_001),
             "casesPerYear",
         ),
+        (with_volume(|v| v.minutes_per_case = -1.0), "minutesPerCase"),
         (
-            ProcessFields {
-                minutes_per_case: Some(-1.0),
-                ..fields()
-            },
-            "minutesPerCase",
-        ),
-        (
-            ProcessFields {
-                go_live_date: Some("next spring".into()),
+            pb::ProcessDetails {
+                go_live_date: "next spring".into(),
                 ..fields()
             },
             "goLiveDate",
         ),
         (
-            ProcessFields {
-                classification: Some(("KLE".into(), "".into())),
+            pb::ProcessDetails {
+                classification: Some(pb::Classification {
+                    scheme: "KLE".into(),
+                    code: String::new(),
+                }),
                 ..fields()
             },
             "classification.code",
@@ -198,7 +216,7 @@ fn submission_validates_every_field() {
             .when(C::Submit {
                 id: ID,
                 by: reporter(),
-                fields: f,
+                details: f,
             })
             .then_error(ErrorCode::BadUserInput);
         assert_eq!(err.field(), Some(field));
@@ -212,23 +230,20 @@ fn submitting_needs_a_role() {
         .when(C::Submit {
             id: ID,
             by: nobody,
-            fields: fields(),
+            details: fields(),
         })
         .then_error(ErrorCode::Forbidden);
 }
 
 #[test]
 fn the_reporter_updates_fields_and_absent_fields_keep_their_values() {
-    let update = ProcessFields {
-        title: Some("Ny titel".into()),
-        technologies: Some(vec!["RPA".into()]),
+    let patch = pb::ProcessDetails {
+        title: "Ny titel".into(),
+        technologies: vec!["RPA".into()],
         ..Default::default()
     };
     let state = given::<Process>([submitted()])
-        .when(C::Update {
-            by: reporter(),
-            fields: update,
-        })
+        .when(update(reporter(), patch, &["title", "technologies"]))
         .then_state();
     let d = state.0.unwrap().details;
     assert_eq!(d.title.as_str(), "Ny titel");
@@ -239,23 +254,21 @@ fn the_reporter_updates_fields_and_absent_fields_keep_their_values() {
 #[test]
 fn an_update_that_changes_nothing_records_nothing() {
     given::<Process>([submitted()])
-        .when(C::Update {
-            by: reporter(),
-            fields: ProcessFields {
-                title: Some(details().title.as_str().into()),
+        .when(update(
+            reporter(),
+            pb::ProcessDetails {
+                title: details().title.as_str().into(),
                 ..Default::default()
             },
-        })
+            &["title"],
+        ))
         .then_events([]);
 }
 
 #[test]
 fn a_colleague_from_another_department_may_not_edit() {
     given::<Process>([submitted()])
-        .when(C::Update {
-            by: colleague(),
-            fields: ProcessFields::default(),
-        })
+        .when(update(colleague(), pb::ProcessDetails::default(), &[]))
         .then_error(ErrorCode::Forbidden);
 }
 
@@ -264,7 +277,7 @@ fn partners_are_read_only() {
     given::<Process>([submitted()])
         .when(C::Assess {
             by: partner(),
-            assessment: AssessmentInput::default(),
+            assessment: pb::Assessment::default(),
         })
         .then_error(ErrorCode::Forbidden);
 }
@@ -274,11 +287,7 @@ fn it_portfolio_assesses_and_the_status_leaves_not_assessed() {
     given::<Process>([submitted()])
         .when(C::Assess {
             by: it(),
-            assessment: AssessmentInput {
-                rules_based: Some(4),
-                input_quality: Some(3),
-                ..Default::default()
-            },
+            assessment: ratings(),
         })
         .then_events([assessed(), in_progress()]);
 }
@@ -288,7 +297,7 @@ fn assessment_ratings_are_one_to_five() {
     let err = given::<Process>([submitted()])
         .when(C::Assess {
             by: it(),
-            assessment: AssessmentInput {
+            assessment: pb::Assessment {
                 risk: Some(7),
                 ..Default::default()
             },
@@ -302,7 +311,7 @@ fn only_it_portfolio_assesses() {
     given::<Process>([submitted()])
         .when(C::Assess {
             by: reporter(),
-            assessment: AssessmentInput::default(),
+            assessment: pb::Assessment::default(),
         })
         .then_error(ErrorCode::Forbidden);
 }
@@ -395,13 +404,11 @@ fn operation_requires_a_go_live_date() {
 #[test]
 fn a_required_field_cannot_be_cleared_in_a_phase_that_needs_it() {
     let err = given::<Process>(in_implementation(None))
-        .when(C::Update {
-            by: it(),
-            fields: ProcessFields {
-                technologies: Some(vec![]),
-                ..Default::default()
-            },
-        })
+        .when(update(
+            it(),
+            pb::ProcessDetails::default(),
+            &["technologies"],
+        ))
         .then_error(ErrorCode::BadUserInput);
     assert_eq!(err.field(), Some("technologies"));
 }
@@ -542,10 +549,10 @@ fn following_twice_records_once_and_unfollow_removes() {
 
 #[test]
 fn experience_is_captured_in_operation() {
-    let experience = ExperienceFields {
-        what_was_built: Some("A robot that files the forms".into()),
+    let experience = pb::Experience {
+        what_was_built: "A robot that files the forms".into(),
         realised_benefit: Some(3),
-        repository_url: Some("https://git.example.dk/robot".into()),
+        repository_url: "https://git.example.dk/robot".into(),
         ..Default::default()
     };
     given::<Process>([submitted()])
@@ -569,7 +576,7 @@ fn experience_is_captured_in_operation() {
     let err = given::<Process>(operation)
         .when(C::RecordExperience {
             by: it(),
-            experience: ExperienceFields {
+            experience: pb::Experience {
                 realised_benefit: Some(4),
                 ..experience
             },
@@ -663,7 +670,14 @@ fn unranking_removes_from_the_order() {
 #[test]
 fn municipality_admins_set_scoring_weights() {
     let admin = person("maja", "DK-0706", None, &[Role::MunicipalityAdmin]);
-    let weights = ScoringWeights::parse(5.0, 1.0, 1.0, 1.0, 1.0).unwrap();
+    let weights = ScoringWeights::try_from(pb::ScoringWeights {
+        hours_saved: 5.0,
+        automation_potential: 1.0,
+        ease: 1.0,
+        strategic_fit: 1.0,
+        risk: 1.0,
+    })
+    .unwrap();
     given::<MunicipalitySettings>([])
         .when(SettingsCommand::SetScoringWeights {
             by: admin.clone(),
@@ -692,4 +706,173 @@ fn private_processes_are_read_by_reporter_owner_and_department_only() {
     assert_eq!(record.access(&Viewer::new(department_mate)), Access::Full);
     assert_eq!(record.access(&Viewer::new(colleague())), Access::None);
     assert_eq!(record.access(&Viewer::new(partner())), Access::None);
+}
+
+// ---------------------------------------------------------------------------------------
+// The one mapping between the events and the contract's messages
+// ---------------------------------------------------------------------------------------
+
+use innohub_runtime::{DecodeError, DomainEvent};
+use prost::Message as _;
+
+/// Encode, then decode as the store and the consumers do.
+fn round_trip<T: DomainEvent + PartialEq + std::fmt::Debug>(event: T) {
+    let encoded = event.encode();
+    assert_eq!(
+        T::decode(encoded.event_type, &encoded.payload),
+        Ok(event),
+        "{}",
+        encoded.event_type
+    );
+}
+
+#[test]
+fn every_event_maps_to_its_contract_message_and_back() {
+    let follower = Follower {
+        municipality: partner().municipality,
+        user: partner().user,
+    };
+    let experience = pb::Experience {
+        what_was_built: "A robot".into(),
+        realised_benefit: Some(0),
+        repository_url: "https://git.example.dk/robot".into(),
+        decommission_date: "2030-01-31".into(),
+        ..Default::default()
+    };
+    let mut everything = details();
+    everything.classification = Classification::parse(Some(pb::Classification {
+        scheme: "KLE".into(),
+        code: "27.24.00".into(),
+    }))
+    .unwrap();
+    everything.development_effort_hours = Some(0);
+    everything.go_live_date = NaiveDate::from_ymd_opt(2027, 3, 31);
+    everything.volume.employees = Some(3);
+    for event in [
+        submitted(),
+        E::ProcessDetailsChanged {
+            details: everything,
+        },
+        assessed(),
+        in_progress(),
+        E::ProcessPhaseChanged {
+            from: Phase::Operation,
+            to: Phase::Implementation,
+            reason: Some(text("Integration broke")),
+        },
+        E::ProcessCommented {
+            comment_id: Uuid::from_u128(7),
+            author: partner().user,
+            author_municipality: partner().municipality,
+            text: text("Hur?"),
+        },
+        E::ProcessFollowed {
+            follower: follower.clone(),
+        },
+        E::ProcessUnfollowed { follower },
+        E::ProcessExperienceRecorded {
+            experience: experience.try_into().unwrap(),
+        },
+    ] {
+        round_trip(event);
+    }
+    round_trip(BacklogEvent::ProcessRanked {
+        municipality: it().municipality,
+        process_id: ID,
+        after: Some(Uuid::from_u128(9)),
+    });
+    round_trip(BacklogEvent::ProcessRanked {
+        municipality: it().municipality,
+        process_id: ID,
+        after: None,
+    });
+    round_trip(BacklogEvent::ProcessUnranked {
+        municipality: it().municipality,
+        process_id: ID,
+    });
+    round_trip(SettingsEvent::ScoringWeightsSet {
+        municipality: it().municipality,
+        weights: ScoringWeights::try_from(pb::ScoringWeights {
+            hours_saved: 1.5,
+            ..Default::default()
+        })
+        .unwrap(),
+    });
+}
+
+#[test]
+fn a_stored_event_that_breaks_a_rule_is_refused_not_misread() {
+    let too_long = pb::ProcessSubmitted {
+        process_id: ID.to_string(),
+        municipality: "DK-0706".into(),
+        reporter: "anna".into(),
+        details: Some(pb::ProcessDetails {
+            title: "x".repeat(81),
+            ..fields()
+        }),
+    };
+    assert_eq!(
+        E::decode("ProcessSubmitted", &too_long.encode_to_vec()),
+        Err(DecodeError(
+            "title: must be at most 80 characters, got 81".into()
+        ))
+    );
+    let unspecified = pb::ProcessPhaseChanged::default().encode_to_vec();
+    assert!(E::decode("ProcessPhaseChanged", &unspecified).is_err());
+    assert!(E::decode("ProcessSubmitted", b"\xff\xffnot protobuf").is_err());
+    assert!(E::decode("ProcessSubmitted", &[]).is_err(), "no details");
+    assert!(
+        E::decode("ProcessRanked", &[]).is_err(),
+        "not a process event"
+    );
+}
+
+/// The golden sample's bytes (`proto/tests/golden`), hex, 64 digits a line.
+fn golden(hex: &str) -> Vec<u8> {
+    let digits: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
+    digits
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_contracts_golden_samples_decode_into_the_domain() {
+    use innohub_proto::innohub::common::v1::EventEnvelope;
+    let bytes = golden(include_str!(
+        "../../../../proto/tests/golden/process_submitted.hex"
+    ));
+    let envelope = EventEnvelope::decode(bytes.as_slice()).unwrap();
+    let E::ProcessSubmitted {
+        id,
+        municipality,
+        reporter,
+        details,
+    } = E::decode(&envelope.event_type, &envelope.payload).unwrap()
+    else {
+        panic!("not a submission");
+    };
+    assert_eq!(id.to_string(), envelope.aggregate_id);
+    assert_eq!(
+        (municipality.as_str(), reporter.as_str()),
+        ("DK-0706", "anne.jensen@syddjurs.dk")
+    );
+    assert_eq!(details.title.as_str(), "Udbetaling af sygedagpenge");
+    assert_eq!(details.departments.len(), 2);
+    assert_eq!(details.volume.automation_share, 70);
+    assert_eq!(details.development_effort_hours, Some(0));
+    assert_eq!(details.visibility, Visibility::Network);
+
+    let bytes = golden(include_str!(
+        "../../../../proto/tests/golden/process_phase_changed.hex"
+    ));
+    let envelope = EventEnvelope::decode(bytes.as_slice()).unwrap();
+    assert_eq!(
+        E::decode(&envelope.event_type, &envelope.payload),
+        Ok(E::ProcessPhaseChanged {
+            from: Phase::Operation,
+            to: Phase::Implementation,
+            reason: Some(text("Fejl i integrationen; tilbage til implementering")),
+        })
+    );
 }

@@ -1,16 +1,17 @@
 //! Validated domain values: a `Title` cannot be 500 characters long anywhere. Each
 //! constructor names the input field it failed on, so errors point at the right field.
+//! The same constructors check commands' input and stored events on load ([`super::details`]
+//! and the aggregates map the contract's messages through them), so no rule is written twice.
 
-use serde::{Deserialize, Serialize};
+use innohub_proto::innohub::processes::v1 as pb;
 
 use crate::ProcessError;
 
-/// Declares a text newtype with a character limit; `REQUIRED` texts must not be blank.
+/// Declares a text newtype with a character limit; texts must not be blank.
 macro_rules! text {
     ($(#[$doc:meta])* $name:ident, $max:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
 
         impl $name {
@@ -19,6 +20,9 @@ macro_rules! text {
 
             /// Validate `raw` for input field `field`: trimmed, 1..=MAX characters.
             pub fn parse(field: &'static str, raw: &str) -> Result<Self, ProcessError> {
+                if raw.is_empty() {
+                    return Err(ProcessError::invalid(field, "is required"));
+                }
                 let text = raw.trim();
                 if text.is_empty() {
                     return Err(ProcessError::invalid(field, "must not be empty"));
@@ -46,6 +50,12 @@ macro_rules! text {
                 &self.0
             }
         }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
     };
 }
 
@@ -70,6 +80,11 @@ text!(
     120
 );
 
+/// The contract's form of an optional text: absent is `""`.
+pub fn text_of<T: AsRef<str>>(value: Option<T>) -> String {
+    value.map(|t| t.as_ref().to_owned()).unwrap_or_default()
+}
+
 /// Validate a list of labels: no blanks, no duplicates, at most `max` entries.
 pub fn labels(field: &'static str, raw: &[String], max: usize) -> Result<Vec<Label>, ProcessError> {
     if raw.len() > max {
@@ -88,9 +103,14 @@ pub fn labels(field: &'static str, raw: &[String], max: usize) -> Result<Vec<Lab
     Ok(out)
 }
 
+/// The contract's form of a list of labels.
+pub fn strings<T: AsRef<str>>(values: &[T]) -> Vec<String> {
+    values.iter().map(|v| v.as_ref().to_owned()).collect()
+}
+
 /// A classification in a named scheme, e.g. scheme `KLE`, code `27.24.00`. Schemes are data:
 /// each country has its own.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Classification {
     /// e.g. `KLE`.
     pub scheme: Label,
@@ -98,8 +118,31 @@ pub struct Classification {
     pub code: Label,
 }
 
-/// How much work the process is today and how much of it automation could take.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl Classification {
+    /// A classification from the contract; one with an empty scheme is none.
+    pub fn parse(raw: Option<pb::Classification>) -> Result<Option<Self>, ProcessError> {
+        match raw {
+            Some(c) if !c.scheme.trim().is_empty() => Ok(Some(Self {
+                scheme: Label::parse("classification.scheme", &c.scheme)?,
+                code: Label::parse("classification.code", &c.code)?,
+            })),
+            _ => Ok(None),
+        }
+    }
+}
+
+impl From<&Classification> for pb::Classification {
+    fn from(c: &Classification) -> Self {
+        Self {
+            scheme: c.scheme.as_str().to_owned(),
+            code: c.code.as_str().to_owned(),
+        }
+    }
+}
+
+/// How much work the process is today and how much of it automation could take. The derived
+/// hours are computed by `innohub_priority` from the contract's `Volume`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Volume {
     /// Cases handled per year.
     pub cases_per_year: u32,
@@ -111,30 +154,26 @@ pub struct Volume {
     pub automation_share: u8,
 }
 
-impl Volume {
-    /// Validate raw figures.
-    pub fn parse(
-        cases_per_year: i64,
-        minutes_per_case: f64,
-        employees: Option<i64>,
-        automation_share: i64,
-    ) -> Result<Self, ProcessError> {
+impl TryFrom<pb::Volume> for Volume {
+    type Error = ProcessError;
+
+    fn try_from(v: pb::Volume) -> Result<Self, ProcessError> {
+        let minutes = v.minutes_per_case;
         Ok(Self {
-            cases_per_year: count("casesPerYear", cases_per_year, 100_000_000)?,
-            minutes_per_case: if minutes_per_case.is_finite()
-                && (0.0..=100_000.0).contains(&minutes_per_case)
-            {
-                minutes_per_case
+            cases_per_year: count("casesPerYear", v.cases_per_year, 100_000_000)?,
+            minutes_per_case: if minutes.is_finite() && (0.0..=100_000.0).contains(&minutes) {
+                minutes
             } else {
                 return Err(ProcessError::invalid(
                     "minutesPerCase",
                     "must be between 0 and 100000",
                 ));
             },
-            employees: employees
+            employees: v
+                .employees
                 .map(|e| count("employees", e, 1_000_000))
                 .transpose()?,
-            automation_share: u8::try_from(automation_share)
+            automation_share: u8::try_from(v.automation_share)
                 .ok()
                 .filter(|s| *s <= 100)
                 .ok_or_else(|| {
@@ -142,29 +181,43 @@ impl Volume {
                 })?,
         })
     }
+}
 
-    /// Manual hours per year: cases × minutes / 60.
-    pub fn manual_hours(&self) -> f64 {
-        f64::from(self.cases_per_year) * self.minutes_per_case / 60.0
-    }
-
-    /// Potential hours saved per year: manual hours × automation share.
-    pub fn hours_saved(&self) -> f64 {
-        self.manual_hours() * f64::from(self.automation_share) / 100.0
+impl From<&Volume> for pb::Volume {
+    fn from(v: &Volume) -> Self {
+        Self {
+            cases_per_year: v.cases_per_year,
+            minutes_per_case: v.minutes_per_case,
+            employees: v.employees,
+            automation_share: u32::from(v.automation_share),
+        }
     }
 }
 
-/// Validate a non-negative count no larger than `max`.
-pub fn count(field: &'static str, raw: i64, max: u32) -> Result<u32, ProcessError> {
-    u32::try_from(raw)
-        .ok()
-        .filter(|v| *v <= max)
-        .ok_or_else(|| ProcessError::invalid(field, format!("must be between 0 and {max}")))
+/// Validate a count no larger than `max`.
+pub fn count(field: &'static str, raw: u32, max: u32) -> Result<u32, ProcessError> {
+    if raw <= max {
+        Ok(raw)
+    } else {
+        Err(ProcessError::invalid(
+            field,
+            format!("must be between 0 and {max}"),
+        ))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn volume(cases: u32, minutes: f64, employees: Option<u32>, share: u32) -> pb::Volume {
+        pb::Volume {
+            cases_per_year: cases,
+            minutes_per_case: minutes,
+            employees,
+            automation_share: share,
+        }
+    }
 
     #[test]
     fn title_is_limited_to_80_characters() {
@@ -178,20 +231,16 @@ mod tests {
     }
 
     #[test]
-    fn volume_rejects_negative_and_out_of_range_figures() {
-        assert!(Volume::parse(-1, 5.0, None, 50).is_err());
-        assert!(Volume::parse(10, -5.0, None, 50).is_err());
-        assert!(Volume::parse(10, f64::NAN, None, 50).is_err());
-        assert!(Volume::parse(10, 5.0, Some(-2), 50).is_err());
-        assert!(Volume::parse(10, 5.0, None, 150).is_err());
-        assert!(Volume::parse(10, 5.0, None, -1).is_err());
-    }
-
-    #[test]
-    fn hours_saved_is_manual_hours_times_share() {
-        let v = Volume::parse(1200, 15.0, Some(3), 60).unwrap();
-        assert!((v.manual_hours() - 300.0).abs() < 1e-9);
-        assert!((v.hours_saved() - 180.0).abs() < 1e-9);
+    fn volume_rejects_out_of_range_figures() {
+        assert!(Volume::try_from(volume(100_000_001, 5.0, None, 50)).is_err());
+        assert!(Volume::try_from(volume(10, -5.0, None, 50)).is_err());
+        assert!(Volume::try_from(volume(10, 100_001.0, None, 50)).is_err());
+        assert!(Volume::try_from(volume(10, f64::NAN, None, 50)).is_err());
+        assert!(Volume::try_from(volume(10, 5.0, Some(1_000_001), 50)).is_err());
+        assert!(Volume::try_from(volume(10, 5.0, None, 150)).is_err());
+        assert!(Volume::try_from(volume(10, 5.0, None, u32::MAX)).is_err());
+        let v = volume(1200, 15.0, Some(3), 60);
+        assert_eq!(pb::Volume::from(&Volume::try_from(v).unwrap()), v);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Distributed mode's transport: events leave a service's store through the outbox relay
 //! ([`relay`]) as protobuf [`EventEnvelope`]s on `innohub.<service>.events.v1`, and reach read
-//! models through the Kafka event source ([`source`]). A service's [`EventCodec`] turns its
-//! stored JSON payloads into the contract's protobuf messages and back.
+//! models through the Kafka event source ([`source`]). The store keeps each event as its
+//! contract message's bytes, so the envelope carries them as they are: nothing is translated
+//! on the way.
 
 pub mod relay;
 pub mod source;
@@ -20,36 +21,6 @@ use rdkafka::types::RDKafkaErrorCode;
 use uuid::Uuid;
 
 use crate::StoredEvent;
-
-/// Translates one service's stored event payloads (the JSON its aggregates serialise) to
-/// and from the protobuf messages of its contract (`proto/innohub/<service>/v1/events.proto`).
-pub trait EventCodec: Send + Sync + 'static {
-    /// The service's name; its topic is `innohub.<service>.events.v1`.
-    fn service(&self) -> &'static str;
-
-    /// Encode a stored payload (JSON) of `event_type` as the protobuf message of that name.
-    fn encode(&self, event_type: &str, payload: &str) -> Result<Vec<u8>, CodecError>;
-
-    /// Decode the protobuf `payload` of `event_type` into the JSON form the store keeps, so
-    /// that projections see exactly what the embedded mode gives them.
-    fn decode(&self, event_type: &str, payload: &[u8]) -> Result<String, CodecError>;
-}
-
-/// Why an event could not be translated.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CodecError {
-    /// The contract has no such event type.
-    #[error("unknown event type {0}")]
-    UnknownEventType(String),
-    /// The bytes or the JSON do not hold a valid event of the type.
-    #[error("malformed {event_type}: {reason}")]
-    Malformed {
-        /// The event type.
-        event_type: String,
-        /// What was wrong.
-        reason: String,
-    },
-}
 
 /// The events topic of a service.
 pub fn events_topic(service: &str) -> String {
@@ -125,9 +96,9 @@ impl KafkaConfig {
     }
 }
 
-/// The envelope of a stored event, its payload encoded by `codec`.
-pub fn envelope(event: &StoredEvent, codec: &dyn EventCodec) -> Result<EventEnvelope, CodecError> {
-    Ok(EventEnvelope {
+/// The envelope of a stored event, with its payload as stored.
+pub fn envelope(event: &StoredEvent) -> EventEnvelope {
+    EventEnvelope {
         event_id: event.event_id.to_string(),
         municipality: event.municipality.clone(),
         aggregate_type: event.aggregate_type.clone(),
@@ -148,13 +119,14 @@ pub fn envelope(event: &StoredEvent, codec: &dyn EventCodec) -> Result<EventEnve
             .causation_id
             .map(|c| c.to_string())
             .unwrap_or_default(),
-        payload: codec.encode(&event.event_type, &event.payload)?,
+        payload: event.payload.clone(),
         schema_version: SCHEMA_VERSION,
-    })
+    }
 }
 
 /// Decode a Kafka message value into the stored event it carries, or say why it cannot be.
-pub fn decode(value: Option<&[u8]>, codec: &dyn EventCodec) -> Result<StoredEvent, String> {
+/// The payload is left to the projection, which decodes the message it names.
+pub fn decode(value: Option<&[u8]>) -> Result<StoredEvent, String> {
     let value = value.ok_or("the message has no value")?;
     let envelope =
         EventEnvelope::decode(value).map_err(|e| format!("not an EventEnvelope: {e}"))?;
@@ -178,9 +150,9 @@ pub fn decode(value: Option<&[u8]>, codec: &dyn EventCodec) -> Result<StoredEven
     if envelope.sequence < 1 || envelope.position < 1 {
         return Err("sequence and position must be positive".into());
     }
-    let payload = codec
-        .decode(&envelope.event_type, &envelope.payload)
-        .map_err(|e| e.to_string())?;
+    if envelope.event_type.is_empty() {
+        return Err("event_type is required".into());
+    }
     Ok(StoredEvent {
         position: envelope.position,
         event_id: uuid("event_id", &envelope.event_id)?,
@@ -189,7 +161,7 @@ pub fn decode(value: Option<&[u8]>, codec: &dyn EventCodec) -> Result<StoredEven
         aggregate_id: envelope.aggregate_id,
         sequence: envelope.sequence,
         event_type: envelope.event_type,
-        payload,
+        payload: envelope.payload,
         actor_user: actor.user,
         actor_municipality: actor.municipality,
         occurred_at,

@@ -10,7 +10,6 @@
 //! row of that aggregate is held by another relay, so per-aggregate order is kept.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
 use std::time::Duration;
 
 use prost::Message as _;
@@ -19,7 +18,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use sqlx::Row as _;
 use tokio::sync::watch;
 
-use super::{EventCodec, KafkaConfig, envelope, events_topic, headers};
+use super::{KafkaConfig, envelope, events_topic, headers};
 use crate::metrics::{METRICS, Metrics};
 use crate::store::EVENT_COLUMNS;
 use crate::{Backend, EventStore, StoredEvent};
@@ -54,7 +53,6 @@ pub struct OutboxRelay {
     store: EventStore,
     producer: FutureProducer,
     topic: String,
-    codec: Arc<dyn EventCodec>,
     kafka: KafkaConfig,
     counted_at: std::sync::Mutex<std::time::Instant>,
 }
@@ -66,21 +64,17 @@ struct Pending {
 }
 
 impl OutboxRelay {
-    /// A relay for `store`'s outbox; creates the producer (no connection is made yet).
-    pub fn new(
-        store: EventStore,
-        kafka: &KafkaConfig,
-        codec: Arc<dyn EventCodec>,
-    ) -> Result<Self, RelayError> {
+    /// A relay for the outbox of `service`'s `store`; creates the producer (no connection
+    /// is made yet).
+    pub fn new(store: EventStore, kafka: &KafkaConfig, service: &str) -> Result<Self, RelayError> {
         if store.database().backend() != Backend::Postgres {
             return Err(RelayError::NotPostgres);
         }
         let producer = kafka.producer()?;
         Ok(Self {
-            topic: events_topic(codec.service()),
+            topic: events_topic(service),
             store,
             producer,
-            codec,
             kafka: kafka.clone(),
             counted_at: std::sync::Mutex::new(std::time::Instant::now()),
         })
@@ -177,16 +171,7 @@ impl OutboxRelay {
             if blocked.contains(event.aggregate_id.as_str()) {
                 continue;
             }
-            let value = match envelope(event, self.codec.as_ref()) {
-                Ok(envelope) => envelope.encode_to_vec(),
-                Err(e) => {
-                    // A stored event the contract cannot express: hold the aggregate back
-                    // (order matters) and say so loudly; it needs a fix, not a retry.
-                    tracing::error!(position = event.position, error = %e, "cannot encode event; its aggregate waits");
-                    blocked.insert(&event.aggregate_id);
-                    continue;
-                }
-            };
+            let value = envelope(event).encode_to_vec();
             let mut headers = OwnedHeaders::new().insert(Header {
                 key: headers::EVENT_TYPE,
                 value: Some(event.event_type.as_str()),

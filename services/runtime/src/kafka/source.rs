@@ -21,7 +21,7 @@ use tokio::sync::watch;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
-use super::{DEADLETTER_TOPIC, EventCodec, KafkaConfig, decode, events_topic, header, headers};
+use super::{DEADLETTER_TOPIC, KafkaConfig, decode, events_topic, header, headers};
 use crate::metrics::{METRICS, Metrics};
 use crate::projection::{Projection, ProjectionError, migrations};
 use crate::{Backend, Database, StoredEvent};
@@ -79,7 +79,6 @@ impl RebuildReport {
 pub struct KafkaProjection<P> {
     projection: Arc<P>,
     views: Database,
-    codec: Arc<dyn EventCodec>,
     kafka: KafkaConfig,
     topic: String,
 }
@@ -91,12 +90,11 @@ struct Decoded {
 }
 
 impl<P: Projection> KafkaProjection<P> {
-    /// Feed `projection` in `views` from the topic of `codec`'s service; migrates the
+    /// Feed `projection` in `views` from the topic of its source service; migrates the
     /// runner's tables.
     pub async fn new(
         projection: P,
         views: Database,
-        codec: Arc<dyn EventCodec>,
         kafka: KafkaConfig,
     ) -> Result<Self, SourceError> {
         views
@@ -104,10 +102,9 @@ impl<P: Projection> KafkaProjection<P> {
             .await
             .map_err(|e| ProjectionError::Database(e.into()))?;
         Ok(Self {
+            topic: events_topic(projection.source()),
             projection: Arc::new(projection),
-            topic: events_topic(codec.service()),
             views,
-            codec,
             kafka,
         })
     }
@@ -223,7 +220,7 @@ impl<P: Projection> KafkaProjection<P> {
         let mut events = Vec::with_capacity(batch.len());
         let mut dead = Vec::new();
         for m in batch {
-            match decode(m.payload(), self.codec.as_ref()) {
+            match decode(m.payload()) {
                 Ok(event) => events.push(Decoded {
                     event,
                     traceparent: header(m, headers::TRACEPARENT),
@@ -258,9 +255,8 @@ impl<P: Projection> KafkaProjection<P> {
                             Err(ProjectionError::Database(_)) => break,
                             Err(e) => {
                                 let reason = format!("the projection refused it: {e}");
-                                let value = super::envelope(&one.event, self.codec.as_ref())
-                                    .map(|e| prost::Message::encode_to_vec(&e))
-                                    .unwrap_or_default();
+                                let value =
+                                    prost::Message::encode_to_vec(&super::envelope(&one.event));
                                 self.send_dead_letter(
                                     deadletters,
                                     one.event.aggregate_id.as_bytes(),
@@ -291,7 +287,7 @@ impl<P: Projection> KafkaProjection<P> {
     /// Apply events not applied before, in one transaction with their ids.
     async fn apply(&self, events: &[Decoded]) -> Result<(), ProjectionError> {
         let name = self.projection.name();
-        let source = self.codec.service();
+        let source = self.projection.source();
         let mut tx = self.views.writer().begin().await?;
         let mut applied = 0;
         let mut duplicates = 0;
@@ -342,7 +338,7 @@ impl<P: Projection> KafkaProjection<P> {
         )
         .bind(self.projection.name())
         .bind(event.event_id.to_string())
-        .bind(self.codec.service())
+        .bind(self.projection.source())
         .bind(event.position)
         .execute(self.views.writer())
         .await;

@@ -1,7 +1,10 @@
-//! A counter: the smallest aggregate whose every command appends exactly one event.
+//! A counter: the smallest aggregate whose every command appends exactly one event, with
+//! its event's contract message and the one mapping to it, as every service writes them.
 
-use innohub_runtime::{Aggregate, DomainEvent, ErrorCode, HasErrorCode, MunicipalityId};
-use serde::{Deserialize, Serialize};
+use innohub_runtime::aggregate::message;
+use innohub_runtime::{
+    Aggregate, DecodeError, DomainEvent, EncodedEvent, ErrorCode, HasErrorCode, MunicipalityId,
+};
 
 /// How often it was incremented, and by whom it is owned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,8 +21,25 @@ pub struct Increment {
     pub command: u32,
 }
 
+/// The contract message of the counter's event (a service's would be generated from its
+/// events.proto).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Incremented {
+    #[prost(string, tag = "1")]
+    pub municipality: String,
+    #[prost(uint32, tag = "2")]
+    pub writer: u32,
+    #[prost(uint32, tag = "3")]
+    pub command: u32,
+}
+
+impl prost::Name for Incremented {
+    const NAME: &'static str = "Incremented";
+    const PACKAGE: &'static str = "innohub.conformance.v1";
+}
+
 /// The only event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CounterEvent {
     Incremented {
         municipality: MunicipalityId,
@@ -29,10 +49,29 @@ pub enum CounterEvent {
 }
 
 impl DomainEvent for CounterEvent {
-    fn event_type(&self) -> &'static str {
-        match self {
-            CounterEvent::Incremented { .. } => "Incremented",
+    fn encode(&self) -> EncodedEvent {
+        let CounterEvent::Incremented {
+            municipality,
+            writer,
+            command,
+        } = self;
+        EncodedEvent::of(&Incremented {
+            municipality: municipality.to_string(),
+            writer: *writer,
+            command: *command,
+        })
+    }
+
+    fn decode(event_type: &str, payload: &[u8]) -> Result<Self, DecodeError> {
+        if event_type != <Incremented as prost::Name>::NAME {
+            return Err(DecodeError(format!("no counter event {event_type}")));
         }
+        let m: Incremented = message(payload)?;
+        Ok(CounterEvent::Incremented {
+            municipality: MunicipalityId::parse(&m.municipality).map_err(DecodeError)?,
+            writer: m.writer,
+            command: m.command,
+        })
     }
 }
 

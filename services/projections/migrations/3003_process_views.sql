@@ -1,7 +1,12 @@
--- Read models of the processes context. Valid SQL for both SQLite and PostgreSQL.
+-- Read models of the processes context. Valid SQL for both SQLite and PostgreSQL; BYTEA
+-- columns hold protobuf messages of proto/innohub/projections/v1/process_views.proto (SQLite
+-- stores the bytes as a BLOB whatever the declared type). Versions 3001 and 3002 held JSON
+-- records; they were never released, and a database that has them applied is refused at
+-- start-up (innohub_projections::migrations).
 
 -- One narrow row per process: the columns queries filter, sort and count on. Kept apart
--- from the record so that scanning a municipality's backlog stays in a few pages.
+-- from the record so that scanning a municipality's backlog stays in a few pages. phase,
+-- status and visibility are the contract's enum names without their prefix ('IN_PROGRESS').
 CREATE TABLE process_view (
     id                   TEXT PRIMARY KEY,
     municipality         TEXT NOT NULL,
@@ -29,13 +34,14 @@ CREATE INDEX process_view_backlog ON process_view (
 );
 CREATE INDEX process_view_submitted ON process_view (submitted_at);
 
--- The process as the domain folds it (JSON), read only for the rows a page shows.
+-- The process as its events made it (innohub.projections.v1.ProcessRecord), read only for
+-- the rows a page shows.
 CREATE TABLE process_record (
     id     TEXT PRIMARY KEY,
-    record TEXT NOT NULL
+    record BYTEA NOT NULL
 );
 
--- Multi-valued fields to filter on: department, domain, technology, it_system.
+-- Multi-valued or enumerated fields to filter on (filter.rs says which).
 CREATE TABLE process_facet (
     process_id TEXT NOT NULL,
     facet      TEXT NOT NULL,
@@ -55,8 +61,16 @@ CREATE TABLE process_comment (
 );
 CREATE INDEX process_comment_by_process ON process_comment (process_id, position);
 
--- Each municipality's scoring weights, once set.
+-- Each municipality's scoring weights (innohub.processes.v1.ScoringWeights), once set.
 CREATE TABLE scoring_weights (
     municipality TEXT PRIMARY KEY,
-    weights      TEXT NOT NULL
+    weights      BYTEA NOT NULL
+);
+
+-- Each municipality's explicit backlog ranking (innohub.projections.v1.BacklogOrder). Kept
+-- apart from process_view so that a ranking that arrives before its process (Kafka orders
+-- events per aggregate only) is not lost: the rank is applied when the process row appears.
+CREATE TABLE backlog_order (
+    municipality TEXT PRIMARY KEY,
+    ranked       BYTEA NOT NULL
 );

@@ -1,5 +1,5 @@
-//! The read rule exists twice: in Rust (`innohub_runtime::access`, used by the write side
-//! and `ProcessView::new`) and in SQL (`access::visible`, used by every list). This suite
+//! The read rule exists twice: in Rust (`innohub_runtime::access`, used by the write side)
+//! and in SQL (`innohub_projections::access::visible`, used by every read). This suite
 //! builds a matrix of processes and viewers through the real command and projection path
 //! and checks that both rules give the same answer, on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -7,15 +7,14 @@
 use std::collections::BTreeSet;
 
 use innohub_processes::ProcessesApp;
-use innohub_processes::domain::details::ProcessFields;
 use innohub_processes::domain::process::Process;
 use innohub_projections::queries::{ProcessFilter, ProcessList};
 use innohub_projections::{ProcessQueries, ProcessViews};
+use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::command::{CommandContext, load};
 use innohub_runtime::projection::ProjectionRunner;
 use innohub_runtime::{
     Access, Database, DepartmentId, EventStore, MunicipalityId, Principal, Role, UserId, Viewer,
-    Visibility,
 };
 use uuid::Uuid;
 
@@ -41,25 +40,34 @@ async fn scenario(db: Database) {
     ];
     let mut ids = Vec::new();
     for reporter in &reporters {
-        for visibility in Visibility::ALL {
+        for visibility in [
+            pb::Visibility::Private,
+            pb::Visibility::Municipality,
+            pb::Visibility::Network,
+            pb::Visibility::Public,
+        ] {
             for owner in [None, Some("olle")] {
-                let fields = ProcessFields {
-                    title: Some(format!("{} {visibility} {owner:?}", reporter.user)),
-                    short_description: Some("matrix".into()),
-                    departments: Some(vec![reporter.department.clone().unwrap().to_string()]),
-                    cases_per_year: Some(10),
-                    minutes_per_case: Some(10.0),
-                    automation_share: Some(50),
-                    owner: owner.map(Into::into),
-                    visibility: Some(visibility),
+                let details = pb::ProcessDetails {
+                    title: format!("{} {visibility:?} {owner:?}", reporter.user),
+                    short_description: "matrix".into(),
+                    departments: vec![reporter.department.clone().unwrap().to_string()],
+                    volume: Some(pb::Volume {
+                        cases_per_year: 10,
+                        minutes_per_case: 10.0,
+                        employees: None,
+                        automation_share: 50,
+                    }),
+                    owner: owner.unwrap_or_default().into(),
+                    visibility: visibility as i32,
                     ..Default::default()
                 };
                 let ctx = CommandContext {
                     principal: reporter,
                     idempotency_key: None,
                     correlation_id: Uuid::now_v7(),
+                    request: "submit",
                 };
-                let done = app.submit(ctx, fields).await.unwrap();
+                let done = app.submit(ctx, details).await.unwrap();
                 ids.push(Uuid::parse_str(&done.result.aggregate_id).unwrap());
             }
         }
@@ -109,9 +117,9 @@ async fn scenario(db: Database) {
             if let Some(view) = one
                 && !viewer.principal.is_member_of(&view.municipality)
             {
-                assert!(view.reporter.is_none() && view.details.owner.is_none());
+                assert!(view.reporter.is_none() && view.details.owner.is_empty());
                 assert!(
-                    view.details.departments.is_empty() && view.details.internal_notes.is_none()
+                    view.details.departments.is_empty() && view.details.internal_notes.is_empty()
                 );
             }
         }

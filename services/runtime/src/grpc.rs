@@ -1,0 +1,440 @@
+//! What every service's gRPC side shares, written once (the contract is
+//! `proto/innohub/common/v1/service.proto`):
+//!
+//! - the call metadata: the caller ([`PRINCIPAL_HEADER`]), the idempotency key, the
+//!   correlation id and the W3C `traceparent`, set by [`request`] on the client side and read
+//!   by [`handle`] on the server side;
+//! - the error mapping: stable [`ErrorCode`] ⇄ `tonic::Status` ([`status`], [`ServiceError`]);
+//! - the handler skeleton [`handle`]: span, caller, command context, reply or status;
+//! - [`Channel`]: how a generated client reaches a service, the same type in both modes:
+//!   [`local`] runs the client over the in-process server as a tower service (no socket, no
+//!   port), [`remote`] over HTTP/2;
+//! - [`command_reply`] and [`history_reply`], the answers every service gives.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use innohub_proto::innohub::common::v1::{CommandReply, HistoryReply};
+use prost::Message;
+use tonic::body::Body;
+use tonic::codegen::http;
+use tonic::metadata::{Ascii, MetadataMap, MetadataValue};
+use tonic::{Request, Response, Status};
+use tower::ServiceExt as _;
+use tower::util::BoxCloneSyncService;
+use tracing::Instrument as _;
+use uuid::Uuid;
+
+use crate::command::{CommandContext, Executed, fingerprint};
+use crate::{ErrorCode, HasErrorCode, Principal, StoredEvent, kafka, reflect, telemetry};
+
+/// Metadata key of the caller: base64url (no padding) of the JSON of [`Principal`].
+pub const PRINCIPAL_HEADER: &str = "x-innohub-principal";
+/// Metadata key of a command's idempotency key.
+pub const IDEMPOTENCY_HEADER: &str = "x-innohub-idempotency-key";
+/// Metadata key of the correlation id (a UUID) that ties together what one request caused.
+pub const CORRELATION_HEADER: &str = "x-innohub-correlation-id";
+/// Metadata key of the W3C Trace Context of the calling span.
+pub const TRACEPARENT_HEADER: &str = "traceparent";
+/// The longest idempotency key accepted.
+pub const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+/// The transport a generated client runs over, in either mode.
+pub type Channel = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, TransportError>;
+
+/// Why a call did not reach the service (a concrete type, so that resolvers' futures stay
+/// `Send` for every lifetime).
+#[derive(Debug)]
+pub struct TransportError(tonic::codegen::StdError);
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// A channel to a service server in this process: each call is encoded, handed to the
+/// server's tower service and decoded again, exactly as over the network, without a socket.
+pub fn local<S>(server: S) -> Channel
+where
+    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    BoxCloneSyncService::new(
+        server.map_err(|never: Infallible| -> TransportError { match never {} }),
+    )
+}
+
+/// A channel to a service at `url` (e.g. `http://processes:50051`). The connection is made
+/// on first use and re-made after failures; call it inside a Tokio runtime.
+pub fn remote(url: &str) -> Result<Channel, tonic::transport::Error> {
+    let channel = tonic::transport::Endpoint::from_shared(url.to_owned())?.connect_lazy();
+    Ok(BoxCloneSyncService::new(
+        channel.map_err(|e| TransportError(e.into())),
+    ))
+}
+
+/// A service server as an axum router, to serve with `axum::serve` (HTTP/1.1 and h2c) beside
+/// `/healthz`, `/readyz` and `/metrics`.
+pub fn router<S>(server: S) -> axum::Router
+where
+    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        + tonic::server::NamedService
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send + 'static,
+{
+    tonic::service::Routes::new(server).into_axum_router()
+}
+
+// ------------------------------------------------------------------------------------------
+// Errors
+// ------------------------------------------------------------------------------------------
+
+/// The gRPC status code of a stable error code.
+pub fn grpc_code(code: ErrorCode) -> tonic::Code {
+    match code {
+        ErrorCode::BadUserInput => tonic::Code::InvalidArgument,
+        ErrorCode::Unauthenticated => tonic::Code::Unauthenticated,
+        ErrorCode::Forbidden => tonic::Code::PermissionDenied,
+        ErrorCode::NotFound => tonic::Code::NotFound,
+        ErrorCode::Conflict => tonic::Code::Aborted,
+        ErrorCode::Internal => tonic::Code::Internal,
+    }
+}
+
+/// The stable error code of a gRPC status code; codes the services never send (e.g.
+/// `UNAVAILABLE` from the transport) are `INTERNAL`.
+pub fn error_code(code: tonic::Code) -> ErrorCode {
+    match code {
+        tonic::Code::InvalidArgument => ErrorCode::BadUserInput,
+        tonic::Code::Unauthenticated => ErrorCode::Unauthenticated,
+        tonic::Code::PermissionDenied => ErrorCode::Forbidden,
+        tonic::Code::NotFound => ErrorCode::NotFound,
+        tonic::Code::Aborted => ErrorCode::Conflict,
+        _ => ErrorCode::Internal,
+    }
+}
+
+/// The status an error leaves a service as. Internal errors are logged here and sent as
+/// "internal error" only.
+pub fn status<E: HasErrorCode + fmt::Display + ?Sized>(error: &E) -> Status {
+    let code = error.code();
+    if code == ErrorCode::Internal {
+        tracing::error!(error = %error, "internal error");
+        Status::internal("internal error")
+    } else {
+        Status::new(grpc_code(code), error.to_string())
+    }
+}
+
+/// Why a call to a service failed, as its caller sees it: the stable code and the message.
+/// For `INTERNAL` the message is "internal error", or the transport's failure, for the logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// What went wrong; shown to clients unless the code is `INTERNAL`.
+    pub message: String,
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+impl HasErrorCode for ServiceError {
+    fn code(&self) -> ErrorCode {
+        self.code
+    }
+}
+
+impl From<Status> for ServiceError {
+    fn from(status: Status) -> Self {
+        Self {
+            code: error_code(status.code()),
+            message: status.message().to_owned(),
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Metadata
+// ------------------------------------------------------------------------------------------
+
+/// Base64url (RFC 4648 §5) without padding; decoding also accepts padding.
+const BASE64URL: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// The value of the [`PRINCIPAL_HEADER`] metadata.
+pub fn encode_principal(principal: &Principal) -> Result<String, serde_json::Error> {
+    Ok(BASE64URL.encode(serde_json::to_vec(principal)?))
+}
+
+/// The principal in a [`PRINCIPAL_HEADER`] value.
+pub fn decode_principal(value: &str) -> Result<Principal, String> {
+    let json = BASE64URL
+        .decode(value)
+        .map_err(|e| format!("not base64url: {e}"))?;
+    serde_json::from_slice(&json).map_err(|e| format!("not a principal: {e}"))
+}
+
+/// Who a call is made for, as the client side sends it.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    /// The authenticated user.
+    pub principal: &'a Principal,
+    /// The client's idempotency key (commands only).
+    pub idempotency_key: Option<&'a str>,
+    /// Ties together everything one user request caused.
+    pub correlation_id: Option<Uuid>,
+}
+
+/// A request carrying `message` and the caller's metadata, with the current span's
+/// `traceparent`.
+pub fn request<M>(caller: Caller<'_>, message: M) -> Result<Request<M>, ServiceError> {
+    let internal = |what: &str, e: &dyn fmt::Display| ServiceError {
+        code: ErrorCode::Internal,
+        message: format!("{what}: {e}"),
+    };
+    let ascii = |what: &'static str, value: &str| {
+        value.parse::<MetadataValue<Ascii>>().map_err(|e| (what, e))
+    };
+    let mut request = Request::new(message);
+    let principal =
+        encode_principal(caller.principal).map_err(|e| internal("encoding the principal", &e))?;
+    let mut entries = vec![(PRINCIPAL_HEADER, ascii("principal", &principal))];
+    if let Some(key) = caller.idempotency_key {
+        entries.push((IDEMPOTENCY_HEADER, ascii("idempotencyKey", key)));
+    }
+    let correlation = caller.correlation_id.map(|id| id.to_string());
+    if let Some(id) = &correlation {
+        entries.push((CORRELATION_HEADER, ascii("correlation", id)));
+    }
+    let traceparent = telemetry::current_traceparent();
+    if let Some(traceparent) = &traceparent {
+        entries.push((TRACEPARENT_HEADER, ascii("traceparent", traceparent)));
+    }
+    let metadata = request.metadata_mut();
+    for (key, value) in entries {
+        match value {
+            Ok(value) => {
+                metadata.insert(key, value);
+            }
+            // Only the client's key can hold what metadata cannot carry.
+            Err(("idempotencyKey", _)) => {
+                return Err(ServiceError {
+                    code: ErrorCode::BadUserInput,
+                    message: "idempotencyKey must be printable ASCII".into(),
+                });
+            }
+            Err((what, e)) => return Err(internal(what, &e)),
+        }
+    }
+    Ok(request)
+}
+
+/// A call as the server side received it.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The caller.
+    pub principal: Principal,
+    /// The client's idempotency key, if any.
+    pub idempotency_key: Option<String>,
+    /// The correlation id (a new one when the client sent none).
+    pub correlation_id: Uuid,
+    /// The method and a fingerprint of the request's bytes.
+    request: String,
+}
+
+impl Call {
+    /// The command context of this call.
+    pub fn context(&self) -> CommandContext<'_> {
+        CommandContext {
+            principal: &self.principal,
+            idempotency_key: self.idempotency_key.as_deref(),
+            correlation_id: self.correlation_id,
+            request: &self.request,
+        }
+    }
+
+    fn of(method: &str, metadata: &MetadataMap, bytes: &[u8]) -> Result<Self, Status> {
+        let text = |key: &str| metadata.get(key).and_then(|v| v.to_str().ok());
+        let principal = metadata
+            .get(PRINCIPAL_HEADER)
+            .ok_or_else(|| Status::unauthenticated(format!("{PRINCIPAL_HEADER} is required")))?
+            .to_str()
+            .map_err(|e| e.to_string())
+            .and_then(decode_principal)
+            .map_err(|why| {
+                tracing::warn!(%why, "invalid principal metadata");
+                Status::unauthenticated(format!("{PRINCIPAL_HEADER} is invalid"))
+            })?;
+        let idempotency_key = match text(IDEMPOTENCY_HEADER) {
+            Some(key) if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY => {
+                return Err(Status::invalid_argument(format!(
+                    "idempotencyKey must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
+                )));
+            }
+            key => key.map(str::to_owned),
+        };
+        Ok(Self {
+            principal,
+            idempotency_key,
+            correlation_id: text(CORRELATION_HEADER)
+                .and_then(|v| Uuid::parse_str(v).ok())
+                .unwrap_or_else(Uuid::now_v7),
+            request: format!("{method} {}", fingerprint(bytes)),
+        })
+    }
+}
+
+/// The skeleton of every rpc handler: a span that continues the caller's trace, the caller
+/// from the metadata (`UNAUTHENTICATED` without one), then `handler` with the call and the
+/// request message; its error leaves as the status of its stable code.
+pub async fn handle<Req, Rep, E, F, Fut>(
+    method: &'static str,
+    request: Request<Req>,
+    handler: F,
+) -> Result<Response<Rep>, Status>
+where
+    Req: Message,
+    E: HasErrorCode + fmt::Display,
+    F: FnOnce(Call, Req) -> Fut,
+    Fut: Future<Output = Result<Rep, E>>,
+{
+    let span = tracing::info_span!("rpc", method);
+    telemetry::set_parent(
+        &span,
+        request
+            .metadata()
+            .get(TRACEPARENT_HEADER)
+            .and_then(|v| v.to_str().ok()),
+    );
+    async move {
+        let call = Call::of(
+            method,
+            request.metadata(),
+            &request.get_ref().encode_to_vec(),
+        )?;
+        handler(call, request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(|e| status(&e))
+    }
+    .instrument(span)
+    .await
+}
+
+/// The reply to a command that took effect.
+pub fn command_reply<A>(executed: Executed<A>) -> CommandReply {
+    CommandReply {
+        aggregate_id: executed.result.aggregate_id,
+        version: executed.result.version,
+        position: executed.result.position,
+        replayed: executed.replayed,
+    }
+}
+
+/// The audit trail of a record for `reader`, who may read it: every event's envelope, its
+/// payload redacted by the contract's privacy marks ([`reflect::redact_payload`]) and the
+/// actor's user id only for members of the actor's municipality. `package` is the protobuf
+/// package of the events, e.g. `innohub.processes.v1`.
+pub fn history_reply(
+    events: &[StoredEvent],
+    reader: &Principal,
+    package: &str,
+) -> Result<HistoryReply, crate::StoreError> {
+    let reading = reader.municipality.as_str();
+    let mut out = Vec::with_capacity(events.len());
+    for event in events {
+        let mut envelope = kafka::envelope(event);
+        envelope.payload = reflect::redact_payload(
+            &format!("{package}.{}", event.event_type),
+            &event.payload,
+            &event.municipality,
+            reading,
+        )
+        .map_err(|e| crate::StoreError::Corrupt(format!("event {}: {e}", event.event_id)))?;
+        if let Some(actor) = &mut envelope.actor
+            && actor.municipality != reading
+        {
+            actor.user.clear();
+        }
+        out.push(envelope);
+    }
+    Ok(HistoryReply { events: out })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use crate::{MunicipalityId, Role, UserId};
+
+    use super::*;
+
+    #[test]
+    fn error_codes_round_trip_their_grpc_codes() {
+        for code in [
+            ErrorCode::BadUserInput,
+            ErrorCode::Unauthenticated,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::Conflict,
+            ErrorCode::Internal,
+        ] {
+            assert_eq!(error_code(grpc_code(code)), code);
+        }
+        assert_eq!(error_code(tonic::Code::Unavailable), ErrorCode::Internal);
+    }
+
+    #[test]
+    fn principals_survive_the_metadata() {
+        let principal = Principal {
+            user: UserId::parse("søren.ærø@syddjurs.dk").expect("user"),
+            municipality: MunicipalityId::parse("DK-0706").expect("municipality"),
+            department: None,
+            roles: BTreeSet::from([Role::ItPortfolio, Role::Employee]),
+        };
+        let encoded = encode_principal(&principal).expect("encoded");
+        assert!(encoded.is_ascii() && !encoded.contains('='));
+        assert_eq!(decode_principal(&encoded), Ok(principal.clone()));
+        let padded = format!("{encoded}{}", "=".repeat((4 - encoded.len() % 4) % 4));
+        assert_eq!(decode_principal(&padded), Ok(principal));
+        assert!(decode_principal("bm90IGpzb24").is_err());
+        assert!(decode_principal("Zm9v+A").is_err());
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak() {
+        let status = status(&ServiceError {
+            code: ErrorCode::Internal,
+            message: "disk on fire at /var/lib".to_owned(),
+        });
+        assert_eq!(status.code(), tonic::Code::Internal);
+        assert_eq!(status.message(), "internal error");
+    }
+}
