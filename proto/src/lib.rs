@@ -64,6 +64,13 @@ pub mod innohub {
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/innohub_descriptor.bin"));
 
+/// The name of a contract enum value without its enum's prefix, e.g. `PRE_ANALYSIS` for
+/// `PHASE_PRE_ANALYSIS` (for enums whose names are one word: `Phase`, `Status`,
+/// `Visibility`).
+pub fn short_name(name: &str) -> &str {
+    name.split_once('_').map_or(name, |(_, rest)| rest)
+}
+
 /// The descriptors of every innohub message, with their options (the `sensitivity` marks),
 /// decoded once from [`FILE_DESCRIPTOR_SET`].
 pub fn descriptor_pool() -> &'static prost_reflect::DescriptorPool {

@@ -10,7 +10,7 @@ use pb::rank_process_request::Placement;
 use uuid::Uuid;
 
 use super::types::{
-    AssessmentInput, ExperienceInput, Given, Phase, ProcessPayload, ScoringWeights, Status,
+    Assessment, ExperienceInput, Given, Phase, ProcessPayload, ScoringWeights, Status,
     SubmitProcessInput, UpdateProcessInput,
 };
 use super::{ConsistencyToken, call, error, from_service, principal, record_id, services};
@@ -56,9 +56,9 @@ fn payload(reply: CommandReply) -> async_graphql::Result<ProcessPayload> {
 }
 
 /// Send a processes command: `$method` of the client with `$request`, the caller's
-/// metadata and `$key`.
+/// metadata and the idempotency key `$key`.
 macro_rules! command {
-    ($ctx:expr, $key:expr, $method:ident, $request:expr) => {
+    ($ctx:expr, $key:expr => $method:ident($request:expr)) => {
         call(
             $ctx,
             &services($ctx).processes,
@@ -67,6 +67,18 @@ macro_rules! command {
             |mut client, request| async move { client.$method(request).await },
         )
         .await?
+    };
+}
+
+/// The request `$request` to move process `$id` to `$to` for `$reason`: phase and status
+/// changes have the same shape.
+macro_rules! transition {
+    ($request:ident: $id:expr => $to:expr, $reason:expr) => {
+        pb::$request {
+            process_id: $id.to_string(),
+            to: $to as i32,
+            reason: $reason.unwrap_or_default(),
+        }
     };
 }
 
@@ -83,7 +95,7 @@ impl Mutation {
         let request = pb::SubmitProcessRequest {
             details: Some(input.into()),
         };
-        payload(command!(ctx, idempotency_key, submit_process, request))
+        payload(command!(ctx, idempotency_key => submit_process(request)))
     }
 
     /// Change descriptive fields (reporter, owner, a lead of its department, IT portfolio).
@@ -100,7 +112,7 @@ impl Mutation {
             details: Some(given.details),
             update_mask: Some(given.mask),
         };
-        payload(command!(ctx, idempotency_key, update_process, request))
+        payload(command!(ctx, idempotency_key => update_process(request)))
     }
 
     /// Record IT's assessment (it_portfolio).
@@ -108,14 +120,14 @@ impl Mutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        input: AssessmentInput,
+        input: Assessment,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
         let request = pb::AssessProcessRequest {
             process_id: id.to_string(),
             assessment: Some(input.into()),
         };
-        payload(command!(ctx, idempotency_key, assess_process, request))
+        payload(command!(ctx, idempotency_key => assess_process(request)))
     }
 
     /// Move to the next phase, or back with a reason (it_portfolio).
@@ -127,17 +139,9 @@ impl Mutation {
         reason: Option<String>,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
-        let request = pb::ChangeProcessPhaseRequest {
-            process_id: id.to_string(),
-            to: pb::Phase::from(phase) as i32,
-            reason: reason.unwrap_or_default(),
-        };
-        payload(command!(
-            ctx,
-            idempotency_key,
-            change_process_phase,
-            request
-        ))
+        let to = pb::Phase::from(phase);
+        let request = transition!(ChangeProcessPhaseRequest: id => to, reason);
+        payload(command!(ctx, idempotency_key => change_process_phase(request)))
     }
 
     /// Change the status; ON_HOLD, REJECTED, FAILED and NOT_RELEVANT need a reason (it_portfolio).
@@ -149,17 +153,9 @@ impl Mutation {
         reason: Option<String>,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
-        let request = pb::ChangeProcessStatusRequest {
-            process_id: id.to_string(),
-            to: pb::Status::from(status) as i32,
-            reason: reason.unwrap_or_default(),
-        };
-        payload(command!(
-            ctx,
-            idempotency_key,
-            change_process_status,
-            request
-        ))
+        let to = pb::Status::from(status);
+        let request = transition!(ChangeProcessStatusRequest: id => to, reason);
+        payload(command!(ctx, idempotency_key => change_process_status(request)))
     }
 
     /// Place a process in your municipality's backlog ranking: before or after a ranked
@@ -190,7 +186,7 @@ impl Mutation {
             process_id: id.to_string(),
             placement: Some(placement),
         };
-        let reply = command!(ctx, idempotency_key, rank_process, request);
+        let reply = command!(ctx, idempotency_key => rank_process(request));
         Ok(payload_of(record_id(&id)?, &reply))
     }
 
@@ -204,7 +200,7 @@ impl Mutation {
         let request = pb::UnrankProcessRequest {
             process_id: id.to_string(),
         };
-        let reply = command!(ctx, idempotency_key, unrank_process, request);
+        let reply = command!(ctx, idempotency_key => unrank_process(request));
         Ok(payload_of(record_id(&id)?, &reply))
     }
 
@@ -220,7 +216,7 @@ impl Mutation {
             process_id: id.to_string(),
             text,
         };
-        payload(command!(ctx, idempotency_key, comment_on_process, request))
+        payload(command!(ctx, idempotency_key => comment_on_process(request)))
     }
 
     /// Follow (bookmark) a process you can read, also as a partner.
@@ -232,7 +228,7 @@ impl Mutation {
         let request = pb::FollowProcessRequest {
             process_id: id.to_string(),
         };
-        payload(command!(ctx, None::<String>, follow_process, request))
+        payload(command!(ctx, None::<String> => follow_process(request)))
     }
 
     /// Stop following a process.
@@ -244,7 +240,7 @@ impl Mutation {
         let request = pb::UnfollowProcessRequest {
             process_id: id.to_string(),
         };
-        payload(command!(ctx, None::<String>, unfollow_process, request))
+        payload(command!(ctx, None::<String> => unfollow_process(request)))
     }
 
     /// Capture what was learned, from phase OPERATION (reporter, owner, IT portfolio).
@@ -259,12 +255,7 @@ impl Mutation {
             process_id: id.to_string(),
             experience: Some(input.into()),
         };
-        payload(command!(
-            ctx,
-            idempotency_key,
-            record_process_experience,
-            request
-        ))
+        payload(command!(ctx, idempotency_key => record_process_experience(request)))
     }
 
     /// Set your municipality's priority weights; every process is re-scored
@@ -278,7 +269,7 @@ impl Mutation {
         let request = pb::SetScoringWeightsRequest {
             weights: Some(weights.into()),
         };
-        let reply = command!(ctx, idempotency_key, set_scoring_weights, request);
+        let reply = command!(ctx, idempotency_key => set_scoring_weights(request));
         Ok(token(&reply).to_string())
     }
 }

@@ -237,8 +237,8 @@ impl Query {
                 .map(|c| {
                     Ok(StatusCell {
                         department: c.department,
-                        phase: Phase::of(c.phase as i32)?,
-                        status: Status::of(c.status as i32)?,
+                        phase: Phase::try_from(c.phase as i32)?,
+                        status: Status::try_from(c.status as i32)?,
                         count: c.count,
                     })
                 })

@@ -14,7 +14,8 @@ use prost_types::FieldMask;
 use super::{ConsistencyToken, consistent, error, from_service, services, viewer};
 
 /// Declares a GraphQL enum with the variants of a contract enum, and the conversions: to
-/// the contract always, from it unless it is the contract's UNSPECIFIED (or unknown).
+/// the contract always; from its wire value unless that is the contract's UNSPECIFIED or
+/// unknown (an internal error: the services never store those).
 macro_rules! contract_enum {
     ($(#[$doc:meta])* $name:ident => $contract:ident { $($(#[$vdoc:meta])* $variant:ident),* $(,)? }) => {
         $(#[$doc])*
@@ -31,19 +32,25 @@ macro_rules! contract_enum {
             }
         }
 
-        impl $name {
-            /// The value of the contract's `raw`, if it names one.
-            pub fn of(raw: i32) -> async_graphql::Result<Self> {
+        impl TryFrom<i32> for $name {
+            type Error = async_graphql::Error;
+
+            fn try_from(raw: i32) -> async_graphql::Result<Self> {
                 match pb::$contract::try_from(raw) {
                     $(Ok(pb::$contract::$variant) => Ok($name::$variant),)*
-                    _ => Err(from_service(innohub_runtime::grpc::ServiceError {
-                        code: ErrorCode::Internal,
-                        message: format!("no {} {raw}", stringify!($name)),
-                    })),
+                    _ => Err(unknown(stringify!($name), raw)),
                 }
             }
         }
     };
+}
+
+/// A stored enum value this build does not know.
+fn unknown(name: &str, raw: i32) -> async_graphql::Error {
+    from_service(innohub_runtime::grpc::ServiceError {
+        code: ErrorCode::Internal,
+        message: format!("no {name} {raw}"),
+    })
 }
 
 contract_enum! {
@@ -103,78 +110,101 @@ fn text(value: &str) -> Option<&str> {
     (!value.is_empty()).then_some(value)
 }
 
-/// A classification in a named scheme, e.g. KLE 27.24.00.
-#[derive(SimpleObject, InputObject, Clone)]
-#[graphql(input_name = "ClassificationInput")]
-pub struct Classification {
-    /// e.g. `KLE`.
-    pub scheme: String,
-    /// e.g. `27.24.00`.
-    pub code: String,
+/// Declares a GraphQL object that is also an input (named `$input`) with the fields of the
+/// contract's message of the same names, and the conversions both ways.
+macro_rules! mirror {
+    ($(#[$meta:meta])* $name:ident as $input:literal => $contract:ident {
+        $($(#[$doc:meta])* $field:ident: $ty:ty),* $(,)?
+    }) => {
+        #[derive(SimpleObject, InputObject, Clone)]
+        #[graphql(input_name = $input)]
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$doc])* pub $field: $ty,)*
+        }
+
+        impl From<pb::$contract> for $name {
+            fn from(m: pb::$contract) -> Self {
+                Self { $($field: m.$field,)* }
+            }
+        }
+
+        impl From<$name> for pb::$contract {
+            fn from(g: $name) -> Self {
+                Self { $($field: g.$field,)* }
+            }
+        }
+    };
 }
 
-/// IT's assessment: ratings 1 (low) to 5 (high), null when unknown, and the derived scores.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct Assessment {
-    #[graphql(skip)]
-    inner: pb::Assessment,
-    /// The decisions follow explicit rules.
-    rules_based: Option<u32>,
-    /// Input arrives structured and digital.
-    structured_input: Option<u32>,
-    /// Input is complete and correct.
-    input_quality: Option<u32>,
-    /// The process rarely changes.
-    process_stability: Option<u32>,
-    /// Cases vary a lot (higher is harder).
-    case_variation: Option<u32>,
-    /// The process is documented.
-    documentation: Option<u32>,
-    /// The data is sensitive (higher is harder).
-    data_sensitivity: Option<u32>,
-    /// Automation raises quality.
-    quality_gain: Option<u32>,
-    /// Automation speeds up service.
-    speed_gain: Option<u32>,
-    /// Automation relieves routine work.
-    routine_relief: Option<u32>,
-    /// Fits the strategy.
-    strategic_fit: Option<u32>,
-    /// Implementation risk (higher is worse).
-    risk: Option<u32>,
+mirror! {
+    /// A classification in a named scheme, e.g. KLE 27.24.00.
+    Classification as "ClassificationInput" => Classification {
+        /// e.g. `KLE`.
+        scheme: String,
+        /// e.g. `27.24.00`.
+        code: String,
+    }
+}
+
+mirror! {
+    /// IT's assessment: ratings 1 (low) to 5 (high), null when unknown, and the derived
+    /// scores. As input, leave out what is unknown.
+    #[graphql(complex)]
+    Assessment as "AssessmentInput" => Assessment {
+        /// The decisions follow explicit rules.
+        rules_based: Option<u32>,
+        /// Input arrives structured and digital.
+        structured_input: Option<u32>,
+        /// Input is complete and correct.
+        input_quality: Option<u32>,
+        /// The process rarely changes.
+        process_stability: Option<u32>,
+        /// Cases vary a lot (higher is harder).
+        case_variation: Option<u32>,
+        /// The process is documented.
+        documentation: Option<u32>,
+        /// The data is sensitive (higher is harder).
+        data_sensitivity: Option<u32>,
+        /// Automation raises quality.
+        quality_gain: Option<u32>,
+        /// Automation speeds up service.
+        speed_gain: Option<u32>,
+        /// Automation relieves routine work.
+        routine_relief: Option<u32>,
+        /// Fits the strategy.
+        strategic_fit: Option<u32>,
+        /// Implementation risk (higher is worse).
+        risk: Option<u32>,
+    }
 }
 
 #[ComplexObject]
 impl Assessment {
     /// 0–100, from rules, structured input, low variation and the gains.
     async fn automation_potential(&self) -> Option<f64> {
-        innohub_priority::automation_potential(&self.inner)
+        innohub_priority::automation_potential(&self.clone().into())
     }
 
     /// 0–100, from input quality, stability, documentation and low data sensitivity.
     async fn ease_of_implementation(&self) -> Option<f64> {
-        innohub_priority::ease_of_implementation(&self.inner)
+        innohub_priority::ease_of_implementation(&self.clone().into())
     }
 }
 
-impl From<pb::Assessment> for Assessment {
-    fn from(a: pb::Assessment) -> Self {
-        Self {
-            inner: a,
-            rules_based: a.rules_based,
-            structured_input: a.structured_input,
-            input_quality: a.input_quality,
-            process_stability: a.process_stability,
-            case_variation: a.case_variation,
-            documentation: a.documentation,
-            data_sensitivity: a.data_sensitivity,
-            quality_gain: a.quality_gain,
-            speed_gain: a.speed_gain,
-            routine_relief: a.routine_relief,
-            strategic_fit: a.strategic_fit,
-            risk: a.risk,
-        }
+mirror! {
+    /// A municipality's priority weights, each 0–10.
+    ScoringWeights as "ScoringWeightsInput" => ScoringWeights {
+        /// Weight of the potential hours saved per year.
+        hours_saved: f64,
+        /// Weight of the automation potential.
+        automation_potential: f64,
+        /// Weight of the ease of implementation.
+        ease: f64,
+        /// Weight of the strategic fit.
+        strategic_fit: f64,
+        /// Weight of LOW risk.
+        risk: f64,
     }
 }
 
@@ -275,14 +305,7 @@ impl Process {
         text(&self.0.details.internal_notes)
     }
     async fn classification(&self) -> Option<Classification> {
-        self.0
-            .details
-            .classification
-            .as_ref()
-            .map(|c| Classification {
-                scheme: c.scheme.clone(),
-                code: c.code.clone(),
-            })
+        self.0.details.classification.clone().map(Into::into)
     }
     async fn legal_basis(&self) -> Option<&str> {
         text(&self.0.details.legal_basis)
@@ -333,17 +356,17 @@ impl Process {
         self.0.details.go_live_date.parse().ok()
     }
     async fn visibility(&self) -> async_graphql::Result<Visibility> {
-        Visibility::of(self.0.visibility() as i32)
+        Visibility::try_from(self.0.visibility() as i32)
     }
     /// PUBLIC when the process is in operation but not yet shared with everyone.
     async fn suggested_visibility(&self) -> Option<Visibility> {
         self.0.suggests_public().then_some(Visibility::Public)
     }
     async fn phase(&self) -> async_graphql::Result<Phase> {
-        Phase::of(self.0.phase as i32)
+        Phase::try_from(self.0.phase as i32)
     }
     async fn status(&self) -> async_graphql::Result<Status> {
-        Status::of(self.0.status as i32)
+        Status::try_from(self.0.status as i32)
     }
     async fn status_reason(&self) -> Option<&str> {
         text(&self.0.status_reason)
@@ -443,6 +466,24 @@ impl ProcessPayload {
     }
 }
 
+/// Give `$input`'s fields to `$given` under their own names, which are the contract's.
+macro_rules! give {
+    ($given:expr, $input:expr; $($field:ident),* $(,)?) => {
+        $($given.set(stringify!($field), $input.$field, |d, v| d.$field = v);)*
+    };
+}
+
+/// The fields a submission requires; optional on update.
+#[derive(InputObject)]
+pub struct CoreInput {
+    title: Option<String>,
+    short_description: Option<String>,
+    departments: Option<Vec<String>>,
+    cases_per_year: Option<u32>,
+    minutes_per_case: Option<f64>,
+    automation_share: Option<u32>,
+}
+
 /// The fields an input gives, as the contract's `ProcessDetails` and the mask that names
 /// them (the service changes only those on update).
 #[derive(Default)]
@@ -454,6 +495,23 @@ pub struct Given {
 }
 
 impl Given {
+    /// The fields of a whole input.
+    fn of(core: CoreInput, more: ProcessOptionalInput) -> Self {
+        let mut given = Given::default();
+        give!(given, core; title, short_description, departments);
+        given.set("volume.cases_per_year", core.cases_per_year, |d, v| {
+            Given::volume(d).cases_per_year = v
+        });
+        given.set("volume.minutes_per_case", core.minutes_per_case, |d, v| {
+            Given::volume(d).minutes_per_case = v
+        });
+        given.set("volume.automation_share", core.automation_share, |d, v| {
+            Given::volume(d).automation_share = v
+        });
+        more.give(&mut given);
+        given
+    }
+
     /// Take `value`, if given, into the details with `set`, naming it `path`.
     fn set<T>(
         &mut self,
@@ -470,32 +528,6 @@ impl Given {
     /// The volume of the details, created when first given.
     fn volume(d: &mut pb::ProcessDetails) -> &mut pb::Volume {
         d.volume.get_or_insert_default()
-    }
-
-    /// The fields required on submission, optional on update.
-    fn core(
-        &mut self,
-        (title, short_description, departments): (
-            Option<String>,
-            Option<String>,
-            Option<Vec<String>>,
-        ),
-        (cases, minutes, share): (Option<u32>, Option<f64>, Option<u32>),
-    ) {
-        self.set("title", title, |d, v| d.title = v);
-        self.set("short_description", short_description, |d, v| {
-            d.short_description = v
-        });
-        self.set("departments", departments, |d, v| d.departments = v);
-        self.set("volume.cases_per_year", cases, |d, v| {
-            Self::volume(d).cases_per_year = v
-        });
-        self.set("volume.minutes_per_case", minutes, |d, v| {
-            Self::volume(d).minutes_per_case = v
-        });
-        self.set("volume.automation_share", share, |d, v| {
-            Self::volume(d).automation_share = v
-        });
     }
 }
 
@@ -532,31 +564,11 @@ pub struct ProcessOptionalInput {
 
 impl ProcessOptionalInput {
     fn give(self, g: &mut Given) {
-        g.set("long_description", self.long_description, |d, v| {
-            d.long_description = v
-        });
-        g.set("pain_points", self.pain_points, |d, v| d.pain_points = v);
-        g.set("wished_solution", self.wished_solution, |d, v| {
-            d.wished_solution = v
-        });
-        g.set("owner", self.owner, |d, v| d.owner = v);
-        g.set("contact", self.contact, |d, v| d.contact = v);
+        give!(g, self; long_description, pain_points, wished_solution, owner, contact,
+            legal_basis, domains, it_systems, technologies, vendor, targets_citizens,
+            targets_companies, internal_notes);
         g.set("classification", self.classification, |d, c| {
-            d.classification = Some(pb::Classification {
-                scheme: c.scheme,
-                code: c.code,
-            })
-        });
-        g.set("legal_basis", self.legal_basis, |d, v| d.legal_basis = v);
-        g.set("domains", self.domains, |d, v| d.domains = v);
-        g.set("it_systems", self.it_systems, |d, v| d.it_systems = v);
-        g.set("technologies", self.technologies, |d, v| d.technologies = v);
-        g.set("vendor", self.vendor, |d, v| d.vendor = v);
-        g.set("targets_citizens", self.targets_citizens, |d, v| {
-            d.targets_citizens = v
-        });
-        g.set("targets_companies", self.targets_companies, |d, v| {
-            d.targets_companies = v
+            d.classification = Some(c.into())
         });
         g.set("volume.employees", self.employees, |d, v| {
             Given::volume(d).employees = Some(v)
@@ -568,9 +580,6 @@ impl ProcessOptionalInput {
         );
         g.set("go_live_date", self.go_live_date, |d, v| {
             d.go_live_date = v.to_string()
-        });
-        g.set("internal_notes", self.internal_notes, |d, v| {
-            d.internal_notes = v
         });
         g.set("visibility", self.visibility, |d, v| {
             d.visibility = pb::Visibility::from(v) as i32
@@ -597,86 +606,30 @@ pub struct SubmitProcessInput {
 
 impl From<SubmitProcessInput> for pb::ProcessDetails {
     fn from(i: SubmitProcessInput) -> Self {
-        let mut given = Given::default();
-        given.core(
-            (
-                Some(i.title),
-                Some(i.short_description),
-                Some(i.departments),
-            ),
-            (
-                Some(i.cases_per_year),
-                Some(i.minutes_per_case),
-                Some(i.automation_share),
-            ),
-        );
-        i.more.give(&mut given);
-        given.details
+        let core = CoreInput {
+            title: Some(i.title),
+            short_description: Some(i.short_description),
+            departments: Some(i.departments),
+            cases_per_year: Some(i.cases_per_year),
+            minutes_per_case: Some(i.minutes_per_case),
+            automation_share: Some(i.automation_share),
+        };
+        Given::of(core, i.more).details
     }
 }
 
 /// Changes to a process; absent fields keep their value.
 #[derive(InputObject)]
 pub struct UpdateProcessInput {
-    title: Option<String>,
-    short_description: Option<String>,
-    departments: Option<Vec<String>>,
-    cases_per_year: Option<u32>,
-    minutes_per_case: Option<f64>,
-    automation_share: Option<u32>,
+    #[graphql(flatten)]
+    core: CoreInput,
     #[graphql(flatten)]
     more: ProcessOptionalInput,
 }
 
 impl From<UpdateProcessInput> for Given {
     fn from(i: UpdateProcessInput) -> Self {
-        let mut given = Given::default();
-        given.core(
-            (i.title, i.short_description, i.departments),
-            (i.cases_per_year, i.minutes_per_case, i.automation_share),
-        );
-        i.more.give(&mut given);
-        given
-    }
-}
-
-/// Ratings 1 (low) to 5 (high); leave out what is unknown.
-#[derive(InputObject, Default)]
-#[allow(missing_docs)]
-pub struct AssessmentInput {
-    rules_based: Option<u32>,
-    structured_input: Option<u32>,
-    input_quality: Option<u32>,
-    process_stability: Option<u32>,
-    /// Higher means more variation between cases (harder).
-    case_variation: Option<u32>,
-    documentation: Option<u32>,
-    /// Higher means more sensitive (harder).
-    data_sensitivity: Option<u32>,
-    quality_gain: Option<u32>,
-    speed_gain: Option<u32>,
-    routine_relief: Option<u32>,
-    strategic_fit: Option<u32>,
-    /// Higher means riskier.
-    risk: Option<u32>,
-}
-
-impl From<AssessmentInput> for pb::Assessment {
-    fn from(a: AssessmentInput) -> Self {
-        Self {
-            rules_based: a.rules_based,
-            structured_input: a.structured_input,
-            input_quality: a.input_quality,
-            process_stability: a.process_stability,
-            case_variation: a.case_variation,
-            documentation: a.documentation,
-            data_sensitivity: a.data_sensitivity,
-            quality_gain: a.quality_gain,
-            speed_gain: a.speed_gain,
-            routine_relief: a.routine_relief,
-            strategic_fit: a.strategic_fit,
-            risk: a.risk,
-        }
+        Given::of(i.core, i.more)
     }
 }
 
@@ -711,43 +664,6 @@ impl From<ExperienceInput> for pb::Experience {
                 .decommission_date
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
-        }
-    }
-}
-
-/// A municipality's priority weights, each 0–10.
-#[derive(SimpleObject, InputObject, Clone)]
-#[graphql(input_name = "ScoringWeightsInput")]
-#[allow(missing_docs)]
-pub struct ScoringWeights {
-    pub hours_saved: f64,
-    pub automation_potential: f64,
-    pub ease: f64,
-    pub strategic_fit: f64,
-    /// Weight of LOW risk.
-    pub risk: f64,
-}
-
-impl From<ScoringWeights> for pb::ScoringWeights {
-    fn from(w: ScoringWeights) -> Self {
-        Self {
-            hours_saved: w.hours_saved,
-            automation_potential: w.automation_potential,
-            ease: w.ease,
-            strategic_fit: w.strategic_fit,
-            risk: w.risk,
-        }
-    }
-}
-
-impl From<pb::ScoringWeights> for ScoringWeights {
-    fn from(w: pb::ScoringWeights) -> Self {
-        Self {
-            hours_saved: w.hours_saved,
-            automation_potential: w.automation_potential,
-            ease: w.ease,
-            strategic_fit: w.strategic_fit,
-            risk: w.risk,
         }
     }
 }

@@ -16,7 +16,7 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::domain::backlog::{BacklogCommand, Placement};
-use crate::domain::lifecycle::{Phase, Status as ProcessStatus};
+use crate::domain::lifecycle::{phase, status};
 use crate::domain::process::ProcessCommand as C;
 use crate::domain::scoring::ScoringWeights;
 use crate::{ProcessError, ProcessesApp};
@@ -124,7 +124,7 @@ impl ProcessesService for Server {
         request: Request<pb::ChangeProcessPhaseRequest>,
     ) -> Reply<CommandReply> {
         handle("ChangeProcessPhase", request, |call, req| async move {
-            let (to, reason) = (Phase::try_from(req.to).map_err(invalid)?, text(req.reason));
+            let (to, reason) = (phase(req.to).map_err(invalid)?, text(req.reason));
             self.on_process(&call, &req.process_id, |by| C::ChangePhase {
                 by,
                 to,
@@ -140,7 +140,7 @@ impl ProcessesService for Server {
         request: Request<pb::ChangeProcessStatusRequest>,
     ) -> Reply<CommandReply> {
         handle("ChangeProcessStatus", request, |call, req| async move {
-            let to = ProcessStatus::try_from(req.to).map_err(invalid)?;
+            let to = status(req.to).map_err(invalid)?;
             let reason = text(req.reason);
             self.on_process(&call, &req.process_id, |by| C::ChangeStatus {
                 by,

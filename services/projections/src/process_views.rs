@@ -4,7 +4,8 @@
 //! record is folded into an `innohub.projections.v1.ProcessRecord` and stored as its bytes.
 
 use innohub_proto::innohub::processes::v1 as pb;
-use innohub_proto::innohub::projections::v1::{BacklogOrder, Follower, ProcessRecord};
+use innohub_proto::innohub::projections::v1::{BacklogOrder, ProcessRecord};
+use innohub_proto::short_name as short;
 use innohub_runtime::StoredEvent;
 use innohub_runtime::projection::{Projection, ProjectionError};
 use prost::{Message, Name};
@@ -53,12 +54,6 @@ impl Projection for ProcessViews {
             _ => Ok(()),
         }
     }
-}
-
-/// A contract enum's name without its prefix, e.g. `IN_PROGRESS` for `STATUS_IN_PROGRESS`:
-/// the spelling of the `phase`, `status` and `visibility` columns.
-pub fn short(name: &str) -> &str {
-    name.split_once('_').map_or(name, |(_, rest)| rest)
 }
 
 fn corrupt(e: impl std::fmt::Display) -> ProjectionError {
@@ -173,12 +168,8 @@ fn fold(
             effects.comment = Some(event.message()?);
         }
         pb::ProcessFollowed::NAME => {
-            let e: pb::ProcessFollowed = event.message()?;
-            let follower = Follower {
-                user: e.user,
-                municipality: e.municipality,
-            };
-            let key = |f: &Follower| (f.municipality.clone(), f.user.clone());
+            let follower: pb::ProcessFollowed = event.message()?;
+            let key = |f: &pb::ProcessFollowed| (f.municipality.clone(), f.user.clone());
             if let Err(at) = r.followers.binary_search_by_key(&key(&follower), key) {
                 r.followers.insert(at, follower);
             }
@@ -395,6 +386,7 @@ async fn apply_settings(
 mod tests {
     use super::*;
 
+    /// The `phase`, `status` and `visibility` columns hold the names without the prefix.
     #[test]
     fn enum_columns_drop_the_contracts_prefix() {
         assert_eq!(short(pb::Status::InProgress.as_str_name()), "IN_PROGRESS");

@@ -1,6 +1,6 @@
-//! IT's assessment of a process: twelve 1–5 ratings, each may be unknown, and its mapping to
-//! and from the contract's `Assessment`. The scores derived from it (automation potential,
-//! ease of implementation) are `innohub_priority`'s.
+//! IT's assessment of a process: twelve 1–5 ratings, each may be unknown, as the contract's
+//! `Assessment` once checked. The scores derived from it (automation potential, ease of
+//! implementation) are `innohub_priority`'s.
 
 use innohub_proto::innohub::processes::v1 as pb;
 
@@ -26,61 +26,42 @@ impl Rating {
     }
 }
 
-/// Declares [`Assessment`] and its mapping from the list of ratings, so that each rating's
-/// name, field and wire name are written once.
-macro_rules! assessment {
-    ($($(#[$doc:meta])* $rating:ident: $field:literal),* $(,)?) => {
-        /// The assessment; every rating is 1 (low) to 5 (high), or unknown.
-        #[derive(Debug, Clone, Default, PartialEq, Eq)]
-        pub struct Assessment {
-            $($(#[$doc])* pub $rating: Option<Rating>,)*
-        }
+/// IT's assessment, the contract's message once checked: every rating 1 (low) to 5 (high),
+/// or unknown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Assessment(pb::Assessment);
 
-        impl TryFrom<pb::Assessment> for Assessment {
-            type Error = ProcessError;
+impl TryFrom<pb::Assessment> for Assessment {
+    type Error = ProcessError;
 
-            fn try_from(a: pb::Assessment) -> Result<Self, ProcessError> {
-                Ok(Self {
-                    $($rating: a.$rating.map(|r| Rating::parse($field, r)).transpose()?,)*
-                })
+    fn try_from(a: pb::Assessment) -> Result<Self, ProcessError> {
+        let ratings = [
+            ("rulesBased", a.rules_based),
+            ("structuredInput", a.structured_input),
+            ("inputQuality", a.input_quality),
+            ("processStability", a.process_stability),
+            ("caseVariation", a.case_variation),
+            ("documentation", a.documentation),
+            ("dataSensitivity", a.data_sensitivity),
+            ("qualityGain", a.quality_gain),
+            ("speedGain", a.speed_gain),
+            ("routineRelief", a.routine_relief),
+            ("strategicFit", a.strategic_fit),
+            ("risk", a.risk),
+        ];
+        for (field, rating) in ratings {
+            if let Some(raw) = rating {
+                Rating::parse(field, raw)?;
             }
         }
-
-        impl From<&Assessment> for pb::Assessment {
-            fn from(a: &Assessment) -> Self {
-                Self {
-                    $($rating: a.$rating.map(|r| u32::from(r.value())),)*
-                }
-            }
-        }
-    };
+        Ok(Self(a))
+    }
 }
 
-assessment! {
-    /// The decisions follow explicit rules.
-    rules_based: "rulesBased",
-    /// The input arrives structured and digital.
-    structured_input: "structuredInput",
-    /// The input is complete and correct.
-    input_quality: "inputQuality",
-    /// The process rarely changes.
-    process_stability: "processStability",
-    /// Cases vary a lot (more is harder).
-    case_variation: "caseVariation",
-    /// The process is documented.
-    documentation: "documentation",
-    /// The data is sensitive (more is harder).
-    data_sensitivity: "dataSensitivity",
-    /// Automation raises quality.
-    quality_gain: "qualityGain",
-    /// Automation speeds up service.
-    speed_gain: "speedGain",
-    /// Automation relieves routine work.
-    routine_relief: "routineRelief",
-    /// Fits the municipality's strategy.
-    strategic_fit: "strategicFit",
-    /// Implementation risk (more is worse).
-    risk: "risk",
+impl From<&Assessment> for pb::Assessment {
+    fn from(a: &Assessment) -> Self {
+        a.0
+    }
 }
 
 impl Assessment {

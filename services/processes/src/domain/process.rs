@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::assessment::Assessment;
 use super::details::{ProcessDetails, date};
-use super::lifecycle::{Phase, Status};
+use super::lifecycle::{Phase, PhaseRules, Status, StatusRules, phase, status};
 use super::values::{Label, LongText, text_of};
 use crate::ProcessError;
 
@@ -282,15 +282,15 @@ impl DomainEvent for ProcessEvent {
             }),
             E::ProcessPhaseChanged { from, to, reason } => {
                 EncodedEvent::of(&pb::ProcessPhaseChanged {
-                    from: pb::Phase::from(*from) as i32,
-                    to: pb::Phase::from(*to) as i32,
+                    from: *from as i32,
+                    to: *to as i32,
                     reason: text_of(reason.as_ref()),
                 })
             }
             E::ProcessStatusChanged { from, to, reason } => {
                 EncodedEvent::of(&pb::ProcessStatusChanged {
-                    from: pb::Status::from(*from) as i32,
-                    to: pb::Status::from(*to) as i32,
+                    from: *from as i32,
+                    to: *to as i32,
                     reason: text_of(reason.as_ref()),
                 })
             }
@@ -358,16 +358,16 @@ impl DomainEvent for ProcessEvent {
             pb::ProcessPhaseChanged::NAME => {
                 let m: pb::ProcessPhaseChanged = message(payload)?;
                 E::ProcessPhaseChanged {
-                    from: m.from.try_into()?,
-                    to: m.to.try_into()?,
+                    from: phase(m.from)?,
+                    to: phase(m.to)?,
                     reason: reason(&m.reason)?,
                 }
             }
             pb::ProcessStatusChanged::NAME => {
                 let m: pb::ProcessStatusChanged = message(payload)?;
                 E::ProcessStatusChanged {
-                    from: m.from.try_into()?,
-                    to: m.to.try_into()?,
+                    from: status(m.from)?,
+                    to: status(m.to)?,
                     reason: reason(&m.reason)?,
                 }
             }
@@ -477,7 +477,7 @@ impl ProcessRecord {
         assessment: Option<&Assessment>,
     ) -> Option<ProcessError> {
         let missing = |field, from: Phase| {
-            ProcessError::invalid(field, format!("is required from phase {}", from.as_str()))
+            ProcessError::invalid(field, format!("is required from phase {}", from.name()))
         };
         if phase >= Phase::PreAnalysis && assessment.is_none_or(Assessment::is_empty) {
             return Some(missing("assessment", Phase::PreAnalysis));
@@ -608,21 +608,21 @@ impl Aggregate for Process {
                 if to == from {
                     return Err(ProcessError::Rule(format!(
                         "the process is already in phase {}",
-                        to.as_str()
+                        to.name()
                     )));
                 }
                 if to > from {
                     if from.next() != Some(to) {
                         return Err(ProcessError::Rule(format!(
                             "phases move forward one step at a time: from {} the next phase is {}",
-                            from.as_str(),
-                            from.next().map_or("none", Phase::as_str)
+                            from.name(),
+                            from.next().map_or("none", PhaseRules::name)
                         )));
                     }
                     if record.status.halts_progress() {
                         return Err(ProcessError::Rule(format!(
                             "a process with status {} does not move forward; change its status first",
-                            record.status.as_str()
+                            record.status.name()
                         )));
                     }
                     if let Some(missing) =
@@ -653,13 +653,13 @@ impl Aggregate for Process {
                 if to == record.status {
                     return Err(ProcessError::Rule(format!(
                         "the status is already {}",
-                        to.as_str()
+                        to.name()
                     )));
                 }
                 if to.requires_reason() && why.is_none() {
                     return Err(ProcessError::invalid(
                         "reason",
-                        format!("is required for status {}", to.as_str()),
+                        format!("is required for status {}", to.name()),
                     ));
                 }
                 Ok(vec![E::ProcessStatusChanged {
@@ -710,7 +710,7 @@ impl Aggregate for Process {
                 if record.phase < Phase::Operation {
                     return Err(ProcessError::Rule(format!(
                         "experience is captured from phase OPERATION; the process is in {}",
-                        record.phase.as_str()
+                        record.phase.name()
                     )));
                 }
                 Ok(vec![E::ProcessExperienceRecorded {
@@ -749,7 +749,7 @@ impl Aggregate for Process {
         match event {
             E::ProcessSubmitted { .. } => {}
             E::ProcessDetailsChanged { details } => r.details = details.clone(),
-            E::ProcessAssessed { assessment } => r.assessment = Some(assessment.clone()),
+            E::ProcessAssessed { assessment } => r.assessment = Some(*assessment),
             E::ProcessPhaseChanged { to, .. } => r.phase = *to,
             E::ProcessStatusChanged { to, reason, .. } => {
                 r.status = *to;

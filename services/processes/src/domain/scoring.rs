@@ -5,66 +5,43 @@ use innohub_proto::innohub::processes::v1 as pb;
 
 use crate::ProcessError;
 
-/// A municipality's weights; each 0–10, not all zero.
+/// A municipality's weights, the contract's message once checked: each 0–10, not all zero.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScoringWeights {
-    /// Weight of potential hours saved per year.
-    pub hours_saved: f64,
-    /// Weight of automation potential.
-    pub automation_potential: f64,
-    /// Weight of ease of implementation.
-    pub ease: f64,
-    /// Weight of strategic fit.
-    pub strategic_fit: f64,
-    /// Weight of low risk.
-    pub risk: f64,
-}
+pub struct ScoringWeights(pb::ScoringWeights);
 
 impl TryFrom<pb::ScoringWeights> for ScoringWeights {
     type Error = ProcessError;
 
     fn try_from(w: pb::ScoringWeights) -> Result<Self, ProcessError> {
-        let weight = |field: &'static str, v: f64| {
-            if v.is_finite() && (0.0..=10.0).contains(&v) {
-                Ok(v)
-            } else {
-                Err(ProcessError::invalid(
-                    field,
-                    "must be a weight from 0 to 10",
-                ))
-            }
-        };
-        let weights = Self {
-            hours_saved: weight("hoursSaved", w.hours_saved)?,
-            automation_potential: weight("automationPotential", w.automation_potential)?,
-            ease: weight("ease", w.ease)?,
-            strategic_fit: weight("strategicFit", w.strategic_fit)?,
-            risk: weight("risk", w.risk)?,
-        };
-        let total = weights.hours_saved
-            + weights.automation_potential
-            + weights.ease
-            + weights.strategic_fit
-            + weights.risk;
-        if total <= 0.0 {
+        let weights = [
+            ("hoursSaved", w.hours_saved),
+            ("automationPotential", w.automation_potential),
+            ("ease", w.ease),
+            ("strategicFit", w.strategic_fit),
+            ("risk", w.risk),
+        ];
+        if let Some((field, _)) = weights
+            .iter()
+            .find(|(_, v)| !(v.is_finite() && (0.0..=10.0).contains(v)))
+        {
+            return Err(ProcessError::invalid(
+                field,
+                "must be a weight from 0 to 10",
+            ));
+        }
+        if weights.iter().map(|(_, v)| v).sum::<f64>() <= 0.0 {
             return Err(ProcessError::invalid(
                 "weights",
                 "at least one weight must be above 0",
             ));
         }
-        Ok(weights)
+        Ok(Self(w))
     }
 }
 
 impl From<&ScoringWeights> for pb::ScoringWeights {
     fn from(w: &ScoringWeights) -> Self {
-        Self {
-            hours_saved: w.hours_saved,
-            automation_potential: w.automation_potential,
-            ease: w.ease,
-            strategic_fit: w.strategic_fit,
-            risk: w.risk,
-        }
+        w.0
     }
 }
 
