@@ -61,6 +61,24 @@ pub fn binary() -> anyhow::Result<PathBuf> {
     Ok(BINARY.get_or_init(|| path).clone())
 }
 
+/// For the benchmarks, which must time the release binary: `binary()` reads the profile from
+/// the environment, which a running process cannot change safely, so unless it is set this
+/// runs the current program again with `INNOHUB_BIN_PROFILE=release` and exits with its
+/// status.
+pub fn rerun_with_release_binary() -> anyhow::Result<()> {
+    if std::env::var_os("INNOHUB_BIN").is_some()
+        || std::env::var("INNOHUB_BIN_PROFILE").as_deref() == Ok("release")
+    {
+        return Ok(());
+    }
+    let status = std::process::Command::new(std::env::current_exe()?)
+        .args(std::env::args_os().skip(1))
+        .env("INNOHUB_BIN_PROFILE", "release")
+        .status()
+        .context("re-running with INNOHUB_BIN_PROFILE=release")?;
+    std::process::exit(status.code().unwrap_or(1));
+}
+
 /// A free port on loopback.
 pub fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())

@@ -5,7 +5,8 @@
 //!    events (same schema, same pragmas, one transaction per row) on the same disk;
 //! 3. `backlog(first: 50)` at N concurrent clients with a loaded store.
 //!
-//! `cargo run --release -p innohub-tests --bin bench -- --help`
+//! `cargo run --release -p innohub-tests --bin bench -- --help`; it times the release
+//! `innohub` binary, or the one `INNOHUB_BIN` names.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -149,9 +150,13 @@ async fn average_payload(app: &App) -> anyhow::Result<usize> {
     Ok(avg.round() as usize)
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+fn main() -> anyhow::Result<()> {
+    // Time the release binary (`INNOHUB_BIN` names another one).
+    innohub_tests::rerun_with_release_binary()?;
+    tokio::runtime::Runtime::new()?.block_on(run(Args::parse()))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let app = Arc::new(App::spawn("bench").await?);
     let token = Arc::new(
         app.token(

@@ -436,16 +436,8 @@ fn tansu_version() -> String {
 }
 
 fn main() -> anyhow::Result<()> {
-    // The cluster must run the release binary: `innohub_tests::binary()` reads the profile
-    // from the environment, which this process cannot change safely, so run a child with it.
-    if std::env::var("INNOHUB_BIN_PROFILE").as_deref() != Ok("release") {
-        let status = std::process::Command::new(std::env::current_exe()?)
-            .args(std::env::args_os().skip(1))
-            .env("INNOHUB_BIN_PROFILE", "release")
-            .status()
-            .context("re-running with INNOHUB_BIN_PROFILE=release")?;
-        std::process::exit(status.code().unwrap_or(1));
-    }
+    // The cluster must run the release binary.
+    innohub_tests::rerun_with_release_binary()?;
     let args = Args::parse();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
