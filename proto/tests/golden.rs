@@ -89,6 +89,9 @@ fn process_submitted() -> EventEnvelope {
             go_live_date: String::new(),
             internal_notes: "Afventer afklaring med IT-sikkerhed".to_owned(),
             visibility: Visibility::Network as i32,
+            // Added after the sample was blessed; their defaults are not on the wire.
+            run_period: 0,
+            legal_basis_verified_on: String::new(),
         }),
     };
     envelope("0195d2c4-7a10-7b3e-9f21-3c4d5e6f0001", 1, 41, "", &event)

@@ -204,6 +204,10 @@ async fn a_partner_sees_a_public_process_redacted_and_nothing_of_an_unshared_one
     }
     let follow = "mutation($id: ID!) { followProcess(id: $id) { id } }";
     looks_missing(&app, &sven, follow, json!({}), &internal.id, "follow").await;
+    // A municipality's backlog and settings are records with a history of their own.
+    for aggregate in [format!("backlog:{DK}"), format!("settings:{DK}")] {
+        looks_missing(&app, &sven, HISTORY, json!({}), &aggregate, &aggregate).await;
+    }
 
     // On the shared one the partner is read-only ...
     refused(

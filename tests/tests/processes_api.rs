@@ -684,3 +684,119 @@ async fn concurrent_ranking_keeps_one_consistent_order() -> anyhow::Result<()> {
     assert_eq!(nodes(&view)[0]["backlogRank"], 1);
     app.stop().await
 }
+
+#[tokio::test]
+async fn a_process_records_how_often_it_runs_and_when_its_legal_basis_was_verified()
+-> anyhow::Result<()> {
+    let app = App::spawn("run-period").await?;
+    let anna = app.token("anna", DK, Some("social"), &["employee"]).await?;
+    let sven = app.token("sven", SE, Some("social"), &["employee"]).await?;
+    let weekly = submit(
+        &app,
+        &anna,
+        with(
+            form("Ugentlig kontrol", &["social"], 52, 30.0, 80),
+            json!({
+                "runPeriod": "WEEKLY",
+                "legalBasisVerifiedOn": "2026-10-01",
+                "visibility": "PUBLIC",
+            }),
+        ),
+    )
+    .await;
+    let daily = submit(
+        &app,
+        &anna,
+        with(
+            form("Daglig afstemning", &["social"], 250, 10.0, 60),
+            json!({ "runPeriod": "DAILY" }),
+        ),
+    )
+    .await;
+    let unknown = submit(&app, &anna, form("Uden periode", &["social"], 10, 5.0, 50)).await;
+    let fields = "id runPeriod legalBasisVerifiedOn";
+    let read = |token: String, id: String, consistency: String| {
+        let app = &app;
+        async move {
+            ok(
+                app,
+                &token,
+                &PROCESS.replace("PROCESS_FIELDS", fields),
+                json!({ "id": id, "consistency": consistency }),
+            )
+            .await["process"]
+                .clone()
+        }
+    };
+    let seen = read(anna.clone(), weekly.id.clone(), unknown.token.clone()).await;
+    assert_eq!(seen["runPeriod"], "WEEKLY");
+    assert_eq!(seen["legalBasisVerifiedOn"], "2026-10-01");
+    let none = read(anna.clone(), unknown.id.clone(), unknown.token.clone()).await;
+    assert_eq!(
+        (
+            none["runPeriod"].clone(),
+            none["legalBasisVerifiedOn"].clone()
+        ),
+        (Value::Null, Value::Null)
+    );
+    // Shared with partners: neither is personal nor internal.
+    let shared = read(sven.clone(), weekly.id.clone(), unknown.token.clone()).await;
+    assert_eq!(shared["runPeriod"], "WEEKLY");
+
+    // Both lists filter on it, within what the reader may see.
+    let by_period = |period: &str| json!({ "runPeriod": period });
+    let listed = processes(&app, &anna, by_period("WEEKLY"), &unknown.token).await;
+    assert_eq!(column(&listed, "id"), [weekly.id.as_str()]);
+    let ranked = backlog(&app, &anna, by_period("DAILY"), &unknown.token).await;
+    assert_eq!(column(&ranked, "id"), [daily.id.as_str()]);
+    let partner = processes(&app, &sven, by_period("DAILY"), &unknown.token).await;
+    assert_eq!(
+        total(&partner),
+        0,
+        "the unshared daily process stays unseen: {partner:#}"
+    );
+    assert_eq!(
+        total(&processes(&app, &sven, by_period("WEEKLY"), &unknown.token).await),
+        1
+    );
+
+    // An update changes or clears them; an impossible date changes nothing.
+    let cleared = ok(
+        &app,
+        &anna,
+        UPDATE,
+        json!({ "id": weekly.id, "input": { "runPeriod": "MONTHLY", "legalBasisVerifiedOn": null } }),
+    )
+    .await;
+    let cleared = Written::from_payload(&cleared["updateProcess"]);
+    let seen = read(anna.clone(), weekly.id.clone(), cleared.token.clone()).await;
+    assert_eq!(seen["runPeriod"], "MONTHLY");
+    assert_eq!(seen["legalBasisVerifiedOn"], Value::Null);
+    assert_eq!(
+        total(&processes(&app, &anna, by_period("WEEKLY"), &cleared.token).await),
+        0
+    );
+    refused(
+        &app,
+        Some(&anna),
+        UPDATE,
+        json!({ "id": weekly.id, "input": { "legalBasisVerifiedOn": "2026-02-30" } }),
+        "BAD_USER_INPUT",
+    )
+    .await;
+    refused(
+        &app,
+        Some(&anna),
+        UPDATE,
+        json!({ "id": weekly.id, "input": { "runPeriod": "HOURLY" } }),
+        "BAD_USER_INPUT",
+    )
+    .await;
+    let later = bystander_write(&app).await;
+    assert_eq!(
+        later.position(),
+        cleared.position() + 1,
+        "nothing was recorded"
+    );
+    app.stop().await
+}

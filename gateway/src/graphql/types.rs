@@ -3,7 +3,9 @@
 //! over a (possibly redacted) [`ProcessView`], the inputs that become requests, filters and
 //! payloads. No domain rule is checked here: the service validates what it is sent.
 
-use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use innohub_projections::access::ProcessView;
 use innohub_projections::queries::ProcessFilter as Filter;
@@ -102,6 +104,26 @@ contract_enum! {
         Network,
         /// All municipalities.
         Public,
+    }
+}
+
+contract_enum! {
+    /// How often a process runs.
+    RunPeriod => RunPeriod {
+        /// When needed.
+        OnDemand,
+        /// Once.
+        OneOff,
+        /// Every day.
+        Daily,
+        /// Every week.
+        Weekly,
+        /// Every month.
+        Monthly,
+        /// Every quarter.
+        Quarterly,
+        /// Every year.
+        Yearly,
     }
 }
 
@@ -310,6 +332,17 @@ impl Process {
     async fn legal_basis(&self) -> Option<&str> {
         text(&self.0.details.legal_basis)
     }
+    /// When the legal basis was last verified.
+    async fn legal_basis_verified_on(&self) -> Option<NaiveDate> {
+        self.0.details.legal_basis_verified_on.parse().ok()
+    }
+    /// How often it runs; null when not known.
+    async fn run_period(&self) -> async_graphql::Result<Option<RunPeriod>> {
+        match pb::RunPeriod::try_from(self.0.details.run_period) {
+            Ok(pb::RunPeriod::Unspecified) => Ok(None),
+            _ => RunPeriod::try_from(self.0.details.run_period).map(Some),
+        }
+    }
     async fn domains(&self) -> &[String] {
         &self.0.details.domains
     }
@@ -512,6 +545,21 @@ impl Given {
         given
     }
 
+    /// Take `value` into the details with `set`, naming it `path`; an explicit null clears
+    /// the field.
+    fn set_or_clear<T>(
+        &mut self,
+        path: &str,
+        value: MaybeUndefined<T>,
+        set: impl FnOnce(&mut pb::ProcessDetails, T),
+    ) {
+        match value {
+            MaybeUndefined::Undefined => {}
+            MaybeUndefined::Null => self.mask.paths.push(path.to_owned()),
+            MaybeUndefined::Value(value) => self.set(path, Some(value), set),
+        }
+    }
+
     /// Take `value`, if given, into the details with `set`, naming it `path`.
     fn set<T>(
         &mut self,
@@ -544,6 +592,10 @@ pub struct ProcessOptionalInput {
     /// An empty scheme clears it.
     classification: Option<Classification>,
     legal_basis: Option<String>,
+    /// When the legal basis was last verified; null clears it.
+    legal_basis_verified_on: MaybeUndefined<NaiveDate>,
+    /// How often it runs; null clears it.
+    run_period: MaybeUndefined<RunPeriod>,
     /// e.g. administration, employment, social, health, HR, IT, economy.
     domains: Option<Vec<String>>,
     it_systems: Option<Vec<String>>,
@@ -580,6 +632,14 @@ impl ProcessOptionalInput {
         );
         g.set("go_live_date", self.go_live_date, |d, v| {
             d.go_live_date = v.to_string()
+        });
+        g.set_or_clear(
+            "legal_basis_verified_on",
+            self.legal_basis_verified_on,
+            |d, v| d.legal_basis_verified_on = v.to_string(),
+        );
+        g.set_or_clear("run_period", self.run_period, |d, v| {
+            d.run_period = pb::RunPeriod::from(v) as i32
         });
         g.set("visibility", self.visibility, |d, v| {
             d.visibility = pb::Visibility::from(v) as i32
@@ -687,6 +747,7 @@ pub struct ProcessFilter {
     technology: Option<String>,
     /// Case-insensitive text in the title.
     title_contains: Option<String>,
+    run_period: Option<RunPeriod>,
     /// Backlog only: include rejected, failed, not relevant and operational processes.
     include_closed: Option<bool>,
 }
@@ -703,6 +764,7 @@ impl ProcessFilter {
             classification: self.classification,
             technology: self.technology,
             title_contains: self.title_contains,
+            run_period: self.run_period.map(Into::into),
             include_closed: self.include_closed.unwrap_or(false),
         })
     }

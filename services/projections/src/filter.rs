@@ -28,6 +28,8 @@ pub struct ProcessFilter {
     pub technology: Option<String>,
     /// Title contains this text (case-insensitive).
     pub title_contains: Option<String>,
+    /// Runs this often.
+    pub run_period: Option<pb::RunPeriod>,
     /// Backlog only: also rejected, failed, not relevant and operational processes.
     pub include_closed: bool,
 }
@@ -43,11 +45,16 @@ pub fn facets(record: &ProcessRecord) -> Vec<(&'static str, String)> {
             .map(move |v| (facet, v.clone()))
             .collect::<Vec<_>>()
     };
+    let run_period = pb::RunPeriod::try_from(d.run_period)
+        .ok()
+        .filter(|p| *p != pb::RunPeriod::Unspecified)
+        .map(|p| p.as_str_name().to_owned());
     [
         each("department", &d.departments),
         each("domain", &d.domains),
         each("technology", &d.technologies),
         each("it_system", &d.it_systems),
+        each("run_period", run_period.as_slice()),
     ]
     .concat()
 }
@@ -80,6 +87,10 @@ impl ProcessFilter {
             ("department", self.department.clone()),
             ("domain", self.domain.clone()),
             ("technology", self.technology.clone()),
+            (
+                "run_period",
+                self.run_period.map(|p| p.as_str_name().to_owned()),
+            ),
         ];
         for (facet, value) in faceted {
             let Some(value) = value else { continue };

@@ -37,6 +37,8 @@ pub struct ProcessDetails {
     pub classification: Option<Classification>,
     /// The legal basis, as text.
     pub legal_basis: Option<LongText>,
+    /// When the legal basis was last verified.
+    pub legal_basis_verified_on: Option<NaiveDate>,
     /// Administration, employment, family, …
     pub domains: Vec<Label>,
     /// IT systems involved.
@@ -59,6 +61,8 @@ pub struct ProcessDetails {
     pub internal_notes: Option<LongText>,
     /// Who may read it.
     pub visibility: Visibility,
+    /// How often it runs, if known.
+    pub run_period: Option<pb::RunPeriod>,
 }
 
 const MAX_LIST: usize = 30;
@@ -103,6 +107,7 @@ impl TryFrom<pb::ProcessDetails> for ProcessDetails {
             contact: label("contact", &d.contact)?,
             classification: Classification::parse(d.classification)?,
             legal_basis: long("legalBasis", &d.legal_basis)?,
+            legal_basis_verified_on: date("legalBasisVerifiedOn", &d.legal_basis_verified_on)?,
             domains: list("domains", &d.domains)?,
             it_systems: list("itSystems", &d.it_systems)?,
             technologies: list("technologies", &d.technologies)?,
@@ -120,6 +125,11 @@ impl TryFrom<pb::ProcessDetails> for ProcessDetails {
             go_live_date: date("goLiveDate", &d.go_live_date)?,
             internal_notes: long("internalNotes", &d.internal_notes)?,
             visibility: visibility(d.visibility)?,
+            run_period: match pb::RunPeriod::try_from(d.run_period) {
+                Ok(pb::RunPeriod::Unspecified) => None,
+                Ok(period) => Some(period),
+                Err(_) => return Err(ProcessError::invalid("runPeriod", "must be a known period")),
+            },
         })
     }
 }
@@ -137,6 +147,7 @@ impl From<&ProcessDetails> for pb::ProcessDetails {
             contact: text_of(d.contact.as_ref()),
             classification: d.classification.as_ref().map(Into::into),
             legal_basis: text_of(d.legal_basis.as_ref()),
+            legal_basis_verified_on: text_of(d.legal_basis_verified_on.map(|v| v.to_string())),
             domains: strings(&d.domains),
             it_systems: strings(&d.it_systems),
             technologies: strings(&d.technologies),
@@ -148,6 +159,7 @@ impl From<&ProcessDetails> for pb::ProcessDetails {
             go_live_date: d.go_live_date.map(|g| g.to_string()).unwrap_or_default(),
             internal_notes: text_of(d.internal_notes.as_ref()),
             visibility: visibility_of(d.visibility) as i32,
+            run_period: d.run_period.unwrap_or_default() as i32,
         }
     }
 }
