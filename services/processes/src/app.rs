@@ -13,6 +13,9 @@ use crate::domain::process::{Process, ProcessCommand};
 use crate::domain::scoring::ScoringWeights;
 use crate::domain::settings::{MunicipalitySettings, SettingsCommand};
 
+/// The longest aggregate id there is (`settings:` and a municipality); longer ones name none.
+const MAX_AGGREGATE_ID: usize = 64;
+
 /// The result type of every command.
 pub type Outcome<A> = Result<Executed<A>, CommandError<ProcessError>>;
 
@@ -115,6 +118,9 @@ impl ProcessesApp {
         principal: &Principal,
         aggregate_id: &str,
     ) -> Result<Vec<StoredEvent>, CommandError<ProcessError>> {
+        if aggregate_id.len() > MAX_AGGREGATE_ID {
+            return Err(CommandError::Domain(ProcessError::NotFound));
+        }
         // One read: the events decide the access and are the answer.
         let events = self.store.read_stream(aggregate_id).await?;
         let readable = match events.first() {

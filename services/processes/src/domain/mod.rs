@@ -1,5 +1,7 @@
-//! The processes domain: values, the three aggregates (`Process`, `Backlog`,
-//! `MunicipalitySettings`) with pure `decide`/`evolve`, and the scoring rules.
+//! The processes domain: the three aggregates (`Process`, `Backlog`, `MunicipalitySettings`)
+//! with pure `decide`/`evolve`, their validated values, and the ONE mapping between them and
+//! the contract's messages (each value's `From`/`TryFrom`, each event enum's `DomainEvent`).
+//! The scores derived from the values are `innohub_priority`'s.
 
 pub mod assessment;
 pub mod backlog;

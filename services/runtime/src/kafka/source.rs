@@ -2,9 +2,11 @@
 //! topic through a consumer group. Each batch is applied in ONE read-model transaction that
 //! also records every event id in `applied_events`; an id already there is a redelivery and
 //! is skipped. Offsets are stored only after that transaction committed (and auto-committed
-//! from there): at-least-once delivery, exactly-once effect. A message that cannot be decoded,
-//! or has a schema version this build does not know, goes to [`DEADLETTER_TOPIC`] with the
-//! reason in a header, and the consumer moves on.
+//! from there): at-least-once delivery, exactly-once effect. A message that is not an
+//! envelope, or has a schema version this build does not know, goes to [`DEADLETTER_TOPIC`]
+//! with the reason in a header, and the consumer moves on; so does an event the projection
+//! refuses (its payload is not the message its type names, or breaks the read model), found
+//! by applying the batch again one event at a time.
 //!
 //! [`KafkaProjection::rebuild`] empties the read model and replays the topic from its start.
 
