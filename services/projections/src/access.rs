@@ -109,7 +109,13 @@ impl ProcessView {
             .iter()
             .any(|f| f.user == me.user.as_str() && f.municipality == me.municipality.as_str());
         let follower_count = record.followers.len();
-        let record = redact(&record, &record.municipality, me.municipality.as_str())?;
+        // Members see all of their own record that a view shows (its followers are only
+        // counted): only partners' views need the privacy marks applied.
+        let record = if full {
+            record
+        } else {
+            redact(&record, &record.municipality, me.municipality.as_str())?
+        };
         Ok(Self {
             access: if full { Access::Full } else { Access::Partner },
             id: Uuid::parse_str(&record.process_id).map_err(DecodeError::new)?,
