@@ -209,6 +209,7 @@ pub async fn gateway(
         schema: graphql::schema(services),
         keys,
         databases: vec![views.clone()],
+        parsed: Default::default(),
     };
     let listener = listen(address).await?;
     tracing::info!(address = %listener.local_addr()?, processes = processes_url, "gateway serving GraphQL (distributed)");

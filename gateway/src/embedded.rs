@@ -66,6 +66,7 @@ pub async fn serve(
         schema: graphql::schema(services),
         keys,
         databases: databases.clone(),
+        parsed: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind(listen)
         .await

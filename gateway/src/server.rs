@@ -1,8 +1,13 @@
 //! HTTP: GraphiQL at `/`, GraphQL at `POST /graphql`, and the operations endpoints
 //! (`/healthz`, `/readyz`, `/metrics`). The bearer token is verified here, once per request,
 //! into the [`Caller`] resolvers read; a `traceparent` header continues the caller's trace.
+//! Parsed documents are kept by their text ([`ParsedQueries`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
@@ -28,6 +33,51 @@ pub struct AppState {
     pub keys: TokenKeys,
     /// Databases checked by `/readyz`.
     pub databases: Vec<Database>,
+    /// Documents already parsed.
+    pub parsed: ParsedQueries,
+}
+
+/// GraphQL documents parsed before, by their text. Clients send the same few documents with
+/// other variables, and parsing one costs about a tenth of a mutation. Every request is
+/// still validated and checked against the limits; documents that do not parse, and long
+/// ones, are not kept, and a flood of new ones empties the cache instead of growing it.
+#[derive(Clone, Default)]
+pub struct ParsedQueries(Arc<Mutex<HashMap<String, ExecutableDocument>>>);
+
+/// Documents kept at most.
+const PARSED_KEPT: usize = 256;
+/// The longest document kept, in bytes.
+const PARSED_LONGEST: usize = 16 * 1024;
+
+impl ParsedQueries {
+    /// Give `request` its parsed document, from the cache or parsed now.
+    fn prepare(&self, request: &mut async_graphql::Request) {
+        if request.query.len() > PARSED_LONGEST {
+            return;
+        }
+        let kept = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&request.query).cloned());
+        let document = match kept {
+            Some(document) => document,
+            // The schema reports what does not parse.
+            None => match async_graphql::parser::parse_query(&request.query) {
+                Ok(document) => {
+                    if let Ok(mut cache) = self.0.lock() {
+                        if cache.len() >= PARSED_KEPT {
+                            cache.clear();
+                        }
+                        cache.insert(request.query.clone(), document.clone());
+                    }
+                    document
+                }
+                Err(_) => return,
+            },
+        };
+        request.set_parsed_query(document);
+    }
 }
 
 /// The router.
@@ -68,7 +118,8 @@ async fn graphql(
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    let request = request.into_inner().data(caller(&state.keys, &headers));
+    let mut request = request.into_inner().data(caller(&state.keys, &headers));
+    state.parsed.prepare(&mut request);
     let span = tracing::info_span!(
         "graphql",
         operation = request.operation_name.as_deref().unwrap_or("")

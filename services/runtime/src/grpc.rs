@@ -15,13 +15,11 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 
-use base64::Engine as _;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use innohub_proto::innohub::common::v1::{CommandReply, HistoryReply};
+use innohub_proto::innohub::common::v1::{self as pb, CommandReply, HistoryReply};
 use prost::Message;
 use tonic::body::Body;
 use tonic::codegen::http;
-use tonic::metadata::{Ascii, MetadataMap, MetadataValue};
+use tonic::metadata::{Ascii, Binary, MetadataMap, MetadataValue};
 use tonic::{Request, Response, Status};
 use tower::ServiceExt as _;
 use tower::util::BoxCloneSyncService;
@@ -31,8 +29,8 @@ use uuid::Uuid;
 use crate::command::{CommandContext, Executed, fingerprint};
 use crate::{ErrorCode, HasErrorCode, Principal, StoredEvent, kafka, reflect, telemetry};
 
-/// Metadata key of the caller: base64url (no padding) of the JSON of [`Principal`].
-pub const PRINCIPAL_HEADER: &str = "x-innohub-principal";
+/// Binary metadata key of the caller: an `innohub.common.v1.Principal`, protobuf-encoded.
+pub const PRINCIPAL_HEADER: &str = "x-innohub-principal-bin";
 /// Metadata key of a command's idempotency key.
 pub const IDEMPOTENCY_HEADER: &str = "x-innohub-idempotency-key";
 /// Metadata key of the correlation id (a UUID) that ties together what one request caused.
@@ -180,25 +178,17 @@ impl From<Status> for ServiceError {
 // Metadata
 // ------------------------------------------------------------------------------------------
 
-/// Base64url (RFC 4648 §5) without padding; decoding also accepts padding.
-const BASE64URL: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
-
 /// The value of the [`PRINCIPAL_HEADER`] metadata.
-pub fn encode_principal(principal: &Principal) -> Result<String, serde_json::Error> {
-    Ok(BASE64URL.encode(serde_json::to_vec(principal)?))
+pub fn encode_principal(principal: &Principal) -> MetadataValue<Binary> {
+    MetadataValue::from_bytes(&pb::Principal::from(principal).encode_to_vec())
 }
 
 /// The principal in a [`PRINCIPAL_HEADER`] value.
-pub fn decode_principal(value: &str) -> Result<Principal, String> {
-    let json = BASE64URL
-        .decode(value)
-        .map_err(|e| format!("not base64url: {e}"))?;
-    serde_json::from_slice(&json).map_err(|e| format!("not a principal: {e}"))
+pub fn decode_principal(value: &MetadataValue<Binary>) -> Result<Principal, String> {
+    let bytes = value.to_bytes().map_err(|e| format!("not base64: {e}"))?;
+    pb::Principal::decode(bytes)
+        .map_err(|e| format!("not a principal: {e}"))?
+        .try_into()
 }
 
 /// Who a call is made for, as the client side sends it.
@@ -215,43 +205,28 @@ pub struct Caller<'a> {
 /// A request carrying `message` and the caller's metadata, with the current span's
 /// `traceparent`.
 pub fn request<M>(caller: Caller<'_>, message: M) -> Result<Request<M>, ServiceError> {
-    let internal = |what: &str, e: &dyn fmt::Display| ServiceError {
-        code: ErrorCode::Internal,
-        message: format!("{what}: {e}"),
-    };
-    let ascii = |what: &'static str, value: &str| {
-        value.parse::<MetadataValue<Ascii>>().map_err(|e| (what, e))
-    };
     let mut request = Request::new(message);
-    let principal =
-        encode_principal(caller.principal).map_err(|e| internal("encoding the principal", &e))?;
-    let mut entries = vec![(PRINCIPAL_HEADER, ascii("principal", &principal))];
-    if let Some(key) = caller.idempotency_key {
-        entries.push((IDEMPOTENCY_HEADER, ascii("idempotencyKey", key)));
-    }
-    let correlation = caller.correlation_id.map(|id| id.to_string());
-    if let Some(id) = &correlation {
-        entries.push((CORRELATION_HEADER, ascii("correlation", id)));
-    }
-    let traceparent = telemetry::current_traceparent();
-    if let Some(traceparent) = &traceparent {
-        entries.push((TRACEPARENT_HEADER, ascii("traceparent", traceparent)));
-    }
     let metadata = request.metadata_mut();
-    for (key, value) in entries {
-        match value {
-            Ok(value) => {
-                metadata.insert(key, value);
-            }
-            // Only the client's key can hold what metadata cannot carry.
-            Err(("idempotencyKey", _)) => {
-                return Err(ServiceError {
-                    code: ErrorCode::BadUserInput,
-                    message: "idempotencyKey must be printable ASCII".into(),
-                });
-            }
-            Err((what, e)) => return Err(internal(what, &e)),
-        }
+    metadata.insert_bin(PRINCIPAL_HEADER, encode_principal(caller.principal));
+    if let Some(key) = caller.idempotency_key {
+        // Only the client's key can hold what metadata cannot carry.
+        let key = key.parse().map_err(|_| ServiceError {
+            code: ErrorCode::BadUserInput,
+            message: "idempotencyKey must be printable ASCII".into(),
+        })?;
+        metadata.insert(IDEMPOTENCY_HEADER, key);
+    }
+    let ascii = |value: String| {
+        MetadataValue::<Ascii>::try_from(value).map_err(|e| ServiceError {
+            code: ErrorCode::Internal,
+            message: format!("metadata: {e}"),
+        })
+    };
+    if let Some(id) = caller.correlation_id {
+        metadata.insert(CORRELATION_HEADER, ascii(id.to_string())?);
+    }
+    if let Some(traceparent) = telemetry::current_traceparent() {
+        metadata.insert(TRACEPARENT_HEADER, ascii(traceparent)?);
     }
     Ok(request)
 }
@@ -283,11 +258,9 @@ impl Call {
     fn of(method: &str, metadata: &MetadataMap, bytes: &[u8]) -> Result<Self, Status> {
         let text = |key: &str| metadata.get(key).and_then(|v| v.to_str().ok());
         let principal = metadata
-            .get(PRINCIPAL_HEADER)
-            .ok_or_else(|| Status::unauthenticated(format!("{PRINCIPAL_HEADER} is required")))?
-            .to_str()
-            .map_err(|e| e.to_string())
-            .and_then(decode_principal)
+            .get_bin(PRINCIPAL_HEADER)
+            .ok_or_else(|| Status::unauthenticated(format!("{PRINCIPAL_HEADER} is required")))
+            .map(decode_principal)?
             .map_err(|why| {
                 tracing::warn!(%why, "invalid principal metadata");
                 Status::unauthenticated(format!("{PRINCIPAL_HEADER} is invalid"))
@@ -413,19 +386,31 @@ mod tests {
 
     #[test]
     fn principals_survive_the_metadata() {
-        let principal = Principal {
-            user: UserId::parse("søren.ærø@syddjurs.dk").expect("user"),
-            municipality: MunicipalityId::parse("DK-0706").expect("municipality"),
-            department: None,
-            roles: BTreeSet::from([Role::ItPortfolio, Role::Employee]),
+        for department in [
+            None,
+            Some(crate::DepartmentId::parse("social").expect("id")),
+        ] {
+            let principal = Principal {
+                user: UserId::parse("søren.ærø@syddjurs.dk").expect("user"),
+                municipality: MunicipalityId::parse("DK-0706").expect("municipality"),
+                department,
+                roles: BTreeSet::from([Role::ItPortfolio, Role::Employee]),
+            };
+            assert_eq!(
+                decode_principal(&encode_principal(&principal)),
+                Ok(principal)
+            );
+        }
+        let garbage = MetadataValue::from_bytes(b"not a principal");
+        assert!(decode_principal(&garbage).is_err());
+        let unknown_role = pb::Principal {
+            user: "anne".into(),
+            municipality: "DK-0706".into(),
+            department: String::new(),
+            roles: vec!["root".into()],
         };
-        let encoded = encode_principal(&principal).expect("encoded");
-        assert!(encoded.is_ascii() && !encoded.contains('='));
-        assert_eq!(decode_principal(&encoded), Ok(principal.clone()));
-        let padded = format!("{encoded}{}", "=".repeat((4 - encoded.len() % 4) % 4));
-        assert_eq!(decode_principal(&padded), Ok(principal));
-        assert!(decode_principal("bm90IGpzb24").is_err());
-        assert!(decode_principal("Zm9v+A").is_err());
+        let value = MetadataValue::from_bytes(&unknown_role.encode_to_vec());
+        assert!(decode_principal(&value).is_err());
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! whatever `INNOHUB_LOG` says), and W3C
 //! `traceparent` propagation so that one trace spans mutation → service → Kafka → projection.
 //!
-//! Spans get OpenTelemetry ids whether or not they are exported, so the `traceparent` carried
-//! in gRPC metadata and Kafka headers always names the trace of the command.
+//! In the distributed processes spans get OpenTelemetry ids whether or not they are exported,
+//! so the `traceparent` carried in gRPC metadata and Kafka headers always names the trace of
+//! the command. Embedded mode without an exporter gives them none: nothing it does leaves the
+//! process, and the ids would cost every request.
 
 use std::collections::HashMap;
 
@@ -45,6 +47,7 @@ pub fn init(component: &str) -> Result<Telemetry, Box<dyn std::error::Error + Se
         .build();
     let mut builder = SdkTracerProvider::builder().with_resource(resource);
     let exporting = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").is_ok_and(|v| !v.is_empty());
+    let tracing_ids = exporting || component != "embedded";
     if exporting {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
@@ -63,11 +66,11 @@ pub fn init(component: &str) -> Result<Telemetry, Box<dyn std::error::Error + Se
                 .with_writer(std::io::stderr)
                 .with_filter(filter),
         )
-        .with(
+        .with(tracing_ids.then(|| {
             tracing_opentelemetry::layer()
                 .with_tracer(tracer)
-                .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
-        )
+                .with_filter(tracing_subscriber::filter::LevelFilter::INFO)
+        }))
         .try_init()?;
     if exporting {
         tracing::info!("exporting traces over OTLP");
