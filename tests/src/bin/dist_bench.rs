@@ -669,7 +669,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     println!("| Measure | Value |");
     println!("|---|---|");
     println!(
-        "| Events loaded (copies of one `ProcessSubmitted`, {avg_payload} B JSON payload, {avg_envelope} B envelope) | {} in {} (SQL, {} rows per statement) |",
+        "| Events loaded (copies of one `ProcessSubmitted`, {avg_payload} B protobuf payload, {avg_envelope} B envelope) | {} in {} (SQL, {} rows per statement) |",
         args.events,
         secs(load_time),
         LOAD_CHUNK
