@@ -49,6 +49,9 @@ pub enum StoreError {
     /// The database holds a format this build does not read.
     #[error(transparent)]
     Retired(#[from] crate::db::RetiredFormat),
+    /// The process is shutting down.
+    #[error("the append was interrupted by shutdown")]
+    ShuttingDown,
 }
 
 impl HasErrorCode for StoreError {
@@ -56,9 +59,10 @@ impl HasErrorCode for StoreError {
         match self {
             StoreError::Conflict => ErrorCode::Conflict,
             StoreError::KeyReused => ErrorCode::BadUserInput,
-            StoreError::Database(_) | StoreError::Corrupt(_) | StoreError::Retired(_) => {
-                ErrorCode::Internal
-            }
+            StoreError::Database(_)
+            | StoreError::Corrupt(_)
+            | StoreError::Retired(_)
+            | StoreError::ShuttingDown => ErrorCode::Internal,
         }
     }
 }
@@ -248,18 +252,54 @@ impl EventStore {
 
     /// Append events at `expected_version`, atomically with their outbox rows and the
     /// idempotency key. A lost race is [`StoreError::Conflict`].
+    ///
+    /// The transaction runs to its end in a task of its own, even if the caller goes away (a
+    /// client disconnects and its request is dropped): a transaction dropped midway can leave
+    /// its pooled connection inside a transaction that nothing ends (sqlx 0.8 and 0.9 forget
+    /// a `BEGIN` cancelled before its answer, github.com/transact-rs/sqlx issue 4393), and the
+    /// next borrower's statements would run in it. A retry with the same key finds the result.
     pub async fn append(&self, req: AppendRequest<'_>) -> Result<AppendOutcome, StoreError> {
+        let append = Append {
+            aggregate_type: req.aggregate_type.to_owned(),
+            aggregate_id: req.aggregate_id.to_owned(),
+            expected_version: req.expected_version,
+            municipality: req.municipality.as_str().to_owned(),
+            actor_user: req.actor.user.as_str().to_owned(),
+            actor_municipality: req.actor.municipality.as_str().to_owned(),
+            scope: idempotency_scope(req.actor),
+            correlation_id: req.correlation_id,
+            idempotency_key: req.idempotency_key.map(str::to_owned),
+            request: req.request.to_owned(),
+            events: req.events,
+            traceparent: if self.write_outbox {
+                crate::telemetry::current_traceparent()
+            } else {
+                None
+            },
+        };
+        let store = self.clone();
+        let write = tokio::spawn(tracing::Instrument::in_current_span(async move {
+            store.write(append).await
+        }));
+        match write.await {
+            Ok(outcome) => outcome,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(StoreError::ShuttingDown),
+        }
+    }
+
+    async fn write(&self, req: Append) -> Result<AppendOutcome, StoreError> {
         let mut tx = self.db.writer().begin().await?;
-        let scope = idempotency_scope(req.actor);
+        let scope = &req.scope;
         let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
-        if let Some(key) = req.idempotency_key {
+        if let Some(key) = req.idempotency_key.as_deref() {
             let claimed = sqlx::query(
                 "INSERT INTO idempotency_keys (scope, key, request, result, created_at) \
                  VALUES ($1, $2, $3, '', $4) ON CONFLICT (scope, key) DO NOTHING",
             )
-            .bind(&scope)
+            .bind(scope)
             .bind(key)
-            .bind(req.request)
+            .bind(&req.request)
             .bind(&now)
             .execute(&mut *tx)
             .await?
@@ -267,7 +307,7 @@ impl EventStore {
             if claimed == 0 {
                 tx.rollback().await?;
                 let first = self
-                    .idempotent_result(req.actor, key, req.request)
+                    .scoped_result(scope, key, &req.request)
                     .await?
                     .ok_or_else(|| {
                         StoreError::Corrupt(format!("idempotency key {key:?} has no result"))
@@ -276,7 +316,7 @@ impl EventStore {
             }
         }
         if req.expected_version > 0 {
-            check_version(&mut tx, req.aggregate_id, req.expected_version).await?;
+            check_version(&mut tx, &req.aggregate_id, req.expected_version).await?;
         }
         // Taken as late as possible: only the inserts that assign positions are serialised.
         if self.db.backend() == Backend::Postgres {
@@ -285,11 +325,6 @@ impl EventStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        let traceparent = if self.write_outbox {
-            crate::telemetry::current_traceparent()
-        } else {
-            None
-        };
         let mut position = 0;
         let mut version = req.expected_version;
         for event in &req.events {
@@ -301,14 +336,14 @@ impl EventStore {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL) RETURNING position",
             )
             .bind(Uuid::now_v7().to_string())
-            .bind(req.municipality.as_str())
-            .bind(req.aggregate_type)
-            .bind(req.aggregate_id)
+            .bind(&req.municipality)
+            .bind(&req.aggregate_type)
+            .bind(&req.aggregate_id)
             .bind(version)
             .bind(event.event_type)
             .bind(&event.payload)
-            .bind(req.actor.user.as_str())
-            .bind(req.actor.municipality.as_str())
+            .bind(&req.actor_user)
+            .bind(&req.actor_municipality)
             .bind(&now)
             .bind(req.correlation_id.to_string())
             .fetch_one(&mut *tx)
@@ -317,22 +352,22 @@ impl EventStore {
             if self.write_outbox {
                 sqlx::query("INSERT INTO outbox (position, traceparent) VALUES ($1, $2)")
                     .bind(position)
-                    .bind(traceparent.as_deref())
+                    .bind(req.traceparent.as_deref())
                     .execute(&mut *tx)
                     .await?;
             }
         }
         let result = AppendResult {
-            aggregate_id: req.aggregate_id.to_owned(),
+            aggregate_id: req.aggregate_id.clone(),
             version,
             position,
         };
-        if let Some(key) = req.idempotency_key {
+        if let Some(key) = req.idempotency_key.as_deref() {
             let stored = serde_json::to_string(&result)
                 .map_err(|e| StoreError::Corrupt(format!("append result: {e}")))?;
             sqlx::query("UPDATE idempotency_keys SET result = $1 WHERE scope = $2 AND key = $3")
                 .bind(stored)
-                .bind(&scope)
+                .bind(scope)
                 .bind(key)
                 .execute(&mut *tx)
                 .await?;
@@ -360,10 +395,20 @@ impl EventStore {
         key: &str,
         request: &str,
     ) -> Result<Option<AppendResult>, StoreError> {
+        self.scoped_result(&idempotency_scope(actor), key, request)
+            .await
+    }
+
+    async fn scoped_result(
+        &self,
+        scope: &str,
+        key: &str,
+        request: &str,
+    ) -> Result<Option<AppendResult>, StoreError> {
         let row = sqlx::query(
             "SELECT request, result FROM idempotency_keys WHERE scope = $1 AND key = $2",
         )
-        .bind(idempotency_scope(actor))
+        .bind(scope)
         .bind(key)
         .fetch_optional(self.db.reader())
         .await?;
@@ -426,6 +471,22 @@ impl EventStore {
     pub fn database(&self) -> &Database {
         &self.db
     }
+}
+
+/// An [`AppendRequest`] the append's own task owns.
+struct Append {
+    aggregate_type: String,
+    aggregate_id: String,
+    expected_version: i64,
+    municipality: String,
+    actor_user: String,
+    actor_municipality: String,
+    scope: String,
+    correlation_id: Uuid,
+    idempotency_key: Option<String>,
+    request: String,
+    events: Vec<EncodedEvent>,
+    traceparent: Option<String>,
 }
 
 /// Idempotency keys are the client's: scope them to the caller so users cannot collide.

@@ -433,6 +433,76 @@ async fn outbox_rows_commit_with_their_events<E: Engine>(engine: E) -> anyhow::R
     Ok(())
 }
 
+/// Callers that give up at every moment of an append (a client that disconnects drops its
+/// request): each append happens whole or not at all, no pooled connection is left inside a
+/// transaction, and later appends are committed for every other connection to see.
+async fn an_append_whose_caller_goes_away_finishes_or_leaves_nothing<E: Engine>(
+    engine: E,
+) -> anyhow::Result<()> {
+    let owner = municipality("DK-0706");
+    let alice = principal("alice", "DK-0706");
+    let url = engine.fresh_url().await?;
+    let store = EventStore::open(Database::connect(&url).await?, true).await?;
+    let other = Database::connect(&url).await?;
+    let postgres = other.backend() == innohub_runtime::Backend::Postgres;
+    const CALLERS: usize = 120;
+    for i in 0..CALLERS {
+        let (stream, key) = (format!("idea-{i}"), format!("key-{i}"));
+        let mut append =
+            std::pin::pin!(store.append(request(&stream, 0, &owner, &alice, Some(&key), 0, 2)));
+        // Dropped after 1 to 12 polls: from at once to after the append would have finished.
+        for _ in 0..=i % 12 {
+            if futures::poll!(append.as_mut()).is_ready() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_micros(100)).await;
+        }
+        if postgres {
+            // What the append started ends soon; a connection left inside a transaction
+            // stays so while nobody borrows it.
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+            loop {
+                let open: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND state LIKE 'idle in transaction%'",
+                )
+                .fetch_one(other.reader())
+                .await?;
+                if open == 0 {
+                    break;
+                }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "caller {i} went away and left a pooled connection inside a transaction"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    for i in 0..CALLERS {
+        // The callers retry, as clients do: each key is then in effect exactly once.
+        let (stream, key) = (format!("idea-{i}"), format!("key-{i}"));
+        store
+            .append(request(&stream, 0, &owner, &alice, Some(&key), 0, 2))
+            .await?;
+    }
+    let streams: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT aggregate_id, COUNT(*) FROM events GROUP BY aggregate_id ORDER BY aggregate_id",
+    )
+    .fetch_all(other.reader())
+    .await?;
+    assert_eq!(
+        streams.len(),
+        CALLERS,
+        "another connection sees every append"
+    );
+    assert!(
+        streams.iter().all(|(_, events)| *events == 2),
+        "an append is whole: {streams:?}"
+    );
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------
 // e. concurrent writers on one aggregate
 // ---------------------------------------------------------------------------------------
@@ -882,6 +952,7 @@ macro_rules! conformance {
             wrong_expected_version_conflicts,
             idempotency_key_appends_once,
             outbox_rows_commit_with_their_events,
+            an_append_whose_caller_goes_away_finishes_or_leaves_nothing,
             concurrent_appends_on_one_aggregate,
             concurrent_commands_on_one_aggregate,
             projection_resumes_from_its_checkpoint,
