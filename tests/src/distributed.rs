@@ -8,6 +8,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{Consumer as _, StreamConsumer};
+use rdkafka::message::OwnedMessage;
 use sqlx::Connection as _;
 use tokio::process::{Child, Command};
 
@@ -129,6 +132,32 @@ async fn terminate(mut child: Child) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A consumer of `topic` from its first message, in a group of its own that commits nothing.
+pub fn reader(brokers: &str, topic: &str) -> anyhow::Result<StreamConsumer> {
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("innohub-test-{}", uuid::Uuid::now_v7()))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()?;
+    consumer.subscribe(&[topic])?;
+    Ok(consumer)
+}
+
+/// Every message on `topic` from its start until none has come for `quiet`.
+pub async fn drain(
+    brokers: &str,
+    topic: &str,
+    quiet: Duration,
+) -> anyhow::Result<Vec<OwnedMessage>> {
+    let consumer = reader(brokers, topic)?;
+    let mut messages = Vec::new();
+    while let Ok(message) = tokio::time::timeout(quiet, consumer.recv()).await {
+        messages.push(message?.detach());
+    }
+    Ok(messages)
+}
+
 /// The PostgreSQL server tests create their databases on.
 pub fn postgres_admin_url() -> String {
     std::env::var("INNOHUB_TEST_POSTGRES_URL")
@@ -191,6 +220,15 @@ impl Service {
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .kill_on_drop(true);
+        // For a post-mortem: every start's stderr appended to DIR/<subcommand>.log.
+        if let Some(dir) = std::env::var_os("INNOHUB_TEST_LOG_DIR") {
+            let name = self.args.first().map_or("innohub", String::as_str);
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(PathBuf::from(dir).join(format!("{name}.log")))?;
+            command.stderr(log);
+        }
         Ok(command)
     }
 
@@ -241,6 +279,8 @@ impl Service {
 pub struct Cluster {
     /// The gateway, spoken to like the embedded app.
     pub gateway: App,
+    /// The gateway's process.
+    pub gateway_process: Service,
     /// The processes service.
     pub processes: Service,
     /// The projections service.
@@ -279,20 +319,24 @@ impl Cluster {
         let mut projections = Service::new(service("projections", port, &views_db), port, env);
         projections.start().await?;
         let port = free_port()?;
-        let child = Command::new(binary()?)
-            .args(["gateway", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--processes-url", &processes.url])
-            .args(["--views-database-url", &views_db])
-            .env("INNOHUB_DEV_SECRET", SECRET)
-            .env("INNOHUB_LOG", "warn")
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting the gateway")?;
-        let gateway = App::attach(format!("http://127.0.0.1:{port}"), child).await?;
+        let gateway_args = [
+            "gateway",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--processes-url",
+            &processes.url,
+            "--views-database-url",
+            &views_db,
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let mut gateway_env = env.to_vec();
+        gateway_env.push(("INNOHUB_DEV_SECRET".into(), SECRET.into()));
+        let mut gateway_process = Service::new(gateway_args, port, &gateway_env);
+        gateway_process.start().await?;
         Ok(Cluster {
-            gateway,
+            gateway: App::at(gateway_process.url.clone()),
+            gateway_process,
             processes,
             projections,
             events_db,

@@ -135,16 +135,15 @@ impl App {
         Ok(app)
     }
 
-    /// An app already started elsewhere (the distributed gateway), answering at `url`.
-    pub async fn attach(url: String, child: Child) -> anyhow::Result<App> {
-        let app = App {
+    /// A handle on a server started elsewhere (the distributed gateway), answering at `url`;
+    /// it owns no process.
+    pub fn at(url: String) -> App {
+        App {
             url,
             data_dir: PathBuf::new(),
-            child: Some(child),
+            child: None,
             client: reqwest::Client::new(),
-        };
-        app.wait_ready().await?;
-        Ok(app)
+        }
     }
 
     async fn wait_ready(&self) -> anyhow::Result<()> {

@@ -19,7 +19,6 @@ use innohub_tests::App;
 use innohub_tests::distributed::{Broker, Cluster};
 use prost::Message as _;
 use rdkafka::ClientConfig;
-use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::{Message, OwnedMessage};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde_json::{Value, json};
@@ -58,14 +57,7 @@ async fn read_topic(
     topic: &str,
     enough: impl Fn(&[OwnedMessage]) -> bool,
 ) -> Vec<OwnedMessage> {
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", format!("innohub-test-{}", uuid::Uuid::now_v7()))
-        .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    consumer.subscribe(&[topic]).expect("subscribe");
+    let consumer = innohub_tests::distributed::reader(brokers, topic).expect("consumer");
     let mut messages = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while !enough(&messages) {

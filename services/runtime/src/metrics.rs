@@ -46,7 +46,11 @@ metrics! {
     relay_failures: AtomicU64 = ("innohub_relay_failures_total", "counter", "Relay rounds that failed (broker or database down); retried with backoff."),
     consumer_lag: AtomicI64 = ("innohub_consumer_lag", "gauge", "Messages on the consumed topics not yet applied (high watermark minus position)."),
     events_applied: AtomicU64 = ("innohub_projection_events_applied_total", "counter", "Events applied to read models."),
-    duplicates_skipped: AtomicU64 = ("innohub_projection_duplicates_total", "counter", "Redelivered events skipped because their id was already applied."),
+    duplicates_skipped: AtomicU64 = ("innohub_projection_duplicates_total", "counter", "Redelivered events skipped because they were already applied."),
+    held_events: AtomicI64 = ("innohub_projection_held_events", "gauge", "Events held because they arrived before their aggregate's previous event; each is applied right after it. Above zero for long: an event is missing."),
+    sequence_gaps: AtomicU64 = ("innohub_projection_sequence_gaps_total", "counter", "Events that arrived before their aggregate's previous event (held, not applied, never dead-lettered)."),
+    consumer_rewinds: AtomicU64 = ("innohub_consumer_rewinds_total", "counter", "Times a consumer found offsets the broker had skipped and read the partition again from before them."),
+    consumer_offsets_lost: AtomicU64 = ("innohub_consumer_offsets_lost_total", "counter", "Offsets a consumer went on without: deleted from the topic before they were applied, or missing after re-reading from the partition's start."),
     dead_letters: AtomicU64 = ("innohub_dead_letters_total", "counter", "Messages sent to the dead-letter topic."),
 }
 

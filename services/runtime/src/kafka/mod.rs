@@ -4,6 +4,7 @@
 //! contract message's bytes, so the envelope carries them as they are: nothing is translated
 //! on the way.
 
+pub mod cursor;
 pub mod relay;
 pub mod source;
 
@@ -30,6 +31,11 @@ pub fn events_topic(service: &str) -> String {
 /// Where undecodable messages go, with the reason in the `deadletter-reason` header.
 pub const DEADLETTER_TOPIC: &str = "innohub.deadletter.v1";
 
+/// The most records innohub's producers put in one record batch; a consumer (re)starts this
+/// many offsets before its position, so that its first fetch begins at or before the batch
+/// holding that position (see [`cursor`]).
+pub const MAX_BATCH_RECORDS: usize = 1_000;
+
 /// The schema version of the envelopes this build writes and the highest it reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -53,13 +59,15 @@ impl KafkaConfig {
     }
 
     /// A producer as innohub publishes: idempotent (no duplicates or reordering within a
-    /// partition on retries), acknowledged by all in-sync replicas, giving up on a message
-    /// after 15 s so that the caller can back off and retry.
+    /// partition on retries), acknowledged by all in-sync replicas, at most
+    /// [`MAX_BATCH_RECORDS`] records a batch, giving up on a message after 15 s so that the
+    /// caller can back off and retry.
     pub fn producer(&self) -> Result<FutureProducer, rdkafka::error::KafkaError> {
         self.client()
             .set("enable.idempotence", "true")
             .set("acks", "all")
             .set("linger.ms", "2")
+            .set("batch.num.messages", MAX_BATCH_RECORDS.to_string())
             .set("message.timeout.ms", "15000")
             .create()
     }

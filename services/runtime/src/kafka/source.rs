@@ -1,29 +1,46 @@
 //! The Kafka event source of distributed mode: feeds a [`Projection`] from a service's events
-//! topic through a consumer group. Each batch is applied in ONE read-model transaction that
-//! also records every event id in `applied_events`; an id already there is a redelivery and
-//! is skipped. Offsets are stored only after that transaction committed (and auto-committed
-//! from there): at-least-once delivery, exactly-once effect. A message that is not an
-//! envelope, or has a schema version this build does not know, goes to [`DEADLETTER_TOPIC`]
-//! with the reason in a header, and the consumer moves on; so does an event the projection
-//! refuses (its payload is not the message its type names, or breaks the read model), found
-//! by applying the batch again one event at a time.
+//! topic.
+//!
+//! - **The read model's database says where the consumer is.** Each batch is applied in ONE
+//!   transaction that also records every event id (`applied_events`, which consistency tokens
+//!   wait for), each aggregate's last applied sequence (`projection_streams`) and the next
+//!   offset of each partition (`consumer_offsets`). The one feeder (a database lock) assigns
+//!   itself every partition at those offsets; it does not join a consumer group, so no
+//!   rebalance and no broker-side committed offset decides what it reads. Offsets are still
+//!   committed to the group `innohub-projections.<projection>` after each batch, for the
+//!   usual lag tooling. At-least-once delivery, exactly-once effect.
+//! - **No offset is passed over unread** ([`super::cursor`]): a partition's messages must
+//!   follow one another; a jump (a broker that skipped records) makes the consumer read the
+//!   partition again from before the missing ones, and it (re)starts one producer batch before
+//!   its position, because a broker may answer a fetch from inside a batch with the next one.
+//! - **No event is applied past a gap in its aggregate's sequence.** An event whose
+//!   predecessor has not been applied is held (`held_events`, counted in
+//!   `innohub_projection_held_events`), never dead-lettered, and applied right after its
+//!   predecessor. A redelivered event (sequence already applied) is skipped.
+//! - **Dead letters**: a message that is not an envelope, or has a schema version this build
+//!   does not know, goes to [`DEADLETTER_TOPIC`] with the reason in a header; so does an event
+//!   the projection refuses (its payload is not the message its type names, or breaks the read
+//!   model). The consumer moves on.
 //!
 //! [`KafkaProjection::rebuild`] empties the read model and replays the topic from its start.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
+use prost::Message as _;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{Header, Message, OwnedHeaders, OwnedMessage};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
-use sqlx::Acquire as _;
+use sqlx::{Acquire as _, Row as _};
 use tokio::sync::watch;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
-use super::{DEADLETTER_TOPIC, KafkaConfig, decode, events_topic, header, headers};
+use super::cursor::{Cursor, Rewind, Skip};
+use super::{DEADLETTER_TOPIC, KafkaConfig, decode, envelope, events_topic, header, headers};
 use crate::metrics::{METRICS, Metrics};
 use crate::projection::{Projection, ProjectionError, migrations};
 use crate::{Backend, Database, StoredEvent};
@@ -35,6 +52,8 @@ const GATHER: Duration = Duration::from_millis(3);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// How long a rebuild waits for more messages before it checks whether it is at the end.
 pub const REBUILD_IDLE: Duration = Duration::from_secs(2);
+/// Rows per multi-row statement.
+const ROWS_PER_STATEMENT: usize = 300;
 
 /// Why the source stopped.
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +83,7 @@ impl From<sqlx::Error> for SourceError {
 pub struct RebuildReport {
     /// Events applied.
     pub events: u64,
-    /// Messages skipped as undecodable (the live consumer dead-lettered them).
+    /// Messages skipped as undecodable or refused (the live consumer dead-lettered them).
     pub skipped: u64,
     /// How long it took.
     pub elapsed: Duration,
@@ -83,12 +102,47 @@ pub struct KafkaProjection<P> {
     views: Database,
     kafka: KafkaConfig,
     topic: String,
+    batch: usize,
+    /// Events this projection holds for their predecessor (its share of the gauge).
+    held: AtomicI64,
 }
 
-/// One decoded message with where it came from.
+/// One decoded message with its trace context.
 struct Decoded {
     event: StoredEvent,
     traceparent: Option<String>,
+}
+
+/// Why a batch did not apply.
+enum Failure {
+    /// The database failed: try the batch again.
+    Database(ProjectionError),
+    /// The projection refused this event: dead-letter it and apply the batch without it.
+    Refused(Box<StoredEvent>, ProjectionError),
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        Failure::Database(e.into())
+    }
+}
+
+/// What became of an event whose predecessor is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Taken {
+    /// The projection applied it.
+    Applied,
+    /// Recorded without applying: the projection refused it and it was dead-lettered.
+    Recorded,
+    /// Its id was applied before (a read model written before sequences were recorded).
+    Duplicate,
+}
+
+/// What the consumer does with a batch besides applying it: the live consumer dead-letters
+/// what it cannot use; a rebuild counts it (the live consumer dead-lettered it already).
+enum Unusable<'a> {
+    DeadLetter(&'a FutureProducer),
+    Count(&'a mut u64),
 }
 
 impl<P: Projection> KafkaProjection<P> {
@@ -108,10 +162,19 @@ impl<P: Projection> KafkaProjection<P> {
             projection: Arc::new(projection),
             views,
             kafka,
+            batch: BATCH,
+            held: AtomicI64::new(0),
         })
     }
 
-    /// The consumer group of this projection.
+    /// Apply at most `batch` messages per transaction (default 1,000).
+    pub fn with_batch(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    /// The consumer group this projection commits its offsets to (for lag tooling; the
+    /// consumer resumes from the read model's own record).
     pub fn group(&self) -> String {
         format!("innohub-projections.{}", self.projection.name())
     }
@@ -141,6 +204,124 @@ impl<P: Projection> KafkaProjection<P> {
         Ok(Some(conn))
     }
 
+    fn consumer(&self, group: &str) -> Result<StreamConsumer, SourceError> {
+        Ok(self
+            .kafka
+            .client()
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            // A broker without long-poll wake-ups (Tansu) would otherwise hold every idle
+            // fetch for the default 500 ms, and freshness with it.
+            .set("fetch.wait.max.ms", "50")
+            .create()?)
+    }
+
+    /// The cursor the read model recorded, with every partition of the topic in it (from its
+    /// first offset where nothing is recorded), and each partition's first offset.
+    async fn cursor(
+        &self,
+        consumer: &StreamConsumer,
+    ) -> Result<(Cursor, BTreeMap<i32, i64>), SourceError> {
+        let rows = sqlx::query(
+            "SELECT kafka_partition, next_offset FROM consumer_offsets \
+             WHERE projection = $1 AND topic = $2",
+        )
+        .bind(self.projection.name())
+        .bind(&self.topic)
+        .fetch_all(self.views.reader())
+        .await?;
+        let mut next = BTreeMap::new();
+        for row in rows {
+            let partition: i64 = row.try_get("kafka_partition")?;
+            let partition = i32::try_from(partition)
+                .map_err(|_| ProjectionError::Corrupt(format!("partition {partition}")))?;
+            next.insert(partition, row.try_get::<i64, _>("next_offset")?);
+        }
+        let starts = self.starts(consumer).await?;
+        for (partition, start) in &starts {
+            next.entry(*partition).or_insert(*start);
+        }
+        Ok((Cursor::new(next), starts))
+    }
+
+    /// The first offset of every partition of the topic; waits until the broker lists its
+    /// partitions (a topic just created may have none yet).
+    async fn starts(&self, consumer: &StreamConsumer) -> Result<BTreeMap<i32, i64>, SourceError> {
+        loop {
+            let starts: BTreeMap<i32, i64> = watermarks(consumer, &self.topic)?
+                .into_iter()
+                .map(|(partition, (low, _))| (partition, low))
+                .collect();
+            if !starts.is_empty() {
+                return Ok(starts);
+            }
+            tracing::info!(topic = %self.topic, "waiting for the topic's partitions");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Read every partition from where the cursor (re)starts it.
+    fn assign(
+        &self,
+        consumer: &StreamConsumer,
+        cursor: &Cursor,
+        starts: &BTreeMap<i32, i64>,
+        overrides: &BTreeMap<i32, i64>,
+    ) -> Result<(), SourceError> {
+        let mut assignment = TopicPartitionList::new();
+        for (partition, start) in starts {
+            let from = overrides
+                .get(partition)
+                .copied()
+                .unwrap_or_else(|| cursor.start(*partition, *start));
+            assignment.add_partition_offset(&self.topic, *partition, Offset::Offset(from))?;
+        }
+        consumer.unassign()?;
+        consumer.assign(&assignment)?;
+        Ok(())
+    }
+
+    /// Read the skipped partitions again (see [`super::cursor`]).
+    async fn rewind(
+        &self,
+        consumer: &StreamConsumer,
+        cursor: &mut Cursor,
+        skips: &BTreeMap<i32, Skip>,
+    ) -> Result<(), SourceError> {
+        let starts = self.starts(consumer).await?;
+        let mut overrides = BTreeMap::new();
+        let mut wait = Duration::ZERO;
+        for (partition, skip) in skips {
+            let start = starts.get(partition).copied().unwrap_or(0);
+            match cursor.rewind(*partition, *skip, start) {
+                Rewind::Reread { from, wait: w } => {
+                    Metrics::inc(&METRICS.consumer_rewinds);
+                    tracing::warn!(
+                        topic = %self.topic, partition, expected = skip.expected, found = skip.found,
+                        from, "the broker skipped records; reading the partition again"
+                    );
+                    overrides.insert(*partition, from);
+                    wait = wait.max(w);
+                }
+                Rewind::GiveUp { from } => {
+                    let lost = (from - skip.expected).max(0) as u64;
+                    METRICS
+                        .consumer_offsets_lost
+                        .fetch_add(lost, Ordering::Relaxed);
+                    tracing::error!(
+                        topic = %self.topic, partition, missing_from = skip.expected, missing_to = from,
+                        "records are missing from the topic; going on without them"
+                    );
+                    overrides.insert(*partition, from);
+                }
+            }
+        }
+        tokio::time::sleep(wait).await;
+        self.assign(consumer, cursor, &starts, &overrides)
+    }
+
     /// Consume until `shutdown` turns true. Ensures the topics exist; waits for the
     /// projection's lock (a second instance stands by).
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) -> Result<(), SourceError> {
@@ -151,25 +332,13 @@ impl<P: Projection> KafkaProjection<P> {
             lock = self.lock(true) => lock?,
             _ = shutdown.changed() => return Ok(()),
         };
-        let consumer: Arc<StreamConsumer> = Arc::new(
-            self.kafka
-                .client()
-                .set("group.id", self.group())
-                .set("enable.auto.commit", "true")
-                .set("auto.commit.interval.ms", "500")
-                .set("enable.auto.offset.store", "false")
-                .set("auto.offset.reset", "earliest")
-                .set("session.timeout.ms", "6000")
-                .set("heartbeat.interval.ms", "1000")
-                // A broker without long-poll wake-ups (Tansu) would otherwise hold every
-                // idle fetch for the default 500 ms, and freshness with it.
-                .set("fetch.wait.max.ms", "50")
-                .create()?,
-        );
-        consumer.subscribe(&[&self.topic])?;
+        let consumer = Arc::new(self.consumer(&self.group())?);
+        let (mut cursor, starts) = self.cursor(&consumer).await?;
+        self.assign(&consumer, &cursor, &starts, &BTreeMap::new())?;
         let deadletters = self.kafka.producer()?;
+        self.count_held().await?;
         let lag = tokio::spawn(report_lag(consumer.clone(), self.topic.clone()));
-        tracing::info!(topic = %self.topic, group = %self.group(), projection = self.projection.name(), "consuming");
+        tracing::info!(topic = %self.topic, projection = self.projection.name(), positions = ?cursor.positions(), "consuming");
         let mut backoff = Duration::from_millis(100);
         loop {
             let first = tokio::select! {
@@ -186,184 +355,397 @@ impl<P: Projection> KafkaProjection<P> {
                 }
             };
             backoff = Duration::from_millis(100);
-            let mut batch = vec![first];
-            while batch.len() < BATCH {
-                match tokio::time::timeout(GATHER, consumer.recv()).await {
-                    Ok(Ok(m)) => batch.push(m.detach()),
-                    _ => break,
-                }
-            }
-            let (events, dead) = self.decode_batch(&batch);
-            if !self
-                .apply_until_done(&events, &deadletters, &mut shutdown)
-                .await
-            {
+            let batch = self.gather(&consumer, first).await;
+            let sorted = cursor.sort(batch.iter().map(|m| (m.partition(), m.offset())));
+            let taken: Vec<&OwnedMessage> = sorted.take.iter().map(|i| &batch[*i]).collect();
+            let applied = self
+                .take(
+                    &taken,
+                    &sorted.positions,
+                    Unusable::DeadLetter(&deadletters),
+                    &mut shutdown,
+                )
+                .await;
+            if applied.is_none() {
                 break;
             }
-            for (message, reason) in dead {
-                self.dead_letter(&deadletters, message, &reason).await;
+            cursor.advance(&sorted.positions);
+            if !taken.is_empty() {
+                self.commit_offsets(&consumer, &sorted.positions);
             }
-            for m in &batch {
-                consumer.store_offset(m.topic(), m.partition(), m.offset())?;
+            if !sorted.skips.is_empty() {
+                self.rewind(&consumer, &mut cursor, &sorted.skips).await?;
             }
         }
         lag.abort();
-        if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
-            tracing::warn!(error = %e, "final offset commit failed; the next start re-reads (deduplicated)");
-        }
         tracing::info!(projection = self.projection.name(), "consumer stopped");
         Ok(())
     }
 
-    fn decode_batch<'m>(
+    /// `first` and whatever else arrives right away, up to a batch.
+    async fn gather(&self, consumer: &StreamConsumer, first: OwnedMessage) -> Vec<OwnedMessage> {
+        let mut batch = vec![first];
+        while batch.len() < self.batch {
+            match tokio::time::timeout(GATHER, consumer.recv()).await {
+                Ok(Ok(m)) => batch.push(m.detach()),
+                _ => break,
+            }
+        }
+        batch
+    }
+
+    /// Offsets for the group's lag, after the read model committed them. A failure only
+    /// delays what lag tooling shows.
+    fn commit_offsets(&self, consumer: &StreamConsumer, positions: &BTreeMap<i32, i64>) {
+        let mut offsets = TopicPartitionList::new();
+        for (partition, next) in positions {
+            if let Err(e) =
+                offsets.add_partition_offset(&self.topic, *partition, Offset::Offset(*next))
+            {
+                tracing::debug!(error = %e, "cannot list an offset to commit");
+            }
+        }
+        if let Err(e) = consumer.commit(&offsets, CommitMode::Async) {
+            tracing::debug!(error = %e, "cannot commit offsets for lag tooling");
+        }
+    }
+
+    /// Decode `messages`, handle the unusable ones, and apply the rest with the cursor's new
+    /// `positions`. Returns how many events were applied, or `None` when shut down first.
+    async fn take(
         &self,
-        batch: &'m [OwnedMessage],
-    ) -> (Vec<Decoded>, Vec<(&'m OwnedMessage, String)>) {
-        let mut events = Vec::with_capacity(batch.len());
-        let mut dead = Vec::new();
-        for m in batch {
+        messages: &[&OwnedMessage],
+        positions: &BTreeMap<i32, i64>,
+        mut unusable: Unusable<'_>,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Option<u64> {
+        let mut events = Vec::with_capacity(messages.len());
+        for m in messages {
             match decode(m.payload()) {
                 Ok(event) => events.push(Decoded {
                     event,
                     traceparent: header(m, headers::TRACEPARENT),
                 }),
-                Err(reason) => dead.push((m, reason)),
+                Err(reason) => match &mut unusable {
+                    Unusable::DeadLetter(producer) => {
+                        let origin = format!("{}/{}/{}", m.topic(), m.partition(), m.offset());
+                        let (key, value) =
+                            (m.key().unwrap_or_default(), m.payload().unwrap_or_default());
+                        self.send_dead_letter(producer, key, value, &reason, &origin)
+                            .await;
+                    }
+                    Unusable::Count(skipped) => **skipped += 1,
+                },
             }
         }
-        (events, dead)
-    }
-
-    /// Apply a batch, retrying while the database is down. An event the projection cannot
-    /// apply (not a database failure) is dead-lettered so the rest can go on. Returns false
-    /// when shut down before the batch was applied.
-    async fn apply_until_done(
-        &self,
-        events: &[Decoded],
-        deadletters: &FutureProducer,
-        shutdown: &mut watch::Receiver<bool>,
-    ) -> bool {
+        if events.is_empty() && positions.is_empty() {
+            return Some(0);
+        }
+        let mut refused = HashSet::new();
         let mut backoff = Duration::from_millis(100);
         loop {
-            match self.apply(events).await {
-                Ok(()) => return true,
-                Err(ProjectionError::Database(e)) => {
+            match self.apply(&events, positions, &refused).await {
+                Ok(applied) => return Some(applied),
+                Err(Failure::Database(e)) => {
                     tracing::error!(error = %e, retry_in = ?backoff, "read model database failed");
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, "a batch failed; applying its events one by one");
-                    for one in events {
-                        match self.apply(std::slice::from_ref(one)).await {
-                            Ok(()) => {}
-                            Err(ProjectionError::Database(_)) => break,
-                            Err(e) => {
-                                let reason = format!("the projection refused it: {e}");
-                                let value =
-                                    prost::Message::encode_to_vec(&super::envelope(&one.event));
-                                self.send_dead_letter(
-                                    deadletters,
-                                    one.event.aggregate_id.as_bytes(),
-                                    &value,
-                                    &reason,
-                                    &format!("event {}", one.event.event_id),
-                                )
-                                .await;
-                                self.record_only(&one.event).await;
-                            }
+                Err(Failure::Refused(event, e)) => {
+                    match &mut unusable {
+                        Unusable::DeadLetter(producer) => {
+                            let reason = format!("the projection refused it: {e}");
+                            let value = envelope(&event).encode_to_vec();
+                            let origin = format!("event {}", event.event_id);
+                            self.send_dead_letter(
+                                producer,
+                                event.aggregate_id.as_bytes(),
+                                &value,
+                                &reason,
+                                &origin,
+                            )
+                            .await;
                         }
+                        Unusable::Count(skipped) => **skipped += 1,
                     }
-                    // Whatever is left (a database failure midway) is retried as a batch;
-                    // the applied ones are skipped as duplicates.
-                    if self.apply(events).await.is_ok() {
-                        return true;
-                    }
+                    refused.insert(event.event_id);
+                    continue;
                 }
             }
             tokio::select! {
                 _ = tokio::time::sleep(backoff) => {}
-                _ = shutdown.changed() => return false,
+                _ = shutdown.changed() => return None,
             }
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     }
 
-    /// Apply events not applied before, in one transaction with their ids.
-    async fn apply(&self, events: &[Decoded]) -> Result<(), ProjectionError> {
+    /// Apply `events` in order, in one transaction with the cursor's new `positions`: each
+    /// event whose aggregate's previous event is applied (the `refused` ones recorded without
+    /// applying), then the held events it lets through; an event that arrives early is held.
+    /// Returns how many events were applied.
+    async fn apply(
+        &self,
+        events: &[Decoded],
+        positions: &BTreeMap<i32, i64>,
+        refused: &HashSet<Uuid>,
+    ) -> Result<u64, Failure> {
         let name = self.projection.name();
-        let source = self.projection.source();
         let mut tx = self.views.writer().begin().await?;
-        let mut applied = 0;
-        let mut duplicates = 0;
+        let aggregates: BTreeSet<&str> = events
+            .iter()
+            .map(|d| d.event.aggregate_id.as_str())
+            .collect();
+        let mut last = self.sequences(&mut tx, &aggregates).await?;
+        let mut held = if self.held.load(Ordering::Relaxed) > 0 {
+            self.held(&mut tx, &aggregates).await?
+        } else {
+            HashMap::new()
+        };
+        let (mut applied, mut duplicates, mut newly_held, mut released) = (0, 0, 0i64, 0i64);
+        let mut moved: BTreeSet<&str> = BTreeSet::new();
         for one in events {
             let event = &one.event;
-            let fresh = sqlx::query(
-                "INSERT INTO applied_events (projection, event_id, source, position) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (projection, event_id) DO NOTHING",
-            )
-            .bind(name)
-            .bind(event.event_id.to_string())
-            .bind(source)
-            .bind(event.position)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if !fresh {
+            let aggregate = event.aggregate_id.as_str();
+            let sequence = last.get(aggregate).copied().unwrap_or(0);
+            if event.sequence <= sequence {
                 duplicates += 1;
                 continue;
             }
-            let span = tracing::info_span!(
-                "project",
-                projection = name,
-                event_type = %event.event_type,
-                position = event.position
-            );
-            crate::telemetry::set_parent(&span, one.traceparent.as_deref());
-            let conn = tx.acquire().await?;
-            self.projection.apply(conn, event).instrument(span).await?;
-            applied += 1;
+            if event.sequence > sequence + 1 {
+                if let std::collections::btree_map::Entry::Vacant(waiting) = held
+                    .entry(aggregate.to_owned())
+                    .or_default()
+                    .entry(event.sequence)
+                {
+                    waiting.insert(event.clone());
+                    self.hold(&mut tx, event).await?;
+                    newly_held += 1;
+                    Metrics::inc(&METRICS.sequence_gaps);
+                    tracing::warn!(
+                        projection = name,
+                        aggregate,
+                        sequence = event.sequence,
+                        applied = sequence,
+                        "an event arrived before its predecessor; holding it"
+                    );
+                }
+                continue;
+            }
+            match self
+                .apply_one(&mut tx, event, one.traceparent.as_deref(), refused)
+                .await?
+            {
+                Taken::Applied => applied += 1,
+                Taken::Duplicate => duplicates += 1,
+                Taken::Recorded => {}
+            }
+            let mut sequence = event.sequence;
+            while let Some(next) = held
+                .get_mut(aggregate)
+                .and_then(|h| h.remove(&(sequence + 1)))
+            {
+                sqlx::query(
+                    "DELETE FROM held_events WHERE projection = $1 AND aggregate_id = $2 AND sequence = $3",
+                )
+                .bind(name)
+                .bind(aggregate)
+                .bind(next.sequence)
+                .execute(&mut *tx)
+                .await?;
+                released += 1;
+                if self.apply_one(&mut tx, &next, None, refused).await? == Taken::Applied {
+                    applied += 1;
+                }
+                sequence += 1;
+            }
+            last.insert(aggregate.to_owned(), sequence);
+            moved.insert(aggregate);
         }
+        let moved: Vec<(&str, i64)> = moved.into_iter().map(|a| (a, last[a])).collect();
+        self.record_sequences(&mut tx, &moved).await?;
+        self.record_positions(&mut tx, positions).await?;
         tx.commit().await?;
-        METRICS
-            .events_applied
-            .fetch_add(applied, std::sync::atomic::Ordering::Relaxed);
+        METRICS.events_applied.fetch_add(applied, Ordering::Relaxed);
         METRICS
             .duplicates_skipped
-            .fetch_add(duplicates, std::sync::atomic::Ordering::Relaxed);
-        Ok(())
+            .fetch_add(duplicates, Ordering::Relaxed);
+        self.held_changed(newly_held - released);
+        Ok(applied)
     }
 
-    /// Mark an event as handled without applying it (it went to the dead-letter topic).
-    async fn record_only(&self, event: &StoredEvent) {
-        let result = sqlx::query(
+    /// Move this projection's count of held events, and the gauge with it.
+    fn held_changed(&self, by: i64) {
+        self.held.fetch_add(by, Ordering::Relaxed);
+        METRICS.held_events.fetch_add(by, Ordering::Relaxed);
+    }
+
+    /// Apply one event whose predecessor is applied, and record its id.
+    async fn apply_one(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        event: &StoredEvent,
+        traceparent: Option<&str>,
+        refused: &HashSet<Uuid>,
+    ) -> Result<Taken, Failure> {
+        let name = self.projection.name();
+        let fresh = sqlx::query(
             "INSERT INTO applied_events (projection, event_id, source, position) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (projection, event_id) DO NOTHING",
         )
-        .bind(self.projection.name())
+        .bind(name)
         .bind(event.event_id.to_string())
         .bind(self.projection.source())
         .bind(event.position)
-        .execute(self.views.writer())
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "cannot record a dead-lettered event");
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !fresh {
+            return Ok(Taken::Duplicate);
+        }
+        if refused.contains(&event.event_id) {
+            return Ok(Taken::Recorded);
+        }
+        let span = tracing::info_span!(
+            "project",
+            projection = name,
+            event_type = %event.event_type,
+            position = event.position
+        );
+        crate::telemetry::set_parent(&span, traceparent);
+        let conn = tx.acquire().await?;
+        match self.projection.apply(conn, event).instrument(span).await {
+            Ok(()) => Ok(Taken::Applied),
+            Err(ProjectionError::Database(e)) => Err(Failure::Database(e.into())),
+            Err(e) => Err(Failure::Refused(Box::new(event.clone()), e)),
         }
     }
 
-    async fn dead_letter(&self, producer: &FutureProducer, message: &OwnedMessage, reason: &str) {
-        let origin = format!(
-            "{}/{}/{}",
-            message.topic(),
-            message.partition(),
-            message.offset()
-        );
-        self.send_dead_letter(
-            producer,
-            message.key().unwrap_or_default(),
-            message.payload().unwrap_or_default(),
-            reason,
-            &origin,
+    /// The last applied sequence of each of `aggregates` that has one.
+    async fn sequences(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        aggregates: &BTreeSet<&str>,
+    ) -> Result<HashMap<String, i64>, sqlx::Error> {
+        let mut last = HashMap::with_capacity(aggregates.len());
+        let aggregates: Vec<&str> = aggregates.iter().copied().collect();
+        for chunk in aggregates.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT aggregate_id, sequence FROM projection_streams \
+                 WHERE projection = $1 AND aggregate_id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(self.projection.name());
+            for aggregate in chunk {
+                query = query.bind(*aggregate);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                last.insert(row.try_get("aggregate_id")?, row.try_get("sequence")?);
+            }
+        }
+        Ok(last)
+    }
+
+    /// The held events of `aggregates`, by sequence.
+    async fn held(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        aggregates: &BTreeSet<&str>,
+    ) -> Result<HashMap<String, BTreeMap<i64, StoredEvent>>, Failure> {
+        let mut held: HashMap<String, BTreeMap<i64, StoredEvent>> = HashMap::new();
+        let aggregates: Vec<&str> = aggregates.iter().copied().collect();
+        for chunk in aggregates.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT envelope FROM held_events WHERE projection = $1 AND aggregate_id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(&sql).bind(self.projection.name());
+            for aggregate in chunk {
+                query = query.bind(*aggregate);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                let bytes: Vec<u8> = row.try_get("envelope")?;
+                let event = decode(Some(&bytes)).map_err(|e| {
+                    Failure::Database(ProjectionError::Corrupt(format!("a held event: {e}")))
+                })?;
+                held.entry(event.aggregate_id.clone())
+                    .or_default()
+                    .insert(event.sequence, event);
+            }
+        }
+        Ok(held)
+    }
+
+    async fn hold(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        event: &StoredEvent,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO held_events (projection, aggregate_id, sequence, envelope) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (projection, aggregate_id, sequence) DO NOTHING",
         )
-        .await;
+        .bind(self.projection.name())
+        .bind(&event.aggregate_id)
+        .bind(event.sequence)
+        .bind(envelope(event).encode_to_vec())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_sequences(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        moved: &[(&str, i64)],
+    ) -> Result<(), sqlx::Error> {
+        for chunk in moved.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO projection_streams (projection, aggregate_id, sequence) VALUES {} \
+                 ON CONFLICT (projection, aggregate_id) DO UPDATE SET sequence = excluded.sequence",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(self.projection.name());
+            for (aggregate, sequence) in chunk {
+                query = query.bind(*aggregate).bind(*sequence);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn record_positions(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        positions: &BTreeMap<i32, i64>,
+    ) -> Result<(), sqlx::Error> {
+        for (partition, next) in positions {
+            sqlx::query(
+                "INSERT INTO consumer_offsets (projection, topic, kafka_partition, next_offset) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (projection, topic, kafka_partition) \
+                 DO UPDATE SET next_offset = excluded.next_offset",
+            )
+            .bind(self.projection.name())
+            .bind(&self.topic)
+            .bind(i64::from(*partition))
+            .bind(*next)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Set the held-events gauge from the read model.
+    async fn count_held(&self) -> Result<(), sqlx::Error> {
+        let held: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM held_events WHERE projection = $1")
+                .bind(self.projection.name())
+                .fetch_one(self.views.reader())
+                .await?;
+        self.held_changed(held - self.held.load(Ordering::Relaxed));
+        Ok(())
     }
 
     /// Publish to the dead-letter topic, retrying until the broker takes it.
@@ -419,40 +801,27 @@ impl<P: Projection> KafkaProjection<P> {
         self.kafka
             .ensure_topics(&[&self.topic, DEADLETTER_TOPIC])
             .await?;
-        let consumer: StreamConsumer = self
-            .kafka
-            .client()
-            .set("group.id", format!("innohub-rebuild-{}", Uuid::now_v7()))
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
-            .create()?;
+        let consumer = self.consumer(&format!("innohub-rebuild-{}", Uuid::now_v7()))?;
         let ends = watermarks(&consumer, &self.topic)?;
         let expected: i64 = ends.values().map(|(low, high)| high - low).sum();
         let expected = expected.max(0) as u64;
-        let mut assignment = TopicPartitionList::new();
-        for partition in ends.keys() {
-            assignment.add_partition_offset(&self.topic, *partition, Offset::Beginning)?;
-        }
         self.reset().await?;
-        consumer.assign(&assignment)?;
-        let mut next: HashMap<i32, i64> = HashMap::new();
+        let (mut cursor, starts) = self.cursor(&consumer).await?;
+        self.assign(&consumer, &cursor, &starts, &BTreeMap::new())?;
         let (mut events, mut skipped, mut seen) = (0u64, 0u64, 0u64);
         let mut quiet_since = Instant::now();
+        let (_never, mut shutdown) = watch::channel(false);
         progress(0, expected);
         loop {
-            let mut batch = Vec::with_capacity(BATCH);
-            while batch.len() < BATCH {
+            let mut batch = Vec::with_capacity(self.batch);
+            while batch.len() < self.batch {
                 let wait = if batch.is_empty() {
                     REBUILD_IDLE
                 } else {
                     GATHER
                 };
                 match tokio::time::timeout(wait, consumer.recv()).await {
-                    Ok(Ok(m)) => {
-                        let m = m.detach();
-                        next.insert(m.partition(), m.offset() + 1);
-                        batch.push(m);
-                    }
+                    Ok(Ok(m)) => batch.push(m.detach()),
                     Ok(Err(e)) => return Err(e.into()),
                     Err(_) => break,
                 }
@@ -460,9 +829,9 @@ impl<P: Projection> KafkaProjection<P> {
             if batch.is_empty() {
                 // Quiet: done if every partition is read up to what the broker now reports.
                 let ends = watermarks(&consumer, &self.topic)?;
-                let behind = ends
-                    .iter()
-                    .any(|(p, (low, high))| next.get(p).copied().unwrap_or(*low) < *high);
+                let behind = ends.iter().any(|(p, (low, high))| {
+                    cursor.positions().get(p).copied().unwrap_or(*low) < *high
+                });
                 if !behind {
                     break;
                 }
@@ -472,11 +841,22 @@ impl<P: Projection> KafkaProjection<P> {
                 continue;
             }
             quiet_since = Instant::now();
-            let (decoded, dead) = self.decode_batch(&batch);
-            skipped += dead.len() as u64;
-            events += decoded.len() as u64;
-            seen += batch.len() as u64;
-            self.apply(&decoded).await?;
+            let sorted = cursor.sort(batch.iter().map(|m| (m.partition(), m.offset())));
+            let taken: Vec<&OwnedMessage> = sorted.take.iter().map(|i| &batch[*i]).collect();
+            seen += taken.len() as u64;
+            events += self
+                .take(
+                    &taken,
+                    &sorted.positions,
+                    Unusable::Count(&mut skipped),
+                    &mut shutdown,
+                )
+                .await
+                .unwrap_or(0);
+            cursor.advance(&sorted.positions);
+            if !sorted.skips.is_empty() {
+                self.rewind(&consumer, &mut cursor, &sorted.skips).await?;
+            }
             progress(seen, expected.max(seen));
         }
         Ok(RebuildReport {
@@ -486,7 +866,7 @@ impl<P: Projection> KafkaProjection<P> {
         })
     }
 
-    /// Empty the projection's tables and forget which events it applied.
+    /// Empty the projection's tables and forget which events it applied and where it read.
     async fn reset(&self) -> Result<(), SourceError> {
         let mut tx = self.views.writer().begin().await?;
         for table in self.projection.tables() {
@@ -494,15 +874,30 @@ impl<P: Projection> KafkaProjection<P> {
                 .execute(&mut *tx)
                 .await?;
         }
-        for runner_table in ["applied_events", "projection_checkpoints"] {
+        for runner_table in [
+            "applied_events",
+            "projection_checkpoints",
+            "consumer_offsets",
+            "projection_streams",
+            "held_events",
+        ] {
             sqlx::query(&format!("DELETE FROM {runner_table} WHERE projection = $1"))
                 .bind(self.projection.name())
                 .execute(&mut *tx)
                 .await?;
         }
         tx.commit().await?;
+        self.held_changed(-self.held.load(Ordering::Relaxed));
         Ok(())
     }
+}
+
+/// `$first, $first+1, …` for `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Low and high watermark of every partition of `topic`.
@@ -548,9 +943,7 @@ async fn report_lag(consumer: Arc<StreamConsumer>, topic: String) {
         })
         .await;
         if let Ok(Some(lag)) = lag {
-            METRICS
-                .consumer_lag
-                .store(lag, std::sync::atomic::Ordering::Relaxed);
+            METRICS.consumer_lag.store(lag, Ordering::Relaxed);
         }
     }
 }
