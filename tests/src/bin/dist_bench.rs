@@ -746,12 +746,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     // Clean up: stop everything, then drop the databases unless asked to keep them.
     let Cluster {
-        gateway,
+        mut gateway_process,
         mut processes,
         mut projections,
         ..
     } = cluster;
-    gateway.stop().await?;
+    gateway_process.stop().await?;
     projections.stop().await?;
     processes.stop().await?;
     broker.stop().await?;
