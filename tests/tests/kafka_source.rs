@@ -22,6 +22,7 @@ use rdkafka::ClientConfig;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use sqlx::AnyConnection;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 /// The service whose topic the test projection reads.
@@ -65,31 +66,6 @@ impl Projection for Given {
     }
 }
 
-/// A broker, a read-model database with table `given`, and how to reach both.
-async fn setup() -> (Broker, Database, String, KafkaConfig) {
-    let broker = Broker::start(false).await.expect("broker");
-    let url = fresh_database("innohub_e2e_source")
-        .await
-        .expect("database");
-    let views = Database::connect(&url).await.expect("connect");
-    sqlx::query(
-        "CREATE TABLE given (applied BIGSERIAL PRIMARY KEY, aggregate_id TEXT NOT NULL, sequence BIGINT NOT NULL)",
-    )
-    .execute(views.writer())
-    .await
-    .expect("table");
-    let kafka = KafkaConfig {
-        brokers: broker.address(),
-        partitions: 1,
-        replication: 1,
-    };
-    kafka
-        .ensure_topics(&[&events_topic(SOURCE), DEADLETTER_TOPIC])
-        .await
-        .expect("topics");
-    (broker, views, url, kafka)
-}
-
 /// The envelope of event `sequence` of `aggregate`.
 fn event(aggregate: &str, sequence: i64) -> Vec<u8> {
     envelope(&StoredEvent {
@@ -110,107 +86,143 @@ fn event(aggregate: &str, sequence: i64) -> Vec<u8> {
     .encode_to_vec()
 }
 
-/// Publish `events` (aggregate, bytes) to partition 0, all at once: with a long linger the
-/// producer puts them in one record batch. Returns their offsets.
-async fn publish(kafka: &KafkaConfig, events: &[(String, Vec<u8>)]) -> Vec<i64> {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", &kafka.brokers)
-        .set("linger.ms", "200")
-        .create()
-        .expect("producer");
-    let topic = events_topic(SOURCE);
-    let deliveries: Vec<_> = events
-        .iter()
-        .map(|(key, value)| {
-            producer
-                .send_result(
-                    FutureRecord::to(&topic)
-                        .partition(0)
-                        .key(key.as_str())
-                        .payload(value),
-                )
-                .map_err(|(e, _)| e)
-                .expect("enqueue")
-        })
-        .collect();
-    let mut offsets = Vec::new();
-    for delivery in deliveries {
-        let delivered = delivery.await.expect("delivery").map_err(|(e, _)| e);
-        offsets.push(delivered.expect("acknowledged").offset);
-    }
-    offsets
+/// A broker, a read-model database with table `given`, and how to reach both.
+struct Rig {
+    broker: Broker,
+    views: Database,
+    url: String,
+    kafka: KafkaConfig,
 }
 
-/// Run the projection in the background until the returned sender is told to stop.
-fn feed(
-    views: &Database,
-    kafka: &KafkaConfig,
-    fail_after: usize,
-    batch: usize,
-) -> (watch::Sender<bool>, tokio::task::JoinHandle<()>) {
-    let (stop, shutdown) = watch::channel(false);
-    let (views, kafka) = (views.clone(), kafka.clone());
-    let task = tokio::spawn(async move {
-        let projection = Given {
-            applied: Arc::new(AtomicUsize::new(0)),
-            fail_after,
-        };
-        KafkaProjection::new(projection, views, kafka)
+impl Rig {
+    async fn new() -> Rig {
+        let broker = Broker::start(false).await.expect("broker");
+        let url = fresh_database("innohub_e2e_source")
             .await
-            .expect("source")
-            .with_batch(batch)
-            .run(shutdown)
-            .await
-            .expect("run");
-    });
-    (stop, task)
-}
-
-async fn given(url: &str) -> Vec<(String, i64)> {
-    use sqlx::Connection as _;
-    let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
-    sqlx::query_as("SELECT aggregate_id, sequence FROM given ORDER BY applied")
-        .fetch_all(&mut conn)
+            .expect("database");
+        let views = Database::connect(&url).await.expect("connect");
+        sqlx::query(
+            "CREATE TABLE given (applied BIGSERIAL PRIMARY KEY, aggregate_id TEXT NOT NULL, sequence BIGINT NOT NULL)",
+        )
+        .execute(views.writer())
         .await
-        .expect("given")
-}
+        .expect("table");
+        let kafka = KafkaConfig {
+            brokers: broker.address(),
+            partitions: 1,
+            replication: 1,
+        };
+        kafka
+            .ensure_topics(&[&events_topic(SOURCE), DEADLETTER_TOPIC])
+            .await
+            .expect("topics");
+        Rig {
+            broker,
+            views,
+            url,
+            kafka,
+        }
+    }
 
-async fn count(url: &str, sql: &str) -> i64 {
-    Cluster::scalar(url, sql).await.expect(sql)
+    /// Publish `events` (aggregate, bytes) to partition 0, all at once: with a long linger
+    /// the producer puts them in one record batch. Returns their offsets.
+    async fn publish(&self, events: &[(String, Vec<u8>)]) -> Vec<i64> {
+        let producer: FutureProducer = ClientConfig::new()
+            .set("bootstrap.servers", &self.kafka.brokers)
+            .set("linger.ms", "200")
+            .create()
+            .expect("producer");
+        let topic = events_topic(SOURCE);
+        let deliveries: Vec<_> = events
+            .iter()
+            .map(|(key, value)| {
+                producer
+                    .send_result(
+                        FutureRecord::to(&topic)
+                            .partition(0)
+                            .key(key.as_str())
+                            .payload(value),
+                    )
+                    .map_err(|(e, _)| e)
+                    .expect("enqueue")
+            })
+            .collect();
+        let mut offsets = Vec::new();
+        for delivery in deliveries {
+            let delivered = delivery.await.expect("delivery").map_err(|(e, _)| e);
+            offsets.push(delivered.expect("acknowledged").offset);
+        }
+        offsets
+    }
+
+    /// Run the projection in the background, `batch` messages a transaction, refusing to go
+    /// on after `fail_after` events, until the returned sender is told to stop.
+    fn feed(&self, fail_after: usize, batch: usize) -> (watch::Sender<bool>, JoinHandle<()>) {
+        let (stop, shutdown) = watch::channel(false);
+        let (views, kafka) = (self.views.clone(), self.kafka.clone());
+        let task = tokio::spawn(async move {
+            let projection = Given {
+                applied: Arc::new(AtomicUsize::new(0)),
+                fail_after,
+            };
+            KafkaProjection::new(projection, views, kafka)
+                .await
+                .expect("source")
+                .with_batch(batch)
+                .run(shutdown)
+                .await
+                .expect("run");
+        });
+        (stop, task)
+    }
+
+    /// [`Rig::feed`] until table `given` holds `rows` rows (at most a minute), then let it
+    /// settle and stop it.
+    async fn run_until(&self, fail_after: usize, batch: usize, rows: i64, what: &str) {
+        let (stop, task) = self.feed(fail_after, batch);
+        Cluster::eventually(Duration::from_secs(60), what, || async {
+            Ok(self.count("SELECT COUNT(*) FROM given").await >= rows)
+        })
+        .await
+        .expect(what);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stop.send(true).expect("stop");
+        task.await.expect("stopped");
+    }
+
+    /// What the projection was given, in order.
+    async fn given(&self) -> Vec<(String, i64)> {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::PgConnection::connect(&self.url)
+            .await
+            .expect("connect");
+        sqlx::query_as("SELECT aggregate_id, sequence FROM given ORDER BY applied")
+            .fetch_all(&mut conn)
+            .await
+            .expect("given")
+    }
+
+    async fn count(&self, sql: &str) -> i64 {
+        Cluster::scalar(&self.url, sql).await.expect(sql)
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_projection_stopped_inside_a_record_batch_resumes_with_the_rest_of_it() {
-    let (_broker, views, url, kafka) = setup().await;
+    let rig = Rig::new().await;
     let events: Vec<(String, Vec<u8>)> = (0..20)
         .map(|i| (format!("note-{i}"), event(&format!("note-{i}"), 1)))
         .collect();
-    let offsets = publish(&kafka, &events).await;
+    let offsets = rig.publish(&events).await;
     assert!(offsets.windows(2).all(|w| w[1] == w[0] + 1), "{offsets:?}");
 
     // Seven events a transaction; the second transaction fails until the projection stops.
-    let (stop, first) = feed(&views, &kafka, 7, 7);
-    Cluster::eventually(Duration::from_secs(60), "seven events applied", || async {
-        Ok(count(&url, "SELECT COUNT(*) FROM given").await == 7)
-    })
-    .await
-    .expect("first part");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    stop.send(true).expect("stop");
-    first.await.expect("stopped");
-    assert_eq!(given(&url).await.len(), 7, "stopped inside the batch");
+    rig.run_until(7, 7, 7, "seven events applied").await;
+    assert_eq!(rig.given().await.len(), 7, "stopped inside the batch");
 
     // Started again, it applies the other thirteen, each once.
-    let (stop, second) = feed(&views, &kafka, usize::MAX, 7);
-    Cluster::eventually(Duration::from_secs(60), "all twenty applied", || async {
-        Ok(count(&url, "SELECT COUNT(*) FROM given").await >= 20)
-    })
-    .await
-    .expect("the rest of the batch");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    stop.send(true).expect("stop");
-    second.await.expect("stopped");
-    let mut applied: Vec<String> = given(&url).await.into_iter().map(|(a, _)| a).collect();
+    rig.run_until(usize::MAX, 7, 20, "all twenty applied").await;
+    let mut applied: Vec<String> = rig.given().await.into_iter().map(|(a, _)| a).collect();
     applied.sort();
     let mut expected: Vec<String> = events.into_iter().map(|(a, _)| a).collect();
     expected.sort();
@@ -219,7 +231,7 @@ async fn a_projection_stopped_inside_a_record_batch_resumes_with_the_rest_of_it(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_partition_whose_offsets_jump_is_read_again_until_the_skipped_records_arrive() {
-    let (_broker, views, url, kafka) = setup().await;
+    let rig = Rig::new().await;
     // One batch larger than a consumer's restart margin (innohub's producers never write
     // one), then another: stopped 1,200 records into the first, the consumer restarts 1,000
     // before that, inside the batch, and the broker answers with the second batch.
@@ -229,18 +241,11 @@ async fn a_partition_whose_offsets_jump_is_read_again_until_the_skipped_records_
     let second: Vec<(String, Vec<u8>)> = (0..10)
         .map(|i| (format!("b-{i}"), event(&format!("b-{i}"), 1)))
         .collect();
-    publish(&kafka, &first).await;
-    publish(&kafka, &second).await;
+    rig.publish(&first).await;
+    rig.publish(&second).await;
 
-    let (stop, stopped) = feed(&views, &kafka, 1_200, 1_200);
-    Cluster::eventually(Duration::from_secs(60), "1,200 events applied", || async {
-        Ok(count(&url, "SELECT COUNT(*) FROM given").await == 1_200)
-    })
-    .await
-    .expect("first part");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    stop.send(true).expect("stop");
-    stopped.await.expect("stopped");
+    rig.run_until(1_200, 1_200, 1_200, "1,200 events applied")
+        .await;
 
     let rewinds = || {
         innohub_runtime::metrics::METRICS
@@ -248,20 +253,13 @@ async fn a_partition_whose_offsets_jump_is_read_again_until_the_skipped_records_
             .load(Ordering::Relaxed)
     };
     let before = rewinds();
-    let (stop, resumed) = feed(&views, &kafka, usize::MAX, 1_000);
-    Cluster::eventually(Duration::from_secs(60), "every event applied", || async {
-        Ok(count(&url, "SELECT COUNT(*) FROM given").await >= 1_510)
-    })
-    .await
-    .expect("the skipped records");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    stop.send(true).expect("stop");
-    resumed.await.expect("stopped");
+    rig.run_until(usize::MAX, 1_000, 1_510, "every event applied")
+        .await;
     assert!(
         rewinds() > before,
         "the consumer saw the jump and read again"
     );
-    let applied = given(&url).await;
+    let applied = rig.given().await;
     let distinct: std::collections::BTreeSet<&String> = applied.iter().map(|(a, _)| a).collect();
     assert_eq!(
         (applied.len(), distinct.len()),
@@ -272,30 +270,27 @@ async fn a_partition_whose_offsets_jump_is_read_again_until_the_skipped_records_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_event_before_its_predecessor_is_held_not_dead_lettered_and_applied_after_it() {
-    let (broker, views, url, kafka) = setup().await;
-    let (stop, task) = feed(&views, &kafka, usize::MAX, 1_000);
+    let rig = Rig::new().await;
+    let (stop, task) = rig.feed(usize::MAX, 1_000);
 
     // The second event of `x` arrives first; `y`'s first event after it shows the consumer
     // has read past it.
     let x2 = event("x", 2);
-    publish(&kafka, &[("x".into(), x2.clone())]).await;
-    publish(&kafka, &[("y".into(), event("y", 1))]).await;
+    rig.publish(&[("x".into(), x2.clone())]).await;
+    rig.publish(&[("y".into(), event("y", 1))]).await;
     Cluster::eventually(Duration::from_secs(60), "y applied", || async {
-        Ok(given(&url).await.contains(&("y".into(), 1)))
+        Ok(rig.given().await.contains(&("y".into(), 1)))
     })
     .await
     .expect("y");
     assert_eq!(
-        given(&url).await,
+        rig.given().await,
         [("y".to_owned(), 1)],
         "x#2 is not applied"
     );
     assert_eq!(
-        count(
-            &url,
-            "SELECT COUNT(*) FROM held_events WHERE aggregate_id = 'x' AND sequence = 2"
-        )
-        .await,
+        rig.count("SELECT COUNT(*) FROM held_events WHERE aggregate_id = 'x' AND sequence = 2")
+            .await,
         1,
         "x#2 is held"
     );
@@ -308,27 +303,32 @@ async fn an_event_before_its_predecessor_is_held_not_dead_lettered_and_applied_a
     );
 
     // The missing event arrives (and x#2 is redelivered): both are applied once, in order.
-    publish(&kafka, &[("x".into(), event("x", 1)), ("x".into(), x2)]).await;
+    rig.publish(&[("x".into(), event("x", 1)), ("x".into(), x2)])
+        .await;
     Cluster::eventually(Duration::from_secs(60), "x applied", || async {
-        Ok(given(&url).await.len() >= 3)
+        Ok(rig.given().await.len() >= 3)
     })
     .await
     .expect("x");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        given(&url).await,
+        rig.given().await,
         [
             ("y".to_owned(), 1),
             ("x".to_owned(), 1),
             ("x".to_owned(), 2)
         ]
     );
-    assert_eq!(count(&url, "SELECT COUNT(*) FROM held_events").await, 0);
+    assert_eq!(rig.count("SELECT COUNT(*) FROM held_events").await, 0);
     stop.send(true).expect("stop");
     task.await.expect("stopped");
 
-    let dead = drain(&broker.address(), DEADLETTER_TOPIC, Duration::from_secs(5))
-        .await
-        .expect("dead letters");
+    let dead = drain(
+        &rig.broker.address(),
+        DEADLETTER_TOPIC,
+        Duration::from_secs(5),
+    )
+    .await
+    .expect("dead letters");
     assert!(dead.is_empty(), "nothing is dead-lettered: {dead:?}");
 }

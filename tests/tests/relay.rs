@@ -45,13 +45,13 @@ async fn concurrent_relays_publish_each_event_once_in_aggregate_order() {
             store
                 .append(AppendRequest {
                     aggregate_type: "thing",
-                    aggregate_id: id,
+                    aggregate_id: id.clone(),
                     expected_version: sequence - 1,
-                    municipality: &municipality,
-                    actor: &actor,
+                    municipality: municipality.clone(),
+                    actor: actor.clone(),
                     correlation_id: uuid::Uuid::now_v7(),
                     idempotency_key: None,
-                    request: "test",
+                    request: "test".to_owned(),
                     // The store and the relay carry any bytes: this test is about the relay.
                     events: vec![EncodedEvent {
                         event_type: "ThingHappened",

@@ -132,13 +132,13 @@ where
         let outcome = store
             .append(AppendRequest {
                 aggregate_type: A::TYPE,
-                aggregate_id: id,
+                aggregate_id: id.to_owned(),
                 expected_version: version,
-                municipality: &municipality,
-                actor: ctx.principal,
+                municipality,
+                actor: ctx.principal.clone(),
                 correlation_id: ctx.correlation_id,
-                idempotency_key: ctx.idempotency_key,
-                request,
+                idempotency_key: ctx.idempotency_key.map(str::to_owned),
+                request: request.clone(),
                 events: new_events,
             })
             .await;

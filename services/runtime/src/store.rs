@@ -67,26 +67,27 @@ impl HasErrorCode for StoreError {
     }
 }
 
-/// Everything an append needs besides the events.
+/// Everything an append needs besides the events. It owns its data: the append's
+/// transaction runs in a task of its own (see [`EventStore::append`]).
 #[derive(Debug, Clone)]
-pub struct AppendRequest<'a> {
+pub struct AppendRequest {
     /// e.g. `process`.
-    pub aggregate_type: &'a str,
+    pub aggregate_type: &'static str,
     /// The stream.
-    pub aggregate_id: &'a str,
+    pub aggregate_id: String,
     /// The stream's version the events were decided on (0 for a new stream).
     pub expected_version: i64,
     /// The owning municipality, on every envelope.
-    pub municipality: &'a MunicipalityId,
+    pub municipality: MunicipalityId,
     /// Who caused it.
-    pub actor: &'a Principal,
+    pub actor: Principal,
     /// Ties together everything one request caused.
     pub correlation_id: Uuid,
     /// The command's idempotency key, if the client sent one.
-    pub idempotency_key: Option<&'a str>,
+    pub idempotency_key: Option<String>,
     /// What the command asked for (see [`crate::command::fingerprint`]); a key reused for
     /// a different request is refused.
-    pub request: &'a str,
+    pub request: String,
     /// At least one event.
     pub events: Vec<EncodedEvent>,
 }
@@ -258,28 +259,15 @@ impl EventStore {
     /// its pooled connection inside a transaction that nothing ends (sqlx 0.8 and 0.9 forget
     /// a `BEGIN` cancelled before its answer, github.com/transact-rs/sqlx issue 4393), and the
     /// next borrower's statements would run in it. A retry with the same key finds the result.
-    pub async fn append(&self, req: AppendRequest<'_>) -> Result<AppendOutcome, StoreError> {
-        let append = Append {
-            aggregate_type: req.aggregate_type.to_owned(),
-            aggregate_id: req.aggregate_id.to_owned(),
-            expected_version: req.expected_version,
-            municipality: req.municipality.as_str().to_owned(),
-            actor_user: req.actor.user.as_str().to_owned(),
-            actor_municipality: req.actor.municipality.as_str().to_owned(),
-            scope: idempotency_scope(req.actor),
-            correlation_id: req.correlation_id,
-            idempotency_key: req.idempotency_key.map(str::to_owned),
-            request: req.request.to_owned(),
-            events: req.events,
-            traceparent: if self.write_outbox {
-                crate::telemetry::current_traceparent()
-            } else {
-                None
-            },
+    pub async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        let traceparent = if self.write_outbox {
+            crate::telemetry::current_traceparent()
+        } else {
+            None
         };
         let store = self.clone();
         let write = tokio::spawn(tracing::Instrument::in_current_span(async move {
-            store.write(append).await
+            store.write(req, traceparent).await
         }));
         match write.await {
             Ok(outcome) => outcome,
@@ -288,9 +276,13 @@ impl EventStore {
         }
     }
 
-    async fn write(&self, req: Append) -> Result<AppendOutcome, StoreError> {
+    async fn write(
+        &self,
+        req: AppendRequest,
+        traceparent: Option<String>,
+    ) -> Result<AppendOutcome, StoreError> {
         let mut tx = self.db.writer().begin().await?;
-        let scope = &req.scope;
+        let scope = &idempotency_scope(&req.actor);
         let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
         if let Some(key) = req.idempotency_key.as_deref() {
             let claimed = sqlx::query(
@@ -307,7 +299,7 @@ impl EventStore {
             if claimed == 0 {
                 tx.rollback().await?;
                 let first = self
-                    .scoped_result(scope, key, &req.request)
+                    .idempotent_result(&req.actor, key, &req.request)
                     .await?
                     .ok_or_else(|| {
                         StoreError::Corrupt(format!("idempotency key {key:?} has no result"))
@@ -336,14 +328,14 @@ impl EventStore {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL) RETURNING position",
             )
             .bind(Uuid::now_v7().to_string())
-            .bind(&req.municipality)
-            .bind(&req.aggregate_type)
+            .bind(req.municipality.as_str())
+            .bind(req.aggregate_type)
             .bind(&req.aggregate_id)
             .bind(version)
             .bind(event.event_type)
             .bind(&event.payload)
-            .bind(&req.actor_user)
-            .bind(&req.actor_municipality)
+            .bind(req.actor.user.as_str())
+            .bind(req.actor.municipality.as_str())
             .bind(&now)
             .bind(req.correlation_id.to_string())
             .fetch_one(&mut *tx)
@@ -352,7 +344,7 @@ impl EventStore {
             if self.write_outbox {
                 sqlx::query("INSERT INTO outbox (position, traceparent) VALUES ($1, $2)")
                     .bind(position)
-                    .bind(req.traceparent.as_deref())
+                    .bind(traceparent.as_deref())
                     .execute(&mut *tx)
                     .await?;
             }
@@ -395,20 +387,10 @@ impl EventStore {
         key: &str,
         request: &str,
     ) -> Result<Option<AppendResult>, StoreError> {
-        self.scoped_result(&idempotency_scope(actor), key, request)
-            .await
-    }
-
-    async fn scoped_result(
-        &self,
-        scope: &str,
-        key: &str,
-        request: &str,
-    ) -> Result<Option<AppendResult>, StoreError> {
         let row = sqlx::query(
             "SELECT request, result FROM idempotency_keys WHERE scope = $1 AND key = $2",
         )
-        .bind(scope)
+        .bind(idempotency_scope(actor))
         .bind(key)
         .fetch_optional(self.db.reader())
         .await?;
@@ -471,22 +453,6 @@ impl EventStore {
     pub fn database(&self) -> &Database {
         &self.db
     }
-}
-
-/// An [`AppendRequest`] the append's own task owns.
-struct Append {
-    aggregate_type: String,
-    aggregate_id: String,
-    expected_version: i64,
-    municipality: String,
-    actor_user: String,
-    actor_municipality: String,
-    scope: String,
-    correlation_id: Uuid,
-    idempotency_key: Option<String>,
-    request: String,
-    events: Vec<EncodedEvent>,
-    traceparent: Option<String>,
 }
 
 /// Idempotency keys are the client's: scope them to the caller so users cannot collide.

@@ -34,24 +34,24 @@ const NOTED: &str = "note";
 
 /// `n` events `Noted {"n": first..first+n}` on `aggregate_id` at `expected_version`. The
 /// store keeps whatever bytes it is given; these are JSON.
-fn request<'a>(
-    aggregate_id: &'a str,
+fn request(
+    aggregate_id: &str,
     expected_version: i64,
-    owner: &'a MunicipalityId,
-    actor: &'a Principal,
-    idempotency_key: Option<&'a str>,
+    owner: &MunicipalityId,
+    actor: &Principal,
+    idempotency_key: Option<&str>,
     first: usize,
     n: usize,
-) -> AppendRequest<'a> {
+) -> AppendRequest {
     AppendRequest {
         aggregate_type: "idea",
-        aggregate_id,
+        aggregate_id: aggregate_id.to_owned(),
         expected_version,
-        municipality: owner,
-        actor,
+        municipality: owner.clone(),
+        actor: actor.clone(),
         correlation_id: Uuid::now_v7(),
-        idempotency_key,
-        request: NOTED,
+        idempotency_key: idempotency_key.map(str::to_owned),
+        request: NOTED.to_owned(),
         events: (first..first + n)
             .map(|i| EncodedEvent {
                 event_type: "Noted",
@@ -363,7 +363,7 @@ async fn idempotency_key_appends_once<E: Engine>(engine: E) -> anyhow::Result<()
         "got {reused:?}"
     );
     let mut reused_request = request("idea-1", 4, &owner, &alice, Some("key-1"), 9, 1);
-    reused_request.request = "something else";
+    reused_request.request = "something else".to_owned();
     assert!(matches!(
         store.append(reused_request).await,
         Err(StoreError::KeyReused)
@@ -625,13 +625,13 @@ async fn concurrent_appends_on_one_aggregate<E: Engine>(engine: E) -> anyhow::Re
                     let outcome = store
                         .append(AppendRequest {
                             aggregate_type: Counter::TYPE,
-                            aggregate_id: ID,
+                            aggregate_id: ID.to_owned(),
                             expected_version: version,
-                            municipality: &owner,
-                            actor: &actor,
+                            municipality: owner.clone(),
+                            actor: actor.clone(),
                             correlation_id: Uuid::now_v7(),
-                            idempotency_key: Some(&key),
-                            request: "increment",
+                            idempotency_key: Some(key.clone()),
+                            request: "increment".to_owned(),
                             events: vec![event.clone()],
                         })
                         .await;
