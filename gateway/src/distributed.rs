@@ -3,7 +3,8 @@
 //! - `innohub processes`: the processes service: gRPC commands, its own event store, and
 //!   the outbox relay publishing to `innohub.processes.events.v1`.
 //! - `innohub projections`: consumes the events topics into the read models.
-//! - `innohub projections rebuild`: empties a read model and replays it from the topics.
+//! - `innohub projections rebuild`: replays a read model from the topics beside the live one
+//!   and swaps it in at the end.
 //! - `innohub gateway`: GraphQL; commands go to the services over gRPC, reads to the
 //!   projections' read models.
 //!
@@ -155,7 +156,7 @@ pub async fn rebuild(
     let source = KafkaProjection::new(ProcessViews, views.clone(), kafka).await?;
     let mut stderr = std::io::stderr();
     let report = source
-        .rebuild(|done, total| {
+        .rebuild(&innohub_projections::migrations(), |done, total| {
             let _ = write!(stderr, "\r{}", progress_bar(done, total));
             let _ = stderr.flush();
         })

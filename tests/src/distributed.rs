@@ -345,14 +345,20 @@ impl Cluster {
         })
     }
 
-    /// Run `innohub projections rebuild`; returns its stdout.
-    pub async fn rebuild(&self) -> anyhow::Result<String> {
-        let out = Command::new(binary()?)
+    /// `innohub projections rebuild` of this cluster's read model, ready to run.
+    pub fn rebuild_command(&self) -> anyhow::Result<Command> {
+        let mut command = Command::new(binary()?);
+        command
             .args(["projections", "rebuild", "--database-url", &self.views_db])
             .args(["--kafka-brokers", &self.brokers])
             .env("INNOHUB_LOG", "warn")
-            .output()
-            .await?;
+            .kill_on_drop(true);
+        Ok(command)
+    }
+
+    /// Run `innohub projections rebuild`; returns its stdout.
+    pub async fn rebuild(&self) -> anyhow::Result<String> {
+        let out = self.rebuild_command()?.output().await?;
         if !out.status.success() {
             bail!("rebuild failed: {}", String::from_utf8_lossy(&out.stderr));
         }

@@ -1,7 +1,8 @@
 //! Distributed mode end to end: the real `processes`, `projections` and `gateway` processes
 //! on the real PostgreSQL server and a real Kafka-protocol broker (Tansu). A mutation reaches
 //! the backlog through Kafka in one trace; a SIGKILLed projections process ends with every
-//! event applied exactly once (and a rebuild from the topic gives the same read model); a
+//! event applied exactly once (a rebuild killed before its end leaves the live read model as
+//! it was, and a rebuild from the topic gives the same read model while the gateway serves); a
 //! broker outage loses nothing; garbage on the topic is dead-lettered while the views
 //! converge. The tests run one at a time: each starts a broker and three processes.
 // Helpers outside the test functions fail the test loudly, like the tests themselves.
@@ -9,6 +10,7 @@
 
 mod common;
 
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -307,24 +309,67 @@ async fn a_killed_projection_applies_every_event_exactly_once_and_a_rebuild_agre
         500
     );
     // What the gateway serves agrees: each municipality's backlog holds its processes.
-    let mut served = 0;
-    for token in &tokens {
-        let data = ok(
-            &cluster.gateway,
-            token,
-            "{ backlog(first: 1) { totalCount } }",
-            json!({}),
-        )
-        .await;
-        served += data["backlog"]["totalCount"].as_i64().expect("total");
-    }
-    assert_eq!(served, PROCESSES as i64);
+    assert_eq!(
+        served_total(&cluster.gateway, &tokens).await,
+        PROCESSES as i64
+    );
 
-    // A rebuild from the topic gives the same read model as the incremental one.
+    // A rebuild that dies before its end leaves the live read model as it was.
     let incremental = dump(&views_db).await;
     cluster.projections.stop().await.expect("stop");
+    let mut crashing = cluster
+        .rebuild_command()
+        .expect("rebuild")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("rebuild");
+    let copies =
+        "SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'innohub_rebuild_process_views'";
+    Cluster::eventually(Duration::from_secs(60), "the rebuild's copies", || async {
+        Ok(Cluster::scalar(&views_db, copies).await? > 0)
+    })
+    .await
+    .expect("a rebuild under way");
+    crashing.kill().await.expect("SIGKILL the rebuild");
+    assert!(
+        Cluster::scalar(&views_db, copies).await.expect("copies") > 0,
+        "killed before the swap"
+    );
+    assert!(
+        dump(&views_db).await == incremental,
+        "the live read model is untouched"
+    );
+    assert_eq!(
+        served_total(&cluster.gateway, &tokens).await,
+        PROCESSES as i64
+    );
+
+    // A rebuild from the topic gives the same read model as the incremental one, and the
+    // gateway serves the whole backlog all the while.
+    let serving = {
+        let (gateway, tokens) = (cluster.gateway.clone_handle(), tokens.clone());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            let mut queries = 0;
+            while !*stopped.borrow() {
+                assert_eq!(served_total(&gateway, &tokens).await, PROCESSES as i64);
+                queries += 1;
+            }
+            queries
+        });
+        (stop, task)
+    };
     let report = cluster.rebuild().await.expect("rebuild");
+    serving.0.send(true).expect("stop querying");
+    let queries = serving.1.await.expect("served during the rebuild");
+    assert!(queries > 0);
     assert!(report.contains("5000 events"), "{report}");
+    assert_eq!(
+        Cluster::scalar(&views_db, copies).await.expect("copies"),
+        0,
+        "the copies were swapped in"
+    );
     let rebuilt = dump(&views_db).await;
     for ((table, a), (_, b)) in incremental.iter().zip(&rebuilt) {
         assert_eq!(
@@ -334,6 +379,22 @@ async fn a_killed_projection_applies_every_event_exactly_once_and_a_rebuild_agre
         );
         assert!(a == b, "{table}: rows differ after the rebuild");
     }
+}
+
+/// The backlog totals the gateway serves, summed over the municipalities of `tokens`.
+async fn served_total(gateway: &App, tokens: &[String]) -> i64 {
+    let mut served = 0;
+    for token in tokens {
+        let data = ok(
+            gateway,
+            token,
+            "{ backlog(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+        served += data["backlog"]["totalCount"].as_i64().expect("total");
+    }
+    served
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

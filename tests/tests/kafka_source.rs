@@ -15,6 +15,7 @@ use std::time::Duration;
 use innohub_runtime::kafka::source::KafkaProjection;
 use innohub_runtime::kafka::{DEADLETTER_TOPIC, KafkaConfig, envelope, events_topic};
 use innohub_runtime::projection::{Projection, ProjectionError};
+use innohub_runtime::sql::Rows;
 use innohub_runtime::{Database, StoredEvent};
 use innohub_tests::distributed::{Broker, Cluster, drain, fresh_database};
 use prost::Message as _;
@@ -29,7 +30,7 @@ use uuid::Uuid;
 const SOURCE: &str = "sourcetest";
 
 /// Records every event it is given, in order, in table `given`; refuses to go on (as a
-/// database that is down) once it has applied `fail_after` events.
+/// database that is down) once it has applied `fail_after` events (a batch at a time).
 struct Given {
     applied: Arc<AtomicUsize>,
     fail_after: usize,
@@ -51,17 +52,20 @@ impl Projection for Given {
     async fn apply(
         &self,
         conn: &mut AnyConnection,
-        event: &StoredEvent,
+        events: &[&StoredEvent],
     ) -> Result<(), ProjectionError> {
         if self.applied.load(Ordering::SeqCst) >= self.fail_after {
             return Err(ProjectionError::Database(sqlx::Error::PoolTimedOut));
         }
-        sqlx::query("INSERT INTO given (aggregate_id, sequence) VALUES ($1, $2)")
-            .bind(&event.aggregate_id)
-            .bind(event.sequence)
-            .execute(&mut *conn)
-            .await?;
-        self.applied.fetch_add(1, Ordering::SeqCst);
+        let mut rows = Rows::new("INSERT INTO given (aggregate_id, sequence)", "");
+        for event in events {
+            rows.push(vec![
+                event.aggregate_id.as_str().into(),
+                event.sequence.into(),
+            ]);
+        }
+        rows.execute(conn).await?;
+        self.applied.fetch_add(events.len(), Ordering::SeqCst);
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use innohub_runtime::reflect::redact;
 use innohub_runtime::{Access, DecodeError, MunicipalityId, UserId, Viewer};
 use uuid::Uuid;
 
-use crate::sql::Sql;
+use innohub_runtime::sql::Sql;
 
 /// Append the condition "`viewer` may read the `process_view` row aliased `pv`".
 pub fn visible(sql: &mut Sql, viewer: &Viewer) {

@@ -6,8 +6,8 @@ use innohub_proto::innohub::processes::v1 as pb;
 use innohub_proto::innohub::projections::v1::ProcessRecord;
 use innohub_runtime::{MunicipalityId, Viewer};
 
-use crate::sql::Sql;
 use innohub_proto::short_name as short;
+use innohub_runtime::sql::Sql;
 
 /// Narrows a list of processes.
 #[derive(Debug, Clone, Default)]

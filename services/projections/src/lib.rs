@@ -7,13 +7,11 @@
 //!   decides what a viewer may see.
 //! - [`filter`]: how lists are narrowed, and the facets a process is filed under.
 //! - [`queries`]: the prioritised backlog, process lists, the status overview, comments.
-//! - [`sql`]: a small statement builder with numbered parameters for both backends.
 
 pub mod access;
 pub mod filter;
 pub mod process_views;
 pub mod queries;
-pub mod sql;
 
 pub use process_views::ProcessViews;
 pub use queries::ProcessQueries;

@@ -2,12 +2,20 @@
 //! rank, its facets for filtering, its comments, and each municipality's scoring weights and
 //! ranking. Built from the processes events only, decoded from the contract's messages: the
 //! record is folded into an `innohub.projections.v1.ProcessRecord` and stored as its bytes.
+//!
+//! A batch is applied in three steps ([`Projection::apply`]): [`Batch::load`] decodes every
+//! event and reads, once, the records, weights and rankings the batch touches; [`Batch::fold`]
+//! folds the events into them in memory; [`Batch::write`] writes each table once, in
+//! multi-row statements.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_proto::innohub::projections::v1::{BacklogOrder, ProcessRecord};
 use innohub_proto::short_name as short;
 use innohub_runtime::StoredEvent;
 use innohub_runtime::projection::{Projection, ProjectionError};
+use innohub_runtime::sql::{Rows, Sql, Value};
 use prost::{Message, Name};
 use sqlx::{AnyConnection, Row};
 
@@ -21,6 +29,9 @@ pub struct ProcessViews;
 const PROCESS: &str = "process";
 const BACKLOG: &str = "backlog";
 const SETTINGS: &str = "municipality_settings";
+
+/// Ids per `IN (…)` list when loading.
+const IDS_PER_QUERY: usize = 10_000;
 
 impl Projection for ProcessViews {
     fn name(&self) -> &'static str {
@@ -45,14 +56,11 @@ impl Projection for ProcessViews {
     async fn apply(
         &self,
         conn: &mut AnyConnection,
-        event: &StoredEvent,
+        events: &[&StoredEvent],
     ) -> Result<(), ProjectionError> {
-        match event.aggregate_type.as_str() {
-            PROCESS => apply_process(conn, event).await,
-            BACKLOG => apply_backlog(conn, event).await,
-            SETTINGS => apply_settings(conn, event.message()?).await,
-            _ => Ok(()),
-        }
+        let mut batch = Batch::load(conn, events).await?;
+        batch.fold()?;
+        batch.write(conn).await
     }
 }
 
@@ -60,50 +68,8 @@ fn corrupt(e: impl std::fmt::Display) -> ProjectionError {
     ProjectionError::Corrupt(e.to_string())
 }
 
-/// A municipality's message in `table.column`, or the default when it has none.
-async fn per_municipality<M: Message + Default>(
-    conn: &mut AnyConnection,
-    table: &str,
-    column: &str,
-    municipality: &str,
-) -> Result<Option<M>, ProjectionError> {
-    let stored: Option<Vec<u8>> = sqlx::query_scalar(&format!(
-        "SELECT {column} FROM {table} WHERE municipality = $1"
-    ))
-    .bind(municipality)
-    .fetch_optional(&mut *conn)
-    .await?;
-    stored
-        .map(|bytes| M::decode(bytes.as_slice()).map_err(corrupt))
-        .transpose()
-}
-
-async fn weights(
-    conn: &mut AnyConnection,
-    municipality: &str,
-) -> Result<pb::ScoringWeights, ProjectionError> {
-    Ok(
-        per_municipality(conn, "scoring_weights", "weights", municipality)
-            .await?
-            .unwrap_or_else(innohub_priority::default_weights),
-    )
-}
-
-/// A municipality's explicit ranking, first to last.
-async fn backlog_order(
-    conn: &mut AnyConnection,
-    municipality: &str,
-) -> Result<Vec<String>, ProjectionError> {
-    Ok(
-        per_municipality::<BacklogOrder>(conn, "backlog_order", "ranked", municipality)
-            .await?
-            .unwrap_or_default()
-            .process_ids,
-    )
-}
-
 /// The priority score of a record with its municipality's weights.
-pub fn score(record: &ProcessRecord, weights: &pb::ScoringWeights) -> f64 {
+fn score(record: &ProcessRecord, weights: &pb::ScoringWeights) -> f64 {
     let volume = record
         .details
         .as_ref()
@@ -112,83 +78,8 @@ pub fn score(record: &ProcessRecord, weights: &pb::ScoringWeights) -> f64 {
     innohub_priority::priority_score(&volume, record.assessment.as_ref(), weights)
 }
 
-/// What one event of a process changes besides the record.
-#[derive(Default)]
-struct Effects {
-    comment: Option<pb::ProcessCommented>,
-    facets: bool,
-    submitted: bool,
-}
-
-/// The record after `event`, and what else it changes.
-fn fold(
-    before: Option<ProcessRecord>,
-    event: &StoredEvent,
-) -> Result<(ProcessRecord, Effects), ProjectionError> {
-    let mut effects = Effects::default();
-    if event.event_type == pb::ProcessSubmitted::NAME {
-        let e: pb::ProcessSubmitted = event.message()?;
-        effects.facets = true;
-        effects.submitted = true;
-        let record = ProcessRecord {
-            process_id: e.process_id,
-            municipality: e.municipality,
-            reporter: e.reporter,
-            details: e.details,
-            phase: pb::Phase::Idea as i32,
-            status: pb::Status::NotAssessed as i32,
-            ..ProcessRecord::default()
-        };
-        return Ok((record, effects));
-    }
-    let Some(mut r) = before else {
-        return Err(corrupt(format!(
-            "{} {} has no submission",
-            event.event_type, event.aggregate_id
-        )));
-    };
-    match event.event_type.as_str() {
-        pb::ProcessDetailsChanged::NAME => {
-            r.details = event.message::<pb::ProcessDetailsChanged>()?.details;
-            effects.facets = true;
-        }
-        pb::ProcessAssessed::NAME => {
-            r.assessment = event.message::<pb::ProcessAssessed>()?.assessment;
-        }
-        pb::ProcessPhaseChanged::NAME => {
-            r.phase = event.message::<pb::ProcessPhaseChanged>()?.to;
-        }
-        pb::ProcessStatusChanged::NAME => {
-            let e: pb::ProcessStatusChanged = event.message()?;
-            r.status = e.to;
-            r.status_reason = e.reason;
-        }
-        pb::ProcessCommented::NAME => {
-            r.comment_count += 1;
-            effects.comment = Some(event.message()?);
-        }
-        pb::ProcessFollowed::NAME => {
-            let follower: pb::ProcessFollowed = event.message()?;
-            let key = |f: &pb::ProcessFollowed| (f.municipality.clone(), f.user.clone());
-            if let Err(at) = r.followers.binary_search_by_key(&key(&follower), key) {
-                r.followers.insert(at, follower);
-            }
-        }
-        pb::ProcessUnfollowed::NAME => {
-            let e: pb::ProcessUnfollowed = event.message()?;
-            r.followers
-                .retain(|f| !(f.user == e.user && f.municipality == e.municipality));
-        }
-        pb::ProcessExperienceRecorded::NAME => {
-            r.experience = event.message::<pb::ProcessExperienceRecorded>()?.experience;
-        }
-        other => return Err(corrupt(format!("unknown process event type {other}"))),
-    }
-    Ok((r, effects))
-}
-
 /// Closed processes leave the backlog: stopped, or already running (or retired).
-pub fn is_closed(record: &ProcessRecord) -> bool {
+fn is_closed(record: &ProcessRecord) -> bool {
     use pb::{Phase, Status};
     [Status::Rejected, Status::Failed, Status::NotRelevant]
         .iter()
@@ -196,190 +87,529 @@ pub fn is_closed(record: &ProcessRecord) -> bool {
         || record.phase >= Phase::Operation as i32
 }
 
-async fn apply_process(
-    conn: &mut AnyConnection,
-    event: &StoredEvent,
-) -> Result<(), ProjectionError> {
-    let stored: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT record FROM process_record WHERE id = $1")
-            .bind(&event.aggregate_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let before = stored
-        .map(|bytes| ProcessRecord::decode(bytes.as_slice()).map_err(corrupt))
-        .transpose()?;
-    let (record, effects) = fold(before, event)?;
-    let at = event.occurred_at.to_rfc3339();
-    if let Some(comment) = &effects.comment {
-        sqlx::query(
-            "INSERT INTO process_comment (comment_id, process_id, author, author_municipality, text, created_at, position) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&comment.comment_id)
-        .bind(&event.aggregate_id)
-        .bind(&comment.author)
-        .bind(&comment.author_municipality)
-        .bind(&comment.text)
-        .bind(&at)
-        .bind(event.position)
-        .execute(&mut *conn)
-        .await?;
-    }
-    if effects.facets {
-        write_facets(conn, &record).await?;
-    }
-    let weights = weights(conn, &record.municipality).await?;
-    // A ranking may have arrived before the process did (see `backlog_order`).
-    let rank = if effects.submitted {
-        backlog_order(conn, &record.municipality)
-            .await?
-            .iter()
-            .position(|id| *id == record.process_id)
-            .map(|i| i as i64 + 1)
-    } else {
-        None
-    };
-    let d = record.details.clone().unwrap_or_default();
-    let volume = d.volume.unwrap_or_default();
-    let name = |enum_name: Option<&'static str>| short(enum_name.unwrap_or_default()).to_owned();
-    sqlx::query(
-        "INSERT INTO process_view (id, municipality, visibility, reporter, owner, phase, status, closed, title, \
-         classification, hours_saved, score, backlog_rank, submitted_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) \
-         ON CONFLICT (id) DO UPDATE SET visibility = excluded.visibility, owner = excluded.owner, \
-         phase = excluded.phase, status = excluded.status, closed = excluded.closed, title = excluded.title, \
-         classification = excluded.classification, hours_saved = excluded.hours_saved, score = excluded.score, \
-         updated_at = excluded.updated_at",
-    )
-    .bind(&event.aggregate_id)
-    .bind(&record.municipality)
-    .bind(name(pb::Visibility::try_from(d.visibility).ok().map(|v| v.as_str_name())))
-    .bind(&record.reporter)
-    .bind((!d.owner.is_empty()).then_some(d.owner.clone()))
-    .bind(name(pb::Phase::try_from(record.phase).ok().map(|p| p.as_str_name())))
-    .bind(name(pb::Status::try_from(record.status).ok().map(|s| s.as_str_name())))
-    .bind(i64::from(is_closed(&record)))
-    .bind(&d.title)
-    .bind(d.classification.as_ref().map(|c| format!("{} {}", c.scheme, c.code)))
-    .bind(innohub_priority::hours_saved(&volume))
-    .bind(score(&record, &weights))
-    .bind(&at)
-    .bind(rank)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO process_record (id, record) VALUES ($1, $2) \
-         ON CONFLICT (id) DO UPDATE SET record = excluded.record",
-    )
-    .bind(&event.aggregate_id)
-    .bind(record.encode_to_vec())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+/// An event's contract message, decoded once.
+enum Change {
+    Process(Box<ProcessChange>),
+    Ranked {
+        municipality: String,
+        process: String,
+        after: Option<String>,
+    },
+    Unranked {
+        municipality: String,
+        process: String,
+    },
+    Weights(pb::ScoringWeightsSet),
+    /// Another aggregate type: nothing here.
+    None,
 }
 
-async fn write_facets(
-    conn: &mut AnyConnection,
-    record: &ProcessRecord,
-) -> Result<(), ProjectionError> {
-    sqlx::query("DELETE FROM process_facet WHERE process_id = $1")
-        .bind(&record.process_id)
-        .execute(&mut *conn)
-        .await?;
-    for (facet, value) in facets(record) {
-        sqlx::query("INSERT INTO process_facet (process_id, facet, value) VALUES ($1, $2, $3)")
-            .bind(&record.process_id)
-            .bind(facet)
-            .bind(value)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+enum ProcessChange {
+    Submitted(pb::ProcessSubmitted),
+    Details(pb::ProcessDetailsChanged),
+    Assessed(pb::ProcessAssessed),
+    Phase(pb::ProcessPhaseChanged),
+    Status(pb::ProcessStatusChanged),
+    Commented(pb::ProcessCommented),
+    Followed(pb::ProcessFollowed),
+    Unfollowed(pb::ProcessUnfollowed),
+    Experience(pb::ProcessExperienceRecorded),
 }
 
-async fn apply_backlog(
-    conn: &mut AnyConnection,
-    event: &StoredEvent,
-) -> Result<(), ProjectionError> {
-    let (municipality, process, after) = match event.event_type.as_str() {
+/// Decode `event` (an event of another aggregate type is [`Change::None`]), or refuse it.
+fn decode(event: &StoredEvent) -> Result<Change, ProjectionError> {
+    if ![PROCESS, BACKLOG, SETTINGS].contains(&event.aggregate_type.as_str()) {
+        return Ok(Change::None);
+    }
+    decode_known(event).map_err(|e| ProjectionError::refused(event, e))
+}
+
+fn decode_known(event: &StoredEvent) -> Result<Change, ProjectionError> {
+    use ProcessChange as P;
+    Ok(match event.event_type.as_str() {
+        pb::ProcessSubmitted::NAME => Change::Process(Box::new(P::Submitted(event.message()?))),
+        pb::ProcessDetailsChanged::NAME => Change::Process(Box::new(P::Details(event.message()?))),
+        pb::ProcessAssessed::NAME => Change::Process(Box::new(P::Assessed(event.message()?))),
+        pb::ProcessPhaseChanged::NAME => Change::Process(Box::new(P::Phase(event.message()?))),
+        pb::ProcessStatusChanged::NAME => Change::Process(Box::new(P::Status(event.message()?))),
+        pb::ProcessCommented::NAME => Change::Process(Box::new(P::Commented(event.message()?))),
+        pb::ProcessFollowed::NAME => Change::Process(Box::new(P::Followed(event.message()?))),
+        pb::ProcessUnfollowed::NAME => Change::Process(Box::new(P::Unfollowed(event.message()?))),
+        pb::ProcessExperienceRecorded::NAME => {
+            Change::Process(Box::new(P::Experience(event.message()?)))
+        }
         pb::ProcessRanked::NAME => {
             let e: pb::ProcessRanked = event.message()?;
-            let after = (!e.after_process_id.is_empty()).then_some(e.after_process_id);
-            (e.municipality, e.process_id, Some(after))
+            Change::Ranked {
+                municipality: e.municipality,
+                process: e.process_id,
+                after: (!e.after_process_id.is_empty()).then_some(e.after_process_id),
+            }
         }
         pb::ProcessUnranked::NAME => {
             let e: pb::ProcessUnranked = event.message()?;
-            (e.municipality, e.process_id, None)
+            Change::Unranked {
+                municipality: e.municipality,
+                process: e.process_id,
+            }
         }
-        other => return Err(corrupt(format!("unknown backlog event type {other}"))),
-    };
-    let mut order = backlog_order(conn, &municipality).await?;
-    let before = order.clone();
-    match after {
-        Some(after) => innohub_priority::place(&mut order, process.clone(), after.as_ref()),
-        None => order.retain(|p| *p != process),
-    }
-    sqlx::query(
-        "INSERT INTO backlog_order (municipality, ranked) VALUES ($1, $2) \
-         ON CONFLICT (municipality) DO UPDATE SET ranked = excluded.ranked",
-    )
-    .bind(&municipality)
-    .bind(
-        BacklogOrder {
-            process_ids: order.clone(),
-        }
-        .encode_to_vec(),
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE process_view SET backlog_rank = NULL WHERE id = $1")
-        .bind(&process)
-        .execute(&mut *conn)
-        .await?;
-    for (i, id) in order.iter().enumerate() {
-        if before.get(i) != Some(id) || *id == process {
-            sqlx::query("UPDATE process_view SET backlog_rank = $1 WHERE id = $2")
-                .bind(i as i64 + 1)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
-    Ok(())
+        pb::ScoringWeightsSet::NAME => Change::Weights(event.message()?),
+        other => return Err(corrupt(format!("unknown event type {other}"))),
+    })
 }
 
-async fn apply_settings(
-    conn: &mut AnyConnection,
-    event: pb::ScoringWeightsSet,
-) -> Result<(), ProjectionError> {
-    let weights = event.weights.unwrap_or_default();
-    sqlx::query(
-        "INSERT INTO scoring_weights (municipality, weights) VALUES ($1, $2) \
-         ON CONFLICT (municipality) DO UPDATE SET weights = excluded.weights",
-    )
-    .bind(&event.municipality)
-    .bind(weights.encode_to_vec())
-    .execute(&mut *conn)
-    .await?;
-    // New weights re-score every process of the municipality.
-    let rows = sqlx::query(
-        "SELECT r.id, r.record FROM process_record r JOIN process_view pv ON pv.id = r.id \
-         WHERE pv.municipality = $1",
-    )
-    .bind(&event.municipality)
-    .fetch_all(&mut *conn)
-    .await?;
-    for row in rows {
-        let id: String = row.try_get("id")?;
-        let bytes: Vec<u8> = row.try_get("record")?;
-        let record = ProcessRecord::decode(bytes.as_slice()).map_err(corrupt)?;
-        sqlx::query("UPDATE process_view SET score = $1 WHERE id = $2")
-            .bind(score(&record, &weights))
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+/// A municipality's ranking, as loaded and as the batch leaves it.
+struct Ranking {
+    before: Vec<String>,
+    now: Vec<String>,
+}
+
+/// What one batch reads, folds and writes.
+struct Batch<'a> {
+    events: Vec<(&'a StoredEvent, Change)>,
+    /// Every process the batch touches: its record (`None` before its submission).
+    records: HashMap<String, Option<ProcessRecord>>,
+    /// Processes whose record changed, with the time of their last event.
+    changed: BTreeMap<String, String>,
+    /// Processes submitted in this batch, with the time.
+    submitted: HashMap<String, String>,
+    /// Processes whose facets changed.
+    refaceted: BTreeSet<String>,
+    comments: Rows,
+    weights: HashMap<String, pb::ScoringWeights>,
+    /// Municipalities whose weights the batch set: every process of theirs is re-scored.
+    reweighted: BTreeSet<String>,
+    rankings: HashMap<String, Ranking>,
+}
+
+impl<'a> Batch<'a> {
+    /// Decode the events and read what they touch.
+    async fn load(
+        conn: &mut AnyConnection,
+        events: &[&'a StoredEvent],
+    ) -> Result<Batch<'a>, ProjectionError> {
+        let events: Vec<(&StoredEvent, Change)> = events
+            .iter()
+            .map(|e| decode(e).map(|c| (*e, c)))
+            .collect::<Result<_, _>>()?;
+        let ids: BTreeSet<&str> = events
+            .iter()
+            .filter(|(_, c)| matches!(c, Change::Process(_)))
+            .map(|(e, _)| e.aggregate_id.as_str())
+            .collect();
+        let mut records: HashMap<String, Option<ProcessRecord>> =
+            ids.iter().map(|id| ((*id).to_owned(), None)).collect();
+        let ids: Vec<&str> = ids.into_iter().collect();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let mut sql = Sql::new("SELECT id, record FROM process_record WHERE id IN ");
+            sql.bind_list(chunk.iter().copied());
+            for row in sql.query().fetch_all(&mut *conn).await? {
+                let bytes: Vec<u8> = row.try_get("record")?;
+                let record = ProcessRecord::decode(bytes.as_slice()).map_err(corrupt)?;
+                records.insert(row.try_get("id")?, Some(record));
+            }
+        }
+        let mut municipalities: BTreeSet<String> = records
+            .values()
+            .flatten()
+            .map(|r| r.municipality.clone())
+            .collect();
+        for (_, change) in &events {
+            match change {
+                Change::Process(change) => match &**change {
+                    ProcessChange::Submitted(e) => municipalities.insert(e.municipality.clone()),
+                    _ => false,
+                },
+                Change::Ranked { municipality, .. } | Change::Unranked { municipality, .. } => {
+                    municipalities.insert(municipality.clone())
+                }
+                Change::Weights(e) => municipalities.insert(e.municipality.clone()),
+                _ => false,
+            };
+        }
+        let municipalities: Vec<String> = municipalities.into_iter().collect();
+        let weights: HashMap<String, pb::ScoringWeights> =
+            per_municipality(conn, "scoring_weights", "weights", &municipalities).await?;
+        let orders: HashMap<String, BacklogOrder> =
+            per_municipality(conn, "backlog_order", "ranked", &municipalities).await?;
+        let rankings = municipalities
+            .iter()
+            .map(|m| {
+                let before = orders.get(m).cloned().unwrap_or_default().process_ids;
+                let ranking = Ranking {
+                    now: before.clone(),
+                    before,
+                };
+                (m.clone(), ranking)
+            })
+            .collect();
+        let weights = municipalities
+            .iter()
+            .map(|m| {
+                let w = weights
+                    .get(m)
+                    .cloned()
+                    .unwrap_or_else(innohub_priority::default_weights);
+                (m.clone(), w)
+            })
+            .collect();
+        Ok(Batch {
+            events,
+            records,
+            changed: BTreeMap::new(),
+            submitted: HashMap::new(),
+            refaceted: BTreeSet::new(),
+            comments: Rows::new(
+                "INSERT INTO process_comment (comment_id, process_id, author, author_municipality, \
+                 text, created_at, position)",
+                "",
+            ),
+            weights,
+            reweighted: BTreeSet::new(),
+            rankings,
+        })
     }
-    Ok(())
+
+    /// Fold every event into the loaded state.
+    fn fold(&mut self) -> Result<(), ProjectionError> {
+        for (event, change) in std::mem::take(&mut self.events) {
+            match change {
+                Change::Process(change) => self
+                    .fold_process(event, *change)
+                    .map_err(|e| ProjectionError::refused(event, e))?,
+                Change::Ranked {
+                    municipality,
+                    process,
+                    after,
+                } => {
+                    let ranking = self.ranking(&municipality)?;
+                    innohub_priority::place(&mut ranking.now, process, after.as_ref());
+                }
+                Change::Unranked {
+                    municipality,
+                    process,
+                } => self.ranking(&municipality)?.now.retain(|p| *p != process),
+                Change::Weights(e) => {
+                    self.weights
+                        .insert(e.municipality.clone(), e.weights.unwrap_or_default());
+                    self.reweighted.insert(e.municipality);
+                }
+                Change::None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The ranking of a municipality the batch names ([`Batch::load`] read each).
+    fn ranking(&mut self, municipality: &str) -> Result<&mut Ranking, ProjectionError> {
+        self.rankings
+            .get_mut(municipality)
+            .ok_or_else(|| corrupt(format!("the ranking of {municipality} was not loaded")))
+    }
+
+    fn fold_process(
+        &mut self,
+        event: &StoredEvent,
+        change: ProcessChange,
+    ) -> Result<(), ProjectionError> {
+        let id = &event.aggregate_id;
+        let at = event.occurred_at.to_rfc3339();
+        let slot = self.records.entry(id.clone()).or_default();
+        if let ProcessChange::Submitted(e) = change {
+            *slot = Some(ProcessRecord {
+                process_id: e.process_id,
+                municipality: e.municipality,
+                reporter: e.reporter,
+                details: e.details,
+                phase: pb::Phase::Idea as i32,
+                status: pb::Status::NotAssessed as i32,
+                ..ProcessRecord::default()
+            });
+            self.refaceted.insert(id.clone());
+            self.submitted.insert(id.clone(), at.clone());
+            self.changed.insert(id.clone(), at);
+            return Ok(());
+        }
+        let Some(r) = slot.as_mut() else {
+            return Err(corrupt(format!(
+                "{} {id} has no submission",
+                event.event_type
+            )));
+        };
+        match change {
+            ProcessChange::Submitted(_) => unreachable!("handled above"),
+            ProcessChange::Details(e) => {
+                r.details = e.details;
+                self.refaceted.insert(id.clone());
+            }
+            ProcessChange::Assessed(e) => r.assessment = e.assessment,
+            ProcessChange::Phase(e) => r.phase = e.to,
+            ProcessChange::Status(e) => {
+                r.status = e.to;
+                r.status_reason = e.reason;
+            }
+            ProcessChange::Commented(c) => {
+                r.comment_count += 1;
+                self.comments.push(vec![
+                    c.comment_id.into(),
+                    id.into(),
+                    c.author.into(),
+                    c.author_municipality.into(),
+                    c.text.into(),
+                    at.clone().into(),
+                    event.position.into(),
+                ]);
+            }
+            ProcessChange::Followed(follower) => {
+                let key = |f: &pb::ProcessFollowed| (f.municipality.clone(), f.user.clone());
+                if let Err(at) = r.followers.binary_search_by_key(&key(&follower), key) {
+                    r.followers.insert(at, follower);
+                }
+            }
+            ProcessChange::Unfollowed(e) => r
+                .followers
+                .retain(|f| !(f.user == e.user && f.municipality == e.municipality)),
+            ProcessChange::Experience(e) => r.experience = e.experience,
+        }
+        self.changed.insert(id.clone(), at);
+        Ok(())
+    }
+
+    /// Each table once.
+    async fn write(self, conn: &mut AnyConnection) -> Result<(), ProjectionError> {
+        self.comments.execute(conn).await?;
+        self.write_facets(conn).await?;
+        let mut records = Rows::new(
+            "INSERT INTO process_record (id, record)",
+            "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
+        );
+        let mut views = Rows::new(
+            "INSERT INTO process_view (id, municipality, visibility, reporter, owner, phase, \
+             status, closed, title, classification, hours_saved, score, backlog_rank, \
+             submitted_at, updated_at)",
+            "ON CONFLICT (id) DO UPDATE SET visibility = excluded.visibility, \
+             owner = excluded.owner, phase = excluded.phase, status = excluded.status, \
+             closed = excluded.closed, title = excluded.title, \
+             classification = excluded.classification, hours_saved = excluded.hours_saved, \
+             score = excluded.score, backlog_rank = excluded.backlog_rank, \
+             updated_at = excluded.updated_at",
+        );
+        let ranks = self.ranks();
+        for (id, at) in &self.changed {
+            let Some(record) = self.records.get(id).and_then(Option::as_ref) else {
+                continue;
+            };
+            let weights = &self.weights[&record.municipality];
+            // A process submitted here takes the time of its submission; an existing row
+            // keeps its own (the upsert does not overwrite it).
+            let submitted = self.submitted.get(id).unwrap_or(at);
+            views.push(view_row(
+                record,
+                weights,
+                ranks.get(id.as_str()).copied(),
+                submitted,
+                at,
+            ));
+            records.push(vec![id.into(), record.encode_to_vec().into()]);
+        }
+        records.execute(conn).await?;
+        views.execute(conn).await?;
+        self.write_rankings(conn, &ranks).await?;
+        self.write_weights(conn).await
+    }
+
+    /// The rank (1 = first) of every process in the rankings as the batch leaves them.
+    fn ranks(&self) -> HashMap<&str, i64> {
+        self.rankings
+            .values()
+            .flat_map(|r| r.now.iter().enumerate())
+            .map(|(i, id)| (id.as_str(), i as i64 + 1))
+            .collect()
+    }
+
+    async fn write_facets(&self, conn: &mut AnyConnection) -> Result<(), ProjectionError> {
+        if self.refaceted.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<&str> = self.refaceted.iter().map(String::as_str).collect();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let mut sql = Sql::new("DELETE FROM process_facet WHERE process_id IN ");
+            sql.bind_list(chunk.iter().copied());
+            sql.query().execute(&mut *conn).await?;
+        }
+        let mut rows = Rows::new("INSERT INTO process_facet (process_id, facet, value)", "");
+        for id in &self.refaceted {
+            if let Some(record) = self.records.get(id).and_then(Option::as_ref) {
+                for (facet, value) in facets(record) {
+                    rows.push(vec![id.into(), facet.into(), value.into()]);
+                }
+            }
+        }
+        rows.execute(conn).await?;
+        Ok(())
+    }
+
+    /// The rankings that moved, and the rank of every process not written with its row
+    /// whose place in them moved. A ranking may name a process that has no row yet (Kafka
+    /// orders events per aggregate only): its rank is set when its row is written.
+    async fn write_rankings(
+        &self,
+        conn: &mut AnyConnection,
+        ranks: &HashMap<&str, i64>,
+    ) -> Result<(), ProjectionError> {
+        let mut orders = Rows::new(
+            "INSERT INTO backlog_order (municipality, ranked)",
+            "ON CONFLICT (municipality) DO UPDATE SET ranked = excluded.ranked",
+        );
+        let mut moved = Rows::new(
+            "UPDATE process_view SET backlog_rank = v.column2 FROM (",
+            ") AS v WHERE process_view.id = v.column1",
+        );
+        for (municipality, ranking) in &self.rankings {
+            if ranking.before == ranking.now {
+                continue;
+            }
+            orders.push(vec![
+                municipality.into(),
+                BacklogOrder {
+                    process_ids: ranking.now.clone(),
+                }
+                .encode_to_vec()
+                .into(),
+            ]);
+            let before: HashMap<&str, usize> = ranking
+                .before
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.as_str(), i))
+                .collect();
+            let unranked = ranking
+                .before
+                .iter()
+                .filter(|id| !ranks.contains_key(id.as_str()));
+            for id in ranking.now.iter().chain(unranked) {
+                let rank = ranks.get(id.as_str()).copied();
+                let was = before.get(id.as_str()).map(|i| *i as i64 + 1);
+                if rank != was && !self.changed.contains_key(id) {
+                    moved.push(vec![id.into(), Value::OptInt(rank)]);
+                }
+            }
+        }
+        orders.execute(conn).await?;
+        moved.execute(conn).await?;
+        Ok(())
+    }
+
+    /// New weights, and the scores of the processes of their municipalities that the batch
+    /// did not write.
+    async fn write_weights(&self, conn: &mut AnyConnection) -> Result<(), ProjectionError> {
+        if self.reweighted.is_empty() {
+            return Ok(());
+        }
+        let mut weights = Rows::new(
+            "INSERT INTO scoring_weights (municipality, weights)",
+            "ON CONFLICT (municipality) DO UPDATE SET weights = excluded.weights",
+        );
+        let mut scores = Rows::new(
+            "UPDATE process_view SET score = v.column2 FROM (",
+            ") AS v WHERE process_view.id = v.column1",
+        );
+        for municipality in &self.reweighted {
+            let w = &self.weights[municipality];
+            weights.push(vec![municipality.into(), w.encode_to_vec().into()]);
+            let rows = sqlx::query(
+                "SELECT r.id, r.record FROM process_record r JOIN process_view pv ON pv.id = r.id \
+                 WHERE pv.municipality = $1",
+            )
+            .bind(municipality)
+            .fetch_all(&mut *conn)
+            .await?;
+            for row in rows {
+                let id: String = row.try_get("id")?;
+                if self.changed.contains_key(&id) {
+                    continue;
+                }
+                let bytes: Vec<u8> = row.try_get("record")?;
+                let record = ProcessRecord::decode(bytes.as_slice()).map_err(corrupt)?;
+                scores.push(vec![id.into(), score(&record, w).into()]);
+            }
+        }
+        weights.execute(conn).await?;
+        scores.execute(conn).await?;
+        Ok(())
+    }
+}
+
+/// The `process_view` row of a record.
+fn view_row(
+    record: &ProcessRecord,
+    weights: &pb::ScoringWeights,
+    rank: Option<i64>,
+    submitted_at: &str,
+    updated_at: &str,
+) -> Vec<Value> {
+    let d = record.details.clone().unwrap_or_default();
+    let volume = d.volume.unwrap_or_default();
+    let name = |enum_name: Option<&'static str>| short(enum_name.unwrap_or_default()).to_owned();
+    vec![
+        record.process_id.clone().into(),
+        record.municipality.clone().into(),
+        name(
+            pb::Visibility::try_from(d.visibility)
+                .ok()
+                .map(|v| v.as_str_name()),
+        )
+        .into(),
+        record.reporter.clone().into(),
+        (!d.owner.is_empty()).then_some(d.owner).into(),
+        name(
+            pb::Phase::try_from(record.phase)
+                .ok()
+                .map(|p| p.as_str_name()),
+        )
+        .into(),
+        name(
+            pb::Status::try_from(record.status)
+                .ok()
+                .map(|s| s.as_str_name()),
+        )
+        .into(),
+        i64::from(is_closed(record)).into(),
+        d.title.into(),
+        d.classification
+            .as_ref()
+            .map(|c| format!("{} {}", c.scheme, c.code))
+            .into(),
+        innohub_priority::hours_saved(&volume).into(),
+        score(record, weights).into(),
+        rank.into(),
+        submitted_at.into(),
+        updated_at.into(),
+    ]
+}
+
+/// The message in `table.column` of each of `municipalities` that has one.
+async fn per_municipality<M: Message + Default>(
+    conn: &mut AnyConnection,
+    table: &str,
+    column: &str,
+    municipalities: &[String],
+) -> Result<HashMap<String, M>, ProjectionError> {
+    let mut found = HashMap::new();
+    for chunk in municipalities.chunks(IDS_PER_QUERY) {
+        let mut sql = Sql::new(&format!(
+            "SELECT municipality, {column} AS message FROM {table} WHERE municipality IN "
+        ));
+        sql.bind_list(chunk.iter().map(String::as_str));
+        for row in sql.query().fetch_all(&mut *conn).await? {
+            let bytes: Vec<u8> = row.try_get("message")?;
+            found.insert(
+                row.try_get("municipality")?,
+                M::decode(bytes.as_slice()).map_err(corrupt)?,
+            );
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::access::{self, ProcessView, RowFacts, person_for};
 pub use crate::filter::ProcessFilter;
-use crate::sql::Sql;
+use innohub_runtime::sql::Sql;
 
 /// A query failed on our side.
 #[derive(Debug, thiserror::Error)]

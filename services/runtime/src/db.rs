@@ -136,6 +136,16 @@ impl Database {
         }
     }
 
+    /// Another connection to this PostgreSQL database whose unqualified names resolve in
+    /// `schema` only (its `search_path`): statements written for the live tables work on
+    /// copies there, and cannot touch the live ones.
+    pub async fn in_schema(&self, schema: &str) -> Result<Self, sqlx::Error> {
+        let mut url = self.writer.connect_options().database_url.clone();
+        url.query_pairs_mut()
+            .append_pair("options[search_path]", schema);
+        Self::connect(url.as_str()).await
+    }
+
     /// The URL of a SQLite file, created if missing.
     pub fn sqlite_url(path: &Path) -> String {
         format!("sqlite://{}?mode=rwc", path.display())

@@ -12,6 +12,8 @@
 //!   skeleton, and the channel a generated client runs over in either mode.
 //! - [`reflect`]: what works on any contract message through its descriptor: redaction by
 //!   the privacy marks, field-mask updates, JSON rendering.
+//! - [`sql`]: statements built at run time with numbered parameters for both backends, and
+//!   multi-row writes.
 //! - [`access`]: visibility and the one read rule (full, partner, none).
 //! - [`principal`]: who is calling (user, municipality, department, roles).
 //! - [`error`]: the stable error codes every edge maps to.
@@ -30,6 +32,7 @@ pub mod ops;
 pub mod principal;
 pub mod projection;
 pub mod reflect;
+pub mod sql;
 pub mod store;
 pub mod telemetry;
 pub mod testing;

@@ -46,6 +46,7 @@ metrics! {
     relay_failures: AtomicU64 = ("innohub_relay_failures_total", "counter", "Relay rounds that failed (broker or database down); retried with backoff."),
     consumer_lag: AtomicI64 = ("innohub_consumer_lag", "gauge", "Messages on the consumed topics not yet applied (high watermark minus position)."),
     events_applied: AtomicU64 = ("innohub_projection_events_applied_total", "counter", "Events applied to read models."),
+    events_refused: AtomicU64 = ("innohub_projection_events_refused_total", "counter", "Events a projection could not apply: dead-lettered in distributed mode, skipped (and logged) in embedded mode."),
     duplicates_skipped: AtomicU64 = ("innohub_projection_duplicates_total", "counter", "Redelivered events skipped because they were already applied."),
     held_events: AtomicI64 = ("innohub_projection_held_events", "gauge", "Events held because they arrived before their aggregate's previous event; each is applied right after it. Above zero for long: an event is missing."),
     sequence_gaps: AtomicU64 = ("innohub_projection_sequence_gaps_total", "counter", "Events that arrived before their aggregate's previous event (held, not applied, never dead-lettered)."),

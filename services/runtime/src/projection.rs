@@ -1,16 +1,31 @@
-//! The projection runner: tails the event store by global position and applies each batch
-//! to a read model in ONE transaction together with the projection's checkpoint, so a
-//! restart resumes exactly where the last commit ended. Woken by the store's in-process
-//! notification; a periodic poll covers notifications that never come.
+//! Read models fed by events, a batch at a time.
+//!
+//! A [`Projection`] is handed a whole batch (up to a thousand events) inside ONE transaction:
+//! it loads what the batch needs once, folds the events in memory, and writes each of its
+//! tables once (multi-row statements, [`crate::sql::Rows`]). The same projection code runs
+//! behind both transports and does not know which one fed it:
+//!
+//! - embedded mode: [`ProjectionRunner`] tails the event store by global position and commits
+//!   each batch together with the projection's checkpoint, so a restart resumes exactly where
+//!   the last commit ended. Woken by the store's in-process notification; a periodic poll
+//!   covers notifications that never come.
+//! - distributed mode: [`crate::kafka::source::KafkaProjection`] feeds it from the topic.
+//!
+//! A projection that cannot apply one event of a batch says which ([`ProjectionError::Refused`]);
+//! the feeder applies the batch again without it (the Kafka source dead-letters it), so one bad
+//! event never holds the others back.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::AnyConnection;
 use tokio::sync::watch;
+use uuid::Uuid;
 
 use crate::db::{Database, Migrations, Retired};
+use crate::metrics::{METRICS, Metrics};
 use crate::{EventStore, StoreError, StoredEvent};
 
 /// Migrations of the runner's own tables in a read-model database.
@@ -25,7 +40,8 @@ pub fn migrations() -> Migrations {
     }
 }
 
-const BATCH: i64 = 500;
+/// Events per batch: per transaction, and per call of [`Projection::apply`].
+pub const BATCH: usize = 1_000;
 const POLL: Duration = Duration::from_secs(1);
 
 /// Why applying events to a read model failed.
@@ -40,6 +56,25 @@ pub enum ProjectionError {
     /// The read model holds something it cannot understand.
     #[error("read model data: {0}")]
     Corrupt(String),
+    /// The projection cannot apply this event: its payload is not the message its type names,
+    /// or it contradicts the read model. The batch is applied again without it.
+    #[error("event {event} refused: {reason}")]
+    Refused {
+        /// The event.
+        event: Uuid,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl ProjectionError {
+    /// `event` refused for `reason`.
+    pub fn refused(event: &StoredEvent, reason: impl std::fmt::Display) -> Self {
+        ProjectionError::Refused {
+            event: event.event_id,
+            reason: reason.to_string(),
+        }
+    }
 }
 
 /// A read model fed by events. It decodes each event's contract message itself
@@ -52,14 +87,16 @@ pub trait Projection: Send + Sync + 'static {
     /// `innohub.<service>.events.v1` in distributed mode).
     fn source(&self) -> &'static str;
 
-    /// The read model's tables: a rebuild empties them before replaying every event.
+    /// The read model's tables: a rebuild fills copies of them and swaps them in.
     fn tables(&self) -> &'static [&'static str];
 
-    /// Apply one event inside the batch's transaction.
+    /// Apply a batch of events, in their order (each aggregate's events in sequence), inside
+    /// the batch's transaction: load once what the batch needs, fold in memory, write each
+    /// table once. An event it cannot apply is [`ProjectionError::Refused`] with its id.
     fn apply<'a>(
         &'a self,
         conn: &'a mut AnyConnection,
-        event: &'a StoredEvent,
+        events: &'a [&'a StoredEvent],
     ) -> impl Future<Output = Result<(), ProjectionError>> + Send + 'a;
 }
 
@@ -69,6 +106,7 @@ pub struct ProjectionRunner<P> {
     store: EventStore,
     views: Database,
     progress: watch::Sender<i64>,
+    batch: usize,
 }
 
 impl<P: Projection> ProjectionRunner<P> {
@@ -93,7 +131,14 @@ impl<P: Projection> ProjectionRunner<P> {
             store,
             views,
             progress,
+            batch: BATCH,
         })
+    }
+
+    /// Apply at most `batch` events per transaction (default [`BATCH`]).
+    pub fn with_batch(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
+        self
     }
 
     /// The position up to which the read model is committed.
@@ -106,26 +151,61 @@ impl<P: Projection> ProjectionRunner<P> {
         let mut applied = 0;
         loop {
             let after = *self.progress.borrow();
-            let batch = self.store.read_all(after, BATCH).await?;
+            let batch = self.store.read_all(after, self.batch as i64).await?;
             let Some(last) = batch.last().map(|e| e.position) else {
                 return Ok(applied);
             };
-            let mut tx = self.views.writer().begin().await?;
-            for event in &batch {
-                self.projection.apply(&mut tx, event).await?;
+            let mut refused = HashSet::new();
+            loop {
+                match self.apply(&batch, last, &refused).await {
+                    Ok(()) => break,
+                    Err(ProjectionError::Refused { event, reason }) if refused.insert(event) => {
+                        // The store validated it when it was appended: a bug, not bad input.
+                        Metrics::inc(&METRICS.events_refused);
+                        tracing::error!(projection = self.projection.name(), %event, reason, "projection refused an event; skipping it");
+                    }
+                    Err(e) => return Err(e),
+                }
             }
-            sqlx::query(
-                "INSERT INTO projection_checkpoints (projection, position) VALUES ($1, $2) \
-                 ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
-            )
-            .bind(self.projection.name())
-            .bind(last)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            applied += batch.len() as u64;
+            let count = (batch.len() - refused.len()) as u64;
+            METRICS
+                .events_applied
+                .fetch_add(count, std::sync::atomic::Ordering::Relaxed);
+            applied += count;
             self.progress.send_replace(last);
         }
+    }
+
+    /// Apply `batch` but the `refused` events, and move the checkpoint to `last`, in one
+    /// transaction.
+    async fn apply(
+        &self,
+        batch: &[StoredEvent],
+        last: i64,
+        refused: &HashSet<Uuid>,
+    ) -> Result<(), ProjectionError> {
+        let events: Vec<&StoredEvent> = batch
+            .iter()
+            .filter(|e| !refused.contains(&e.event_id))
+            .collect();
+        let mut tx = self.views.writer().begin().await?;
+        let span = tracing::info_span!(
+            "project",
+            projection = self.projection.name(),
+            events = events.len(),
+            last
+        );
+        tracing::Instrument::instrument(self.projection.apply(&mut tx, &events), span).await?;
+        sqlx::query(
+            "INSERT INTO projection_checkpoints (projection, position) VALUES ($1, $2) \
+             ON CONFLICT (projection) DO UPDATE SET position = excluded.position",
+        )
+        .bind(self.projection.name())
+        .bind(last)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Keep the read model current until `shutdown` turns true. Failures are logged and

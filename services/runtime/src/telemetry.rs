@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use opentelemetry::Context;
 use opentelemetry::propagation::TextMapPropagator as _;
 use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
@@ -91,15 +92,33 @@ pub fn current_traceparent() -> Option<String> {
 
 /// Make `span` a child of the trace named by `traceparent` (ignored when absent or invalid).
 pub fn set_parent(span: &tracing::Span, traceparent: Option<&str>) {
-    let Some(traceparent) = traceparent else {
-        return;
-    };
-    let carrier = HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
-    let context = TraceContextPropagator::new().extract(&carrier);
-    if context.span().span_context().is_valid() {
+    if let Some(context) = traceparent.and_then(extract) {
         // Without the OpenTelemetry layer (some tests) there is nothing to link.
         let _ = span.set_parent(context);
     }
+}
+
+/// Tie a span that works on a batch to the traces of the batch's events: a child of the trace
+/// when there is one (the usual case when load is light, so one trace runs from the command
+/// to the read model), else a link to each.
+pub fn join_traces<'a>(span: &tracing::Span, traceparents: impl IntoIterator<Item = &'a str>) {
+    let contexts: Vec<Context> = traceparents.into_iter().filter_map(extract).collect();
+    match contexts.as_slice() {
+        [one] => {
+            let _ = span.set_parent(one.clone());
+        }
+        many => {
+            for context in many {
+                span.add_link(context.span().span_context().clone());
+            }
+        }
+    }
+}
+
+fn extract(traceparent: &str) -> Option<Context> {
+    let carrier = HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
+    let context = TraceContextPropagator::new().extract(&carrier);
+    context.span().span_context().is_valid().then_some(context)
 }
 
 /// The trace id (32 hex digits) of a `traceparent`.

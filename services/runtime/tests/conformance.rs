@@ -14,6 +14,7 @@ use std::time::Duration;
 use chrono::Utc;
 use innohub_runtime::command::{CommandContext, CommandError, execute, load};
 use innohub_runtime::projection::{Projection, ProjectionError, ProjectionRunner, wait_for};
+use innohub_runtime::sql::Rows;
 use innohub_runtime::store::AppendRequest;
 use innohub_runtime::{
     Aggregate, AppendOutcome, AppendResult, Database, DomainEvent as _, EncodedEvent, EventStore,
@@ -730,10 +731,11 @@ async fn concurrent_commands_on_one_aggregate<E: Engine>(engine: E) -> anyhow::R
 // f. the projection runner
 // ---------------------------------------------------------------------------------------
 
-/// Counts events into `tally` and records each applied position in `applied`; can be told
-/// to fail once on one position.
+/// Counts events into `tally` and records each applied position in `applied`, a batch at a
+/// time; can be told to fail once on a batch with one position, or to refuse one event.
 struct Tally {
     fail_once_at: Option<i64>,
+    refuse_at: Option<i64>,
     failed: AtomicBool,
 }
 
@@ -741,6 +743,7 @@ impl Tally {
     fn new() -> Self {
         Self {
             fail_once_at: None,
+            refuse_at: None,
             failed: AtomicBool::new(false),
         }
     }
@@ -784,23 +787,31 @@ impl Projection for Tally {
     async fn apply(
         &self,
         conn: &mut AnyConnection,
-        event: &StoredEvent,
+        events: &[&StoredEvent],
     ) -> Result<(), ProjectionError> {
+        if let Some(event) = events.iter().find(|e| Some(e.position) == self.refuse_at) {
+            return Err(ProjectionError::refused(event, "told to refuse it"));
+        }
         sqlx::query(
-            "INSERT INTO tally (name, n) VALUES ('events', 1) \
-             ON CONFLICT (name) DO UPDATE SET n = tally.n + 1",
+            "INSERT INTO tally (name, n) VALUES ('events', $1) \
+             ON CONFLICT (name) DO UPDATE SET n = tally.n + excluded.n",
         )
+        .bind(events.len() as i64)
         .execute(&mut *conn)
         .await?;
-        sqlx::query("INSERT INTO applied (position, event_id) VALUES ($1, $2)")
-            .bind(event.position)
-            .bind(event.event_id.to_string())
-            .execute(&mut *conn)
-            .await?;
-        if self.fail_once_at == Some(event.position) && !self.failed.swap(true, Ordering::SeqCst) {
+        let mut applied = Rows::new("INSERT INTO applied (position, event_id)", "");
+        for event in events {
+            applied.push(vec![
+                event.position.into(),
+                event.event_id.to_string().into(),
+            ]);
+        }
+        applied.execute(conn).await?;
+        let fail = events.iter().any(|e| self.fail_once_at == Some(e.position));
+        if fail && !self.failed.swap(true, Ordering::SeqCst) {
             return Err(ProjectionError::Corrupt(format!(
-                "told to fail at {}",
-                event.position
+                "told to fail at {:?}",
+                self.fail_once_at
             )));
         }
         Ok(())
@@ -827,19 +838,19 @@ async fn projection_resumes_from_its_checkpoint<E: Engine>(engine: E) -> anyhow:
     let views = Database::connect(&views_url).await?;
     Tally::create_tables(&views).await?;
 
-    // More than one batch of the runner (500).
-    fill(&store, 13, 40).await?;
+    // More than one batch of the runner (1,000).
+    fill(&store, 26, 40).await?;
     let head = store.head();
     let runner = ProjectionRunner::new(Tally::new(), store.clone(), views.clone()).await?;
     let mut progress = runner.progress();
     assert_eq!(*progress.borrow(), 0);
     assert!(!wait_for(&mut progress, head, Duration::from_millis(20)).await);
-    assert_eq!(runner.catch_up().await?, 520);
+    assert_eq!(runner.catch_up().await?, 1_040);
     assert!(wait_for(&mut progress, head, PATIENCE).await);
     assert_eq!(*progress.borrow(), head);
     assert_eq!(runner.catch_up().await?, 0, "nothing new, nothing applied");
     let all = positions(&everything(&store).await?);
-    assert_eq!(Tally::read(&views).await?, (520, all.clone()));
+    assert_eq!(Tally::read(&views).await?, (1_040, all.clone()));
     drop(runner);
     views.close().await;
 
@@ -857,7 +868,7 @@ async fn projection_resumes_from_its_checkpoint<E: Engine>(engine: E) -> anyhow:
     assert_eq!(runner.catch_up().await?, 8, "only the new events");
     assert!(wait_for(&mut progress, head, PATIENCE).await);
     let all = positions(&everything(&store).await?);
-    assert_eq!(Tally::read(&views).await?, (528, all));
+    assert_eq!(Tally::read(&views).await?, (1_048, all));
 
     // Running: woken by appends, stopped by shutdown.
     let (stop, shutdown) = tokio::sync::watch::channel(false);
@@ -868,8 +879,8 @@ async fn projection_resumes_from_its_checkpoint<E: Engine>(engine: E) -> anyhow:
     stop.send(true)?;
     tokio::time::timeout(PATIENCE, running).await??;
     let all = positions(&everything(&store).await?);
-    assert_eq!(all.len(), 543);
-    assert_eq!(Tally::read(&views).await?, (543, all));
+    assert_eq!(all.len(), 1_063);
+    assert_eq!(Tally::read(&views).await?, (1_063, all));
     Ok(())
 }
 
@@ -883,7 +894,7 @@ async fn failed_projection_batch_is_applied_again_exactly_once<E: Engine>(
     let all = positions(&everything(&store).await?);
     let tally = Tally {
         fail_once_at: Some(all[7]),
-        failed: AtomicBool::new(false),
+        ..Tally::new()
     };
     let runner = ProjectionRunner::new(tally, store.clone(), views.clone()).await?;
     let progress = runner.progress();
@@ -897,6 +908,30 @@ async fn failed_projection_batch_is_applied_again_exactly_once<E: Engine>(
     assert_eq!(runner.catch_up().await?, 12);
     assert_eq!(*progress.borrow(), *all.last().unwrap());
     assert_eq!(Tally::read(&views).await?, (12, all));
+    Ok(())
+}
+
+async fn a_refused_event_is_skipped_and_the_rest_of_its_batch_applied<E: Engine>(
+    engine: E,
+) -> anyhow::Result<()> {
+    let store = EventStore::open(engine.fresh().await?, false).await?;
+    let views = engine.fresh().await?;
+    Tally::create_tables(&views).await?;
+    fill(&store, 3, 4).await?;
+    let mut all = positions(&everything(&store).await?);
+    let tally = Tally {
+        refuse_at: Some(all[5]),
+        ..Tally::new()
+    };
+    let runner = ProjectionRunner::new(tally, store.clone(), views.clone()).await?;
+    assert_eq!(runner.catch_up().await?, 11);
+    assert_eq!(*runner.progress().borrow(), *all.last().unwrap());
+    all.remove(5);
+    assert_eq!(
+        Tally::read(&views).await?,
+        (11, all),
+        "all but the refused one"
+    );
     Ok(())
 }
 
@@ -957,6 +992,7 @@ macro_rules! conformance {
             concurrent_commands_on_one_aggregate,
             projection_resumes_from_its_checkpoint,
             failed_projection_batch_is_applied_again_exactly_once,
+            a_refused_event_is_skipped_and_the_rest_of_its_batch_applied,
             a_store_in_a_retired_format_is_refused,
         );
     };

@@ -6,6 +6,7 @@
 
 pub mod cursor;
 pub mod relay;
+mod sequence;
 pub mod source;
 
 use std::time::Duration;

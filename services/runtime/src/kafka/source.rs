@@ -22,7 +22,12 @@
 //!   the projection refuses (its payload is not the message its type names, or breaks the read
 //!   model). The consumer moves on.
 //!
-//! [`KafkaProjection::rebuild`] empties the read model and replays the topic from its start.
+//! - **Batches**: up to a thousand messages per transaction, handed to the projection as one
+//!   batch ([`Projection::apply`]) once each aggregate's order is settled
+//!   ([`super::sequence`]). The batch's span joins the traces of its events.
+//!
+//! [`KafkaProjection::rebuild`] replays the topic from its start into copies of the read
+//! model's tables and swaps them in at the end; the live read model serves until then.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -34,26 +39,29 @@ use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{Header, Message, OwnedHeaders, OwnedMessage};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{Offset, TopicPartitionList};
-use sqlx::{Acquire as _, Row as _};
+use sqlx::Row as _;
 use tokio::sync::watch;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
 use super::cursor::{Cursor, Rewind, Skip};
+use super::sequence::{Decoded, Ready, Sorted};
 use super::{DEADLETTER_TOPIC, KafkaConfig, decode, envelope, events_topic, header, headers};
+use crate::db::Migrations;
 use crate::metrics::{METRICS, Metrics};
-use crate::projection::{Projection, ProjectionError, migrations};
+use crate::projection::{BATCH, Projection, ProjectionError, migrations};
+use crate::sql::{Rows, Sql, Value};
 use crate::{Backend, Database, StoredEvent};
 
-/// Messages applied per transaction.
-const BATCH: usize = 1_000;
 /// How long a batch waits for more messages once it has one.
 const GATHER: Duration = Duration::from_millis(3);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// How long a rebuild waits for more messages before it checks whether it is at the end.
 pub const REBUILD_IDLE: Duration = Duration::from_secs(2);
-/// Rows per multi-row statement.
-const ROWS_PER_STATEMENT: usize = 300;
+/// Events per batch of a rebuild: the history is folded in large chunks.
+const REBUILD_BATCH: usize = 20_000;
+/// Ids per `IN (…)` list, and rows per statement recording applied events.
+const IDS_PER_QUERY: usize = 5_000;
 
 /// Why the source stopped.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +78,9 @@ pub enum SourceError {
     /// A rebuild found no more messages although the topic said there were.
     #[error("the topic stopped delivering before the rebuild reached its end")]
     Stalled,
+    /// A rebuild builds its copies in a PostgreSQL schema.
+    #[error("a rebuild needs the PostgreSQL read models")]
+    RebuildNeedsPostgres,
 }
 
 impl From<sqlx::Error> for SourceError {
@@ -107,12 +118,6 @@ pub struct KafkaProjection<P> {
     held: AtomicI64,
 }
 
-/// One decoded message with its trace context.
-struct Decoded {
-    event: StoredEvent,
-    traceparent: Option<String>,
-}
-
 /// Why a batch did not apply.
 enum Failure {
     /// The database failed: try the batch again.
@@ -125,17 +130,6 @@ impl From<sqlx::Error> for Failure {
     fn from(e: sqlx::Error) -> Self {
         Failure::Database(e.into())
     }
-}
-
-/// What became of an event whose predecessor is applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Taken {
-    /// The projection applied it.
-    Applied,
-    /// Recorded without applying: the projection refused it and it was dead-lettered.
-    Recorded,
-    /// Its id was applied before (a read model written before sequences were recorded).
-    Duplicate,
 }
 
 /// What the consumer does with a batch besides applying it: the live consumer dead-letters
@@ -153,15 +147,23 @@ impl<P: Projection> KafkaProjection<P> {
         views: Database,
         kafka: KafkaConfig,
     ) -> Result<Self, SourceError> {
+        Self::new_in(Arc::new(projection), views, &kafka).await
+    }
+
+    async fn new_in(
+        projection: Arc<P>,
+        views: Database,
+        kafka: &KafkaConfig,
+    ) -> Result<Self, SourceError> {
         views
             .migrate(&migrations())
             .await
             .map_err(|e| ProjectionError::Database(e.into()))?;
         Ok(Self {
             topic: events_topic(projection.source()),
-            projection: Arc::new(projection),
+            projection,
             views,
-            kafka,
+            kafka: kafka.clone(),
             batch: BATCH,
             held: AtomicI64::new(0),
         })
@@ -478,10 +480,10 @@ impl<P: Projection> KafkaProjection<P> {
         }
     }
 
-    /// Apply `events` in order, in one transaction with the cursor's new `positions`: each
-    /// event whose aggregate's previous event is applied (the `refused` ones recorded without
-    /// applying), then the held events it lets through; an event that arrives early is held.
-    /// Returns how many events were applied.
+    /// Apply `events` in one transaction with the cursor's new `positions`: the events whose
+    /// aggregate's previous event is applied, each followed by the held events it lets
+    /// through, go to the projection as one batch (the `refused` ones recorded without
+    /// applying); an event that arrives early is held. Returns how many events were applied.
     async fn apply(
         &self,
         events: &[Decoded],
@@ -494,81 +496,60 @@ impl<P: Projection> KafkaProjection<P> {
             .iter()
             .map(|d| d.event.aggregate_id.as_str())
             .collect();
-        let mut last = self.sequences(&mut tx, &aggregates).await?;
-        let mut held = if self.held.load(Ordering::Relaxed) > 0 {
+        let last = self.sequences(&mut tx, &aggregates).await?;
+        let held = if self.held.load(Ordering::Relaxed) > 0 {
             self.held(&mut tx, &aggregates).await?
         } else {
             HashMap::new()
         };
-        let (mut applied, mut duplicates, mut newly_held, mut released) = (0, 0, 0i64, 0i64);
-        let mut moved: BTreeSet<&str> = BTreeSet::new();
-        for one in events {
-            let event = &one.event;
-            let aggregate = event.aggregate_id.as_str();
-            let sequence = last.get(aggregate).copied().unwrap_or(0);
-            if event.sequence <= sequence {
-                duplicates += 1;
-                continue;
-            }
-            if event.sequence > sequence + 1 {
-                if let std::collections::btree_map::Entry::Vacant(waiting) = held
-                    .entry(aggregate.to_owned())
-                    .or_default()
-                    .entry(event.sequence)
-                {
-                    waiting.insert(event.clone());
-                    self.hold(&mut tx, event).await?;
-                    newly_held += 1;
-                    Metrics::inc(&METRICS.sequence_gaps);
-                    tracing::warn!(
-                        projection = name,
-                        aggregate,
-                        sequence = event.sequence,
-                        applied = sequence,
-                        "an event arrived before its predecessor; holding it"
-                    );
-                }
-                continue;
-            }
-            match self
-                .apply_one(&mut tx, event, one.traceparent.as_deref(), refused)
-                .await?
-            {
-                Taken::Applied => applied += 1,
-                Taken::Duplicate => duplicates += 1,
-                Taken::Recorded => {}
-            }
-            let mut sequence = event.sequence;
-            while let Some(next) = held
-                .get_mut(aggregate)
-                .and_then(|h| h.remove(&(sequence + 1)))
-            {
-                sqlx::query(
-                    "DELETE FROM held_events WHERE projection = $1 AND aggregate_id = $2 AND sequence = $3",
-                )
-                .bind(name)
-                .bind(aggregate)
-                .bind(next.sequence)
-                .execute(&mut *tx)
-                .await?;
-                released += 1;
-                if self.apply_one(&mut tx, &next, None, refused).await? == Taken::Applied {
-                    applied += 1;
-                }
-                sequence += 1;
-            }
-            last.insert(aggregate.to_owned(), sequence);
-            moved.insert(aggregate);
+        let sorted = Sorted::new(events, last, held);
+        for event in &sorted.held {
+            Metrics::inc(&METRICS.sequence_gaps);
+            tracing::warn!(
+                projection = name,
+                aggregate = event.aggregate_id,
+                sequence = event.sequence,
+                "an event arrived before its predecessor; holding it"
+            );
         }
-        let moved: Vec<(&str, i64)> = moved.into_iter().map(|a| (a, last[a])).collect();
-        self.record_sequences(&mut tx, &moved).await?;
+        let fresh = self.record_applied(&mut tx, &sorted.ready).await?;
+        let batch: Vec<&StoredEvent> = sorted
+            .ready
+            .iter()
+            .map(Ready::event)
+            .filter(|e| fresh.contains(&e.event_id) && !refused.contains(&e.event_id))
+            .collect();
+        let span = tracing::info_span!("project", projection = name, events = batch.len());
+        crate::telemetry::join_traces(&span, sorted.ready.iter().filter_map(Ready::traceparent));
+        match self
+            .projection
+            .apply(&mut tx, &batch)
+            .instrument(span)
+            .await
+        {
+            Ok(()) => {}
+            Err(ProjectionError::Refused { event, reason }) => {
+                let Some(event) = batch.iter().find(|e| e.event_id == event) else {
+                    return Err(Failure::Database(ProjectionError::Corrupt(format!(
+                        "the projection refused event {event}, which is not in the batch: {reason}"
+                    ))));
+                };
+                let error = ProjectionError::refused(event, reason);
+                return Err(Failure::Refused(Box::new((*event).clone()), error));
+            }
+            Err(e) => return Err(Failure::Database(e)),
+        }
+        self.hold(&mut tx, &sorted).await?;
+        self.record_sequences(&mut tx, &sorted.moved).await?;
         self.record_positions(&mut tx, positions).await?;
         tx.commit().await?;
+        let applied = batch.len() as u64;
+        let duplicates = sorted.duplicates + (sorted.ready.len() - fresh.len()) as u64;
         METRICS.events_applied.fetch_add(applied, Ordering::Relaxed);
         METRICS
             .duplicates_skipped
             .fetch_add(duplicates, Ordering::Relaxed);
-        self.held_changed(newly_held - released);
+        self.held_changed(sorted.held.len() as i64 - sorted.released.len() as i64);
         Ok(applied)
     }
 
@@ -578,46 +559,39 @@ impl<P: Projection> KafkaProjection<P> {
         METRICS.held_events.fetch_add(by, Ordering::Relaxed);
     }
 
-    /// Apply one event whose predecessor is applied, and record its id.
-    async fn apply_one(
+    /// Record the ids of the `ready` events; returns those not recorded before (a read model
+    /// written before sequences were recorded may have applied some).
+    async fn record_applied(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        event: &StoredEvent,
-        traceparent: Option<&str>,
-        refused: &HashSet<Uuid>,
-    ) -> Result<Taken, Failure> {
-        let name = self.projection.name();
-        let fresh = sqlx::query(
-            "INSERT INTO applied_events (projection, event_id, source, position) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (projection, event_id) DO NOTHING",
-        )
-        .bind(name)
-        .bind(event.event_id.to_string())
-        .bind(self.projection.source())
-        .bind(event.position)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !fresh {
-            return Ok(Taken::Duplicate);
+        ready: &[Ready<'_>],
+    ) -> Result<HashSet<Uuid>, Failure> {
+        let mut fresh = HashSet::with_capacity(ready.len());
+        for chunk in ready.chunks(IDS_PER_QUERY) {
+            let mut sql = Sql::new(
+                "INSERT INTO applied_events (projection, event_id, source, position) VALUES ",
+            );
+            for (i, r) in chunk.iter().enumerate() {
+                let event = r.event();
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind_list([
+                    Value::from(self.projection.name()),
+                    event.event_id.to_string().into(),
+                    self.projection.source().into(),
+                    event.position.into(),
+                ]);
+            }
+            sql.push(" ON CONFLICT (projection, event_id) DO NOTHING RETURNING event_id");
+            for row in sql.query().fetch_all(&mut **tx).await? {
+                let id: String = row.try_get("event_id")?;
+                fresh.insert(id.parse().map_err(|e| {
+                    Failure::Database(ProjectionError::Corrupt(format!("applied event id: {e}")))
+                })?);
+            }
         }
-        if refused.contains(&event.event_id) {
-            return Ok(Taken::Recorded);
-        }
-        let span = tracing::info_span!(
-            "project",
-            projection = name,
-            event_type = %event.event_type,
-            position = event.position
-        );
-        crate::telemetry::set_parent(&span, traceparent);
-        let conn = tx.acquire().await?;
-        match self.projection.apply(conn, event).instrument(span).await {
-            Ok(()) => Ok(Taken::Applied),
-            Err(ProjectionError::Database(e)) => Err(Failure::Database(e.into())),
-            Err(e) => Err(Failure::Refused(Box::new(event.clone()), e)),
-        }
+        Ok(fresh)
     }
 
     /// The last applied sequence of each of `aggregates` that has one.
@@ -628,17 +602,14 @@ impl<P: Projection> KafkaProjection<P> {
     ) -> Result<HashMap<String, i64>, sqlx::Error> {
         let mut last = HashMap::with_capacity(aggregates.len());
         let aggregates: Vec<&str> = aggregates.iter().copied().collect();
-        for chunk in aggregates.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "SELECT aggregate_id, sequence FROM projection_streams \
-                 WHERE projection = $1 AND aggregate_id IN ({})",
-                placeholders(2, chunk.len())
+        for chunk in aggregates.chunks(IDS_PER_QUERY) {
+            let mut sql = Sql::new(
+                "SELECT aggregate_id, sequence FROM projection_streams WHERE projection = ",
             );
-            let mut query = sqlx::query(&sql).bind(self.projection.name());
-            for aggregate in chunk {
-                query = query.bind(*aggregate);
-            }
-            for row in query.fetch_all(&mut **tx).await? {
+            sql.bind(self.projection.name())
+                .push(" AND aggregate_id IN ")
+                .bind_list(chunk.iter().copied());
+            for row in sql.query().fetch_all(&mut **tx).await? {
                 last.insert(row.try_get("aggregate_id")?, row.try_get("sequence")?);
             }
         }
@@ -653,16 +624,12 @@ impl<P: Projection> KafkaProjection<P> {
     ) -> Result<HashMap<String, BTreeMap<i64, StoredEvent>>, Failure> {
         let mut held: HashMap<String, BTreeMap<i64, StoredEvent>> = HashMap::new();
         let aggregates: Vec<&str> = aggregates.iter().copied().collect();
-        for chunk in aggregates.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "SELECT envelope FROM held_events WHERE projection = $1 AND aggregate_id IN ({})",
-                placeholders(2, chunk.len())
-            );
-            let mut query = sqlx::query(&sql).bind(self.projection.name());
-            for aggregate in chunk {
-                query = query.bind(*aggregate);
-            }
-            for row in query.fetch_all(&mut **tx).await? {
+        for chunk in aggregates.chunks(IDS_PER_QUERY) {
+            let mut sql = Sql::new("SELECT envelope FROM held_events WHERE projection = ");
+            sql.bind(self.projection.name())
+                .push(" AND aggregate_id IN ")
+                .bind_list(chunk.iter().copied());
+            for row in sql.query().fetch_all(&mut **tx).await? {
                 let bytes: Vec<u8> = row.try_get("envelope")?;
                 let event = decode(Some(&bytes)).map_err(|e| {
                     Failure::Database(ProjectionError::Corrupt(format!("a held event: {e}")))
@@ -675,44 +642,56 @@ impl<P: Projection> KafkaProjection<P> {
         Ok(held)
     }
 
+    /// Hold the events that arrived early, and forget the held ones the batch released.
     async fn hold(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        event: &StoredEvent,
+        sorted: &Sorted<'_>,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO held_events (projection, aggregate_id, sequence, envelope) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (projection, aggregate_id, sequence) DO NOTHING",
-        )
-        .bind(self.projection.name())
-        .bind(&event.aggregate_id)
-        .bind(event.sequence)
-        .bind(envelope(event).encode_to_vec())
-        .execute(&mut **tx)
-        .await?;
+        let name = self.projection.name();
+        let mut holds = Rows::new(
+            "INSERT INTO held_events (projection, aggregate_id, sequence, envelope)",
+            "ON CONFLICT (projection, aggregate_id, sequence) DO NOTHING",
+        );
+        for event in &sorted.held {
+            holds.push(vec![
+                name.into(),
+                event.aggregate_id.as_str().into(),
+                event.sequence.into(),
+                envelope(event).encode_to_vec().into(),
+            ]);
+        }
+        holds.execute(tx).await?;
+        for (aggregate, sequence) in &sorted.released {
+            sqlx::query(
+                "DELETE FROM held_events WHERE projection = $1 AND aggregate_id = $2 AND sequence = $3",
+            )
+            .bind(name)
+            .bind(aggregate.as_str())
+            .bind(*sequence)
+            .execute(&mut **tx)
+            .await?;
+        }
         Ok(())
     }
 
     async fn record_sequences(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        moved: &[(&str, i64)],
+        moved: &[(String, i64)],
     ) -> Result<(), sqlx::Error> {
-        for chunk in moved.chunks(ROWS_PER_STATEMENT) {
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
-                .collect();
-            let sql = format!(
-                "INSERT INTO projection_streams (projection, aggregate_id, sequence) VALUES {} \
-                 ON CONFLICT (projection, aggregate_id) DO UPDATE SET sequence = excluded.sequence",
-                rows.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(self.projection.name());
-            for (aggregate, sequence) in chunk {
-                query = query.bind(*aggregate).bind(*sequence);
-            }
-            query.execute(&mut **tx).await?;
+        let mut rows = Rows::new(
+            "INSERT INTO projection_streams (projection, aggregate_id, sequence)",
+            "ON CONFLICT (projection, aggregate_id) DO UPDATE SET sequence = excluded.sequence",
+        );
+        for (aggregate, sequence) in moved {
+            rows.push(vec![
+                self.projection.name().into(),
+                aggregate.into(),
+                (*sequence).into(),
+            ]);
         }
+        rows.execute(tx).await?;
         Ok(())
     }
 
@@ -787,25 +766,60 @@ impl<P: Projection> KafkaProjection<P> {
         }
     }
 
-    /// Empty the read model and replay the topic from its beginning. The end is where the
-    /// topic goes quiet (no message for [`REBUILD_IDLE`]) with every partition read up to the
-    /// high watermark it then reports; brokers' watermarks can lag what they deliver, so they
-    /// are not trusted as the end on their own. Fails if the projection is being fed right
-    /// now. `progress(done, expected)` is called after every batch.
+    /// Rebuild the read model from the topic's beginning, beside the live one: the history is
+    /// folded in large batches into copies of the projection's tables (created by `tables`,
+    /// its migrations) in the schema `innohub_rebuild_<projection>`, and the copies are
+    /// swapped in, in one transaction, only once the rebuild reached the end. Until then the
+    /// live read model serves its rows; a rebuild that crashes leaves it as it was (the next
+    /// rebuild drops the leftover copies). PostgreSQL only. Fails if the projection is being
+    /// fed right now.
+    ///
+    /// The end is where the topic goes quiet (no message for [`REBUILD_IDLE`]) with every
+    /// partition read up to the high watermark it then reports; brokers' watermarks can lag
+    /// what they deliver, so they are not trusted as the end on their own.
+    /// `progress(done, expected)` is called after every batch.
     pub async fn rebuild(
         &self,
-        mut progress: impl FnMut(u64, u64),
+        tables: &Migrations,
+        progress: impl FnMut(u64, u64),
     ) -> Result<RebuildReport, SourceError> {
         let started = Instant::now();
+        if self.views.backend() != Backend::Postgres {
+            return Err(SourceError::RebuildNeedsPostgres);
+        }
         let _lock = self.lock(false).await?;
         self.kafka
             .ensure_topics(&[&self.topic, DEADLETTER_TOPIC])
             .await?;
+        let schema = format!("innohub_rebuild_{}", self.projection.name());
+        sqlx::raw_sql(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .execute(self.views.writer())
+        .await?;
+        let shadow = self.views.in_schema(&schema).await?;
+        shadow.migrate(tables).await.map_err(sqlx::Error::from)?;
+        let copy = KafkaProjection::new_in(self.projection.clone(), shadow.clone(), &self.kafka)
+            .await?
+            .with_batch(REBUILD_BATCH);
+        let replayed = copy.replay(progress).await;
+        shadow.close().await;
+        let (events, skipped) = replayed?;
+        self.swap_in(&schema).await?;
+        Ok(RebuildReport {
+            events,
+            skipped,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Read the topic from its start into this (empty) read model; returns the events applied
+    /// and the messages skipped.
+    async fn replay(&self, mut progress: impl FnMut(u64, u64)) -> Result<(u64, u64), SourceError> {
         let consumer = self.consumer(&format!("innohub-rebuild-{}", Uuid::now_v7()))?;
         let ends = watermarks(&consumer, &self.topic)?;
         let expected: i64 = ends.values().map(|(low, high)| high - low).sum();
         let expected = expected.max(0) as u64;
-        self.reset().await?;
         let (mut cursor, starts) = self.cursor(&consumer).await?;
         self.assign(&consumer, &cursor, &starts, &BTreeMap::new())?;
         let (mut events, mut skipped, mut seen) = (0u64, 0u64, 0u64);
@@ -833,7 +847,7 @@ impl<P: Projection> KafkaProjection<P> {
                     cursor.positions().get(p).copied().unwrap_or(*low) < *high
                 });
                 if !behind {
-                    break;
+                    return Ok((events, skipped));
                 }
                 if quiet_since.elapsed() > Duration::from_secs(30) {
                     return Err(SourceError::Stalled);
@@ -859,46 +873,91 @@ impl<P: Projection> KafkaProjection<P> {
             }
             progress(seen, expected.max(seen));
         }
-        Ok(RebuildReport {
-            events,
-            skipped,
-            elapsed: started.elapsed(),
-        })
     }
 
-    /// Empty the projection's tables and forget which events it applied and where it read.
-    async fn reset(&self) -> Result<(), SourceError> {
+    /// In one transaction: the rebuilt tables in `schema` replace the live ones, and the
+    /// runner's rows of this projection (applied events, offsets, sequences, held events) are
+    /// replaced by the rebuild's. The runner's rows go first; then every live table is locked
+    /// at once, without waiting behind readers while holding some of them (that would
+    /// deadlock with a reader that holds one and waits for another): each try waits at most
+    /// [`SWAP_LOCK_WAIT`], gives back what it got, and tries again. Readers wait for the drop
+    /// and the move only.
+    async fn swap_in(&self, schema: &str) -> Result<(), SourceError> {
         let mut tx = self.views.writer().begin().await?;
-        for table in self.projection.tables() {
-            sqlx::query(&format!("DELETE FROM {table}"))
-                .execute(&mut *tx)
-                .await?;
-        }
-        for runner_table in [
-            "applied_events",
-            "projection_checkpoints",
-            "consumer_offsets",
-            "projection_streams",
-            "held_events",
-        ] {
-            sqlx::query(&format!("DELETE FROM {runner_table} WHERE projection = $1"))
+        let live: String = sqlx::query_scalar("SELECT current_schema()::text")
+            .fetch_one(&mut *tx)
+            .await?;
+        for table in RUNNER_TABLES {
+            sqlx::query(&format!("DELETE FROM {live}.{table} WHERE projection = $1"))
                 .bind(self.projection.name())
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query(&format!(
+                "INSERT INTO {live}.{table} SELECT * FROM {schema}.{table}"
+            ))
+            .execute(&mut *tx)
+            .await?;
         }
+        let tables: Vec<String> = self
+            .projection
+            .tables()
+            .iter()
+            .map(|t| format!("{live}.{t}"))
+            .collect();
+        let lock = format!(
+            "SET LOCAL lock_timeout = '{}ms'; LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
+            SWAP_LOCK_WAIT.as_millis(),
+            tables.join(", ")
+        );
+        let mut tries = 0;
+        loop {
+            sqlx::raw_sql("SAVEPOINT swap").execute(&mut *tx).await?;
+            match sqlx::raw_sql(&lock).execute(&mut *tx).await {
+                Ok(_) => break,
+                Err(sqlx::Error::Database(e))
+                    if e.code().as_deref() == Some(LOCK_NOT_AVAILABLE) && tries < SWAP_TRIES =>
+                {
+                    tries += 1;
+                    sqlx::raw_sql("ROLLBACK TO SAVEPOINT swap")
+                        .execute(&mut *tx)
+                        .await?;
+                    tokio::time::sleep(SWAP_LOCK_WAIT).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        for table in self.projection.tables() {
+            sqlx::raw_sql(&format!(
+                "DROP TABLE {live}.{table}; ALTER TABLE {schema}.{table} SET SCHEMA {live}"
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         self.held_changed(-self.held.load(Ordering::Relaxed));
+        self.count_held().await?;
         Ok(())
     }
 }
 
-/// `$first, $first+1, …` for `n` values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+/// How long one try of the swap waits for the live tables' locks.
+const SWAP_LOCK_WAIT: Duration = Duration::from_millis(50);
+/// Tries before the swap gives up (about a minute of busy tables).
+const SWAP_TRIES: u32 = 600;
+/// PostgreSQL's `lock_not_available`, what `lock_timeout` raises.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// The runner's tables, which hold rows of every projection (column `projection`).
+const RUNNER_TABLES: [&str; 5] = [
+    "applied_events",
+    "projection_checkpoints",
+    "consumer_offsets",
+    "projection_streams",
+    "held_events",
+];
 
 /// Low and high watermark of every partition of `topic`.
 fn watermarks(
