@@ -1,8 +1,11 @@
 //! The outbox relay against the real PostgreSQL server and a real Kafka-protocol broker:
 //! three relays drain one outbox concurrently (rows claimed with `FOR UPDATE SKIP LOCKED`)
-//! and every aggregate's events still reach the topic exactly once each, in order.
+//! and every aggregate's events still reach the topic exactly once each, in order; and three
+//! replicas' relays (each on its own connection pool, their rounds pipelined) relay a few
+//! aggregates' events while they are being appended, every event reaching the topic and each
+//! aggregate's events first appearing in sequence order.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use innohub_proto::innohub::common::v1::EventEnvelope;
@@ -20,6 +23,37 @@ use tokio::sync::watch;
 /// The service whose topic this test writes.
 const SERVICE: &str = "relaytest";
 
+/// Append `count` events to `aggregate` at `expected_version`, in one transaction.
+async fn append(store: &EventStore, aggregate: &str, expected_version: i64, count: i64) {
+    let municipality = MunicipalityId::parse("DK-0706").expect("municipality");
+    let actor = Principal {
+        user: UserId::parse("relay-test").expect("user"),
+        municipality: municipality.clone(),
+        department: None,
+        roles: BTreeSet::new(),
+    };
+    store
+        .append(AppendRequest {
+            aggregate_type: "thing",
+            aggregate_id: aggregate.to_owned(),
+            expected_version,
+            municipality,
+            actor,
+            correlation_id: uuid::Uuid::now_v7(),
+            idempotency_key: None,
+            request: "test".to_owned(),
+            // The store and the relay carry any bytes: this test is about the relay.
+            events: (1..=count)
+                .map(|n| EncodedEvent {
+                    event_type: "ThingHappened",
+                    payload: format!("{{\"n\":{}}}", expected_version + n).into_bytes(),
+                })
+                .collect(),
+        })
+        .await
+        .expect("append");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_relays_publish_each_event_once_in_aggregate_order() {
     const AGGREGATES: usize = 20;
@@ -29,37 +63,13 @@ async fn concurrent_relays_publish_each_event_once_in_aggregate_order() {
         .await
         .expect("connect");
     let store = EventStore::open(db, true).await.expect("store");
-    let municipality = MunicipalityId::parse("DK-0706").expect("municipality");
-    let actor = Principal {
-        user: UserId::parse("relay-test").expect("user"),
-        municipality: municipality.clone(),
-        department: None,
-        roles: BTreeSet::new(),
-    };
     let ids: Vec<String> = (0..AGGREGATES)
         .map(|_| uuid::Uuid::now_v7().to_string())
         .collect();
     // Interleaved, so every relay batch mixes aggregates.
     for sequence in 1..=PER_AGGREGATE {
         for id in &ids {
-            store
-                .append(AppendRequest {
-                    aggregate_type: "thing",
-                    aggregate_id: id.clone(),
-                    expected_version: sequence - 1,
-                    municipality: municipality.clone(),
-                    actor: actor.clone(),
-                    correlation_id: uuid::Uuid::now_v7(),
-                    idempotency_key: None,
-                    request: "test".to_owned(),
-                    // The store and the relay carry any bytes: this test is about the relay.
-                    events: vec![EncodedEvent {
-                        event_type: "ThingHappened",
-                        payload: format!("{{\"n\":{sequence}}}").into_bytes(),
-                    }],
-                })
-                .await
-                .expect("append");
+            append(&store, id, sequence - 1, 1).await;
         }
     }
     let total = AGGREGATES as i64 * PER_AGGREGATE;
@@ -123,5 +133,94 @@ async fn concurrent_relays_publish_each_event_once_in_aggregate_order() {
     let in_order: Vec<i64> = (1..=PER_AGGREGATE).collect();
     for (key, sequences) in &by_key {
         assert_eq!(sequences, &in_order, "aggregate {key} out of order");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_relaying_while_appends_go_on_keep_each_aggregates_order() {
+    const AGGREGATES: usize = 4;
+    const PER_AGGREGATE: i64 = 300;
+    const RELAYS: usize = 3;
+    let broker = Broker::start(false).await.expect("broker");
+    let url = fresh_database("innohub_relay").await.expect("database");
+    // Each replica has its own pool, and learns at once only of the appends made through it.
+    let mut stores = Vec::new();
+    for _ in 0..RELAYS {
+        let db = Database::connect(&url).await.expect("connect");
+        stores.push(EventStore::open(db, true).await.expect("store"));
+    }
+    let kafka = KafkaConfig {
+        brokers: broker.address(),
+        partitions: 3,
+        replication: 1,
+    };
+    let (stop, shutdown) = watch::channel(false);
+    let relays: Vec<_> = stores
+        .iter()
+        .map(|store| {
+            let relay = OutboxRelay::new(store.clone(), &kafka, SERVICE).expect("relay");
+            tokio::spawn(relay.run(shutdown.clone()))
+        })
+        .collect();
+    // One writer per aggregate, each through a replica, one to three events per append, while
+    // the relays run: many small rounds in flight at once on every relay, each holding some
+    // aggregate's newest events while a later round or another relay claims the next ones.
+    let writers: Vec<_> = (0..AGGREGATES)
+        .map(|w| {
+            let store = stores[w % RELAYS].clone();
+            tokio::spawn(async move {
+                let id = uuid::Uuid::now_v7().to_string();
+                let mut version = 0;
+                while version < PER_AGGREGATE {
+                    let count = (1 + (version + w as i64) % 3).min(PER_AGGREGATE - version);
+                    append(&store, &id, version, count).await;
+                    version += count;
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.expect("writer");
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while stores[0].outbox_len().await.expect("outbox") > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the outbox did not drain"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.send(true).expect("stop");
+    for relay in relays {
+        relay.await.expect("relay task");
+    }
+
+    // Read until every event was seen; a redelivered event (at-least-once) may come again.
+    let total = AGGREGATES * PER_AGGREGATE as usize;
+    let consumer = innohub_tests::distributed::reader(&broker.address(), &events_topic(SERVICE))
+        .expect("consumer");
+    let mut firsts: HashMap<String, Vec<i64>> = HashMap::new();
+    let mut seen = HashSet::new();
+    while seen.len() < total {
+        let message = tokio::time::timeout(Duration::from_secs(30), consumer.recv())
+            .await
+            .expect("the topic holds every event")
+            .expect("message");
+        let envelope = EventEnvelope::decode(message.payload().expect("value")).expect("envelope");
+        assert_eq!(message.key(), Some(envelope.aggregate_id.as_bytes()));
+        if seen.insert(envelope.event_id.clone()) {
+            firsts
+                .entry(envelope.aggregate_id)
+                .or_default()
+                .push(envelope.sequence);
+        }
+    }
+    assert_eq!(firsts.len(), AGGREGATES);
+    let in_order: Vec<i64> = (1..=PER_AGGREGATE).collect();
+    for (key, sequences) in &firsts {
+        assert_eq!(
+            sequences, &in_order,
+            "aggregate {key}: its events first appeared out of sequence order"
+        );
     }
 }
