@@ -882,7 +882,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         projection_rate_flowing >= PROJECTION_RATE_GOAL,
     );
     summary.row(
-        &format!("`projections rebuild` of {topic_messages} events"),
+        &format!("`projections rebuild` of {rebuilt} events"),
         format!("{rebuild_events_per_second:.0} events/s"),
         format!("≥ {REBUILD_RATE_GOAL:.0} events/s"),
         rebuild_events_per_second >= REBUILD_RATE_GOAL && rebuilt == in_store,
