@@ -2,15 +2,18 @@
 //! `innohub` binary over HTTP: [`App::spawn`] builds it (once per test binary), starts it on
 //! a free port with its own data directory, and speaks GraphQL to it. [`distributed`] starts
 //! the distributed mode's processes against the real PostgreSQL server and a real
-//! Kafka-protocol broker (Tansu).
+//! Kafka-protocol broker (Tansu). The benchmarks (`bench`, `dist_bench`) share their load
+//! loop ([`concurrent`]), the backlog query they time ([`BACKLOG`], [`time_backlog`]), the
+//! memory reading of a process ([`Memory`]) and the closing table ([`Summary`]) from here.
 
 pub mod distributed;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::OnceLock;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
@@ -207,6 +210,12 @@ impl App {
         Ok(request.send().await?.json().await?)
     }
 
+    /// The process id of the server this handle started; `None` for a handle that owns no
+    /// process, or once it has exited.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(Child::id)
+    }
+
     /// The HTTP client, for raw requests.
     pub fn client(&self) -> &reqwest::Client {
         &self.client
@@ -307,4 +316,219 @@ pub fn token_position(token: &str) -> Option<i64> {
 /// The consistency token of the processes store at `position`.
 pub fn token_at(position: i64) -> String {
     format!("{PROCESSES_STORE}:{position}")
+}
+
+/// A millisecond figure with one decimal, e.g. `12.3 ms`.
+pub fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+/// What a run of requests measured.
+pub struct Throughput {
+    /// Requests made.
+    pub requests: usize,
+    /// From the first request sent to the last answered.
+    pub elapsed: Duration,
+    /// Latency percentiles of one request.
+    pub p50: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+}
+
+impl Throughput {
+    /// Requests per second.
+    pub fn per_second(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+impl std::fmt::Display for Throughput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} in {:.2} s = {:.0}/s; p50 {}, p99 {}",
+            self.requests,
+            self.elapsed.as_secs_f64(),
+            self.per_second(),
+            ms(self.p50),
+            ms(self.p99)
+        )
+    }
+}
+
+/// Closed loop: `clients` concurrent tasks make `total` requests between them, each task
+/// its next one as soon as the last is answered; `request(i)` makes the `i`-th. The first
+/// failure fails the run.
+pub async fn concurrent<F, Fut>(
+    clients: usize,
+    total: usize,
+    request: F,
+) -> anyhow::Result<Throughput>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let request = Arc::new(request);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let next = next.clone();
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    return Ok::<_, anyhow::Error>(latencies);
+                }
+                let t = Instant::now();
+                request(i).await?;
+                latencies.push(t.elapsed());
+            }
+        }));
+    }
+    let mut all = Vec::with_capacity(total);
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    let elapsed = started.elapsed();
+    let mut latencies = Latencies(all);
+    Ok(Throughput {
+        requests: total,
+        elapsed,
+        p50: latencies.percentile(0.50),
+        p99: latencies.percentile(0.99),
+    })
+}
+
+/// The backlog page both benchmarks time: the first 50 of the viewer's municipality, with
+/// `totalCount` and the fields a backlog screen shows; `$c` is an optional consistency token.
+pub const BACKLOG: &str = "query($c: String) { backlog(first: 50, consistency: $c) { totalCount edges { node { id title priorityScore backlogRank phase status hoursSavedPerYear } } } }";
+
+/// The backlog's `totalCount` once the read models hold the write at `consistency` (the
+/// gateway waits for it, bounded); asked again until it is `expected`, at most 120 s.
+pub async fn backlog_total(
+    app: &App,
+    token: &str,
+    consistency: Option<&str>,
+    expected: i64,
+) -> anyhow::Result<i64> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let r = app
+            .gql(Some(token), BACKLOG, json!({ "c": consistency }))
+            .await?;
+        let total = r["data"]["backlog"]["totalCount"]
+            .as_i64()
+            .with_context(|| format!("backlog failed: {r}"))?;
+        if total == expected {
+            return Ok(total);
+        }
+        if Instant::now() > deadline {
+            bail!("the backlog holds {total} processes, expected {expected}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Time `queries` [`BACKLOG`] queries (no consistency token) from `clients` concurrent
+/// clients against `app` with `token`; any error in an answer fails the run.
+pub async fn time_backlog(
+    app: &App,
+    token: &str,
+    clients: usize,
+    queries: usize,
+) -> anyhow::Result<Throughput> {
+    let (app, token) = (Arc::new(app.clone_handle()), Arc::new(token.to_owned()));
+    concurrent(clients, queries, move |_| {
+        let (app, token) = (app.clone(), token.clone());
+        async move {
+            let r = app.gql(Some(&token), BACKLOG, json!({})).await?;
+            if r.get("errors").is_some() || r["data"]["backlog"]["edges"].as_array().is_none() {
+                bail!("backlog failed: {r}");
+            }
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// The memory of a process, from `/proc/<pid>/status` (Linux), in KiB.
+#[derive(Debug, Clone, Copy)]
+pub struct Memory {
+    /// Resident set size now (`VmRSS`).
+    pub rss: u64,
+    /// The peak resident set size so far (`VmHWM`).
+    pub hwm: u64,
+    /// Of `rss`, anonymous memory (`RssAnon`: heap, stacks).
+    pub anon: u64,
+    /// Of `rss`, file-backed pages (`RssFile`: the binary, mapped files).
+    pub file: u64,
+}
+
+impl Memory {
+    /// Read the memory of process `pid`.
+    pub fn of(pid: u32) -> anyhow::Result<Memory> {
+        let path = format!("/proc/{pid}/status");
+        let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+        let field = |name: &str| -> anyhow::Result<u64> {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+                .and_then(|v| v.trim().strip_suffix("kB")?.trim().parse().ok())
+                .with_context(|| format!("no {name} in {path}"))
+        };
+        Ok(Memory {
+            rss: field("VmRSS")?,
+            hwm: field("VmHWM")?,
+            anon: field("RssAnon")?,
+            file: field("RssFile")?,
+        })
+    }
+}
+
+/// KiB (what `/proc` calls kB) in megabytes (10^6 bytes).
+pub fn megabytes(kib: u64) -> f64 {
+    kib as f64 * 1024.0 / 1e6
+}
+
+fn mb(kib: u64) -> String {
+    format!("{:.1} MB", megabytes(kib))
+}
+
+impl std::fmt::Display for Memory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "RSS {} (anonymous {}, file {}), peak {}",
+            mb(self.rss),
+            mb(self.anon),
+            mb(self.file),
+            mb(self.hwm)
+        )
+    }
+}
+
+/// The table a benchmark ends with: each measure, its figure, the goal (or baseline) it is
+/// held against, and whether it met it.
+#[derive(Default)]
+pub struct Summary(Vec<[String; 4]>);
+
+impl Summary {
+    /// Add a row.
+    pub fn row(&mut self, measure: &str, figure: String, goal: String, met: bool) {
+        let met = if met { "yes" } else { "no" };
+        self.0
+            .push([measure.to_owned(), figure, goal, met.to_owned()]);
+    }
+
+    /// Print it as a Markdown table.
+    pub fn print(&self) {
+        println!("| measure | figure | goal or baseline | met? |");
+        println!("|---|---|---|---|");
+        for [measure, figure, goal, met] in &self.0 {
+            println!("| {measure} | {figure} | {goal} | {met} |");
+        }
+    }
 }

@@ -1,23 +1,38 @@
 //! Benchmark of the distributed mode, run against the real release binaries (`processes`,
 //! `projections`, `gateway`), a Tansu broker (memory storage) and the local PostgreSQL
-//! server. In one run it measures:
+//! server. In one run it measures every distributed figure of the goal table, each stage on
+//! its own:
 //!
-//! 1. **Outbox relay throughput**: with the processes service stopped, `--events` copies of
-//!    a real `ProcessSubmitted` event (fresh ids) and their outbox rows are loaded straight
-//!    into its store; the service is started and timed from its start until the outbox is
-//!    empty (and from the first outbox decrease, which leaves out the start-up).
+//! 1. **Outbox relay throughput**: 100 real processes (`bench_process_input`, varied
+//!    figures) are submitted through the gateway in municipality DK-0706 and settle through
+//!    the pipeline; with the processes and projections services stopped, `--events`
+//!    (default 100,000) copies of their `ProcessSubmitted` events (fresh ids, spread evenly
+//!    over the 100) and outbox rows are loaded straight into the processes store. The
+//!    service is started and timed until the outbox is empty, from its start and from the
+//!    first outbox decrease (which leaves out the start-up; polled every 50 ms).
 //! 2. **Baseline**: the same envelopes (encoded before the clock starts) sent by a raw
 //!    rdkafka producer configured like the relay to a separate topic on the same broker,
 //!    awaiting every acknowledgement; the relay's figure is reported as a ratio of it.
-//! 3. **Projection**: the incremental consume rate of the projections service during (1),
-//!    then `innohub projections rebuild` of the whole topic, timed.
-//! 4. **End-to-end freshness**: `submitProcess` at `--rate` commands/s for `--seconds`
-//!    (open loop, in a municipality of their own), each followed by
+//! 3. **Incremental projection, alone**: with the whole load on the topic, the projections
+//!    service is started and timed until it has applied every event (`applied_events`),
+//!    from its start and from the first event applied (which leaves out start-up and the
+//!    consumer group join).
+//! 4. **Distributed backlog**: `backlog(first: 50)` ([`innohub_tests::BACKLOG`]) through
+//!    the gateway on the PostgreSQL read models, once they hold all `--events` + 100
+//!    processes (checked with `totalCount`; then `ANALYZE`, as autovacuum would), with a
+//!    DK-0706 token, `--clients` concurrent clients (default 16), `--queries` (default 2,000).
+//! 5. **Rebuild**: `innohub projections rebuild` of the whole topic, its own events/s.
+//! 6. **End-to-end freshness**: `submitProcess` at `--rate` commands/s (default 200) for
+//!    `--seconds` (default 30) (open loop, in a municipality of their own), each followed by
 //!    `backlog(filter: {titleContains}, consistency: <the mutation's token>)`, which the
 //!    gateway answers once the read models hold the write (polled again every 10 ms should
-//!    that wait give up): mutation-accepted → visible-in-backlog latency percentiles.
+//!    that wait give up): accepted/offered commands, and mutation-accepted →
+//!    visible-in-backlog latency percentiles.
 //!
-//! `cargo run --release -p innohub-tests --bin dist_bench -- [--events 100000] [--rate 200] [--seconds 30]`
+//! It ends with a summary table: each figure, its goal (or the baseline of the same run),
+//! met or not.
+//!
+//! `cargo run --release -p innohub-tests --bin dist_bench -- [--events 100000] [--rate 200] [--seconds 30] [--clients 16] [--queries 2000]`
 //!
 //! It re-executes itself with `INNOHUB_BIN_PROFILE=release`, so the cluster runs the release
 //! `innohub` binary (built on first use). Tansu must be installed (`deploy/tansu.sh install`)
@@ -31,8 +46,8 @@ use clap::Parser;
 use innohub_proto::innohub::processes::v1::ProcessSubmitted;
 use innohub_runtime::kafka::{KafkaConfig, envelope, events_topic, headers};
 use innohub_runtime::{Database, EventStore};
-use innohub_tests::distributed::{Broker, Cluster, postgres_admin_url, tansu};
-use innohub_tests::{App, Latencies, bench_process_input};
+use innohub_tests::distributed::{Broker, Cluster, Service, postgres_admin_url, tansu};
+use innohub_tests::{App, Latencies, Summary, bench_process_input, ms, time_backlog};
 use prost::Message as _;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
@@ -52,6 +67,12 @@ struct Args {
     /// Duration of the freshness run.
     #[arg(long, default_value_t = 30)]
     seconds: u32,
+    /// Concurrent clients of the backlog run.
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+    /// backlog(first: 50) queries to time.
+    #[arg(long, default_value_t = 2000)]
+    queries: usize,
     /// Keep the two databases instead of dropping them at the end.
     #[arg(long)]
     keep: bool,
@@ -62,6 +83,10 @@ const VISIBLE: &str = "query($t: String, $c: String) { backlog(filter: {titleCon
 /// The freshness run submits in its own municipality, so each backlog query scans only the
 /// run's own processes, not the bulk-loaded ones.
 const FRESHNESS_MUNICIPALITY: &str = "FI-0091";
+/// The municipality of the loaded processes and of the backlog run.
+const LOAD_MUNICIPALITY: &str = "DK-0706";
+/// Real processes submitted first, whose events the load copies.
+const TEMPLATES: usize = 100;
 /// Rows per `INSERT … SELECT … generate_series` statement.
 const LOAD_CHUNK: usize = 10_000;
 /// Deliveries in flight at once in the raw-producer run.
@@ -72,10 +97,15 @@ const PARTITIONS: i32 = 3;
 const POLL: Duration = Duration::from_millis(50);
 /// How long one command may take to become visible before it counts as lost.
 const VISIBLE_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
+/// The goals of issue 9.
+const RELAY_RATIO_GOAL: f64 = 0.5;
+const PROJECTION_RATE_GOAL: f64 = 10_000.0;
+const REBUILD_RATE_GOAL: f64 = 50_000.0;
+const BACKLOG_RATE_GOAL: f64 = 2000.0;
+const BACKLOG_P99_GOAL: Duration = Duration::from_millis(20);
+const FRESHNESS_P99_GOAL: Duration = Duration::from_millis(250);
+/// "All accepted": none failed, and accepted at no less than this share of the target rate.
+const ACCEPTED_SHARE_GOAL: f64 = 0.95;
 
 fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
@@ -153,47 +183,55 @@ async fn wait_for(
     }
 }
 
-/// Load `count` copies of the ProcessSubmitted event at `template` with fresh ids (event,
-/// correlation, process = aggregate, also replaced in the payload) and their outbox rows.
-async fn load_events(url: &str, template: i64, count: usize) -> anyhow::Result<Duration> {
+/// Load `count` copies of the ProcessSubmitted events in the store (the templates), spread
+/// evenly over them, with fresh ids (event, correlation, process = aggregate, also replaced
+/// in the payload), and their outbox rows.
+async fn load_events(url: &str, count: usize) -> anyhow::Result<Duration> {
     let mut conn = sqlx::PgConnection::connect(url).await?;
-    let (aggregate_id, payload): (String, Vec<u8>) =
-        sqlx::query_as("SELECT aggregate_id, payload FROM events WHERE position = $1")
-            .bind(template)
-            .fetch_one(&mut conn)
-            .await?;
-    let process_id = ProcessSubmitted::decode(payload.as_slice())
-        .context("the template is not a ProcessSubmitted")?
-        .process_id;
-    if !aggregate_id.contains(&process_id) {
-        bail!("aggregate id {aggregate_id} does not contain the process id {process_id}");
+    let templates: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+        "SELECT position, aggregate_id, payload FROM events \
+         WHERE event_type = 'ProcessSubmitted' ORDER BY position",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    if templates.is_empty() {
+        bail!("no ProcessSubmitted event in the store to copy");
     }
     let last: i64 = sqlx::query_scalar("SELECT MAX(position) FROM events")
         .fetch_one(&mut conn)
         .await?;
     let started = Instant::now();
-    let mut loaded = 0;
-    while loaded < count {
-        let n = (count - loaded).min(LOAD_CHUNK);
-        sqlx::query(
-            "INSERT INTO events (event_id, municipality, aggregate_type, aggregate_id, sequence, \
-             event_type, payload, actor_user, actor_municipality, occurred_at, correlation_id, \
-             causation_id) \
-             SELECT gen_random_uuid()::text, t.municipality, t.aggregate_type, \
-             replace(t.aggregate_id, $2, g.id), 1, t.event_type, \
-             decode(replace(encode(t.payload, 'hex'), encode(convert_to($2, 'UTF8'), 'hex'), \
-             encode(convert_to(g.id, 'UTF8'), 'hex')), 'hex'), \
-             t.actor_user, t.actor_municipality, t.occurred_at, gen_random_uuid()::text, \
-             t.causation_id \
-             FROM events t, (SELECT gen_random_uuid()::text AS id FROM generate_series(1, $3)) g \
-             WHERE t.position = $1",
-        )
-        .bind(template)
-        .bind(&process_id)
-        .bind(n as i64)
-        .execute(&mut conn)
-        .await?;
-        loaded += n;
+    for (t, (position, aggregate_id, payload)) in templates.iter().enumerate() {
+        let process_id = ProcessSubmitted::decode(payload.as_slice())
+            .with_context(|| format!("the event at {position} is not a ProcessSubmitted"))?
+            .process_id;
+        if !aggregate_id.contains(&process_id) {
+            bail!("aggregate id {aggregate_id} does not contain the process id {process_id}");
+        }
+        let copies = count / templates.len() + usize::from(t < count % templates.len());
+        let mut loaded = 0;
+        while loaded < copies {
+            let n = (copies - loaded).min(LOAD_CHUNK);
+            sqlx::query(
+                "INSERT INTO events (event_id, municipality, aggregate_type, aggregate_id, sequence, \
+                 event_type, payload, actor_user, actor_municipality, occurred_at, correlation_id, \
+                 causation_id) \
+                 SELECT gen_random_uuid()::text, t.municipality, t.aggregate_type, \
+                 replace(t.aggregate_id, $2, g.id), 1, t.event_type, \
+                 decode(replace(encode(t.payload, 'hex'), encode(convert_to($2, 'UTF8'), 'hex'), \
+                 encode(convert_to(g.id, 'UTF8'), 'hex')), 'hex'), \
+                 t.actor_user, t.actor_municipality, t.occurred_at, gen_random_uuid()::text, \
+                 t.causation_id \
+                 FROM events t, (SELECT gen_random_uuid()::text AS id FROM generate_series(1, $3)) g \
+                 WHERE t.position = $1",
+            )
+            .bind(position)
+            .bind(&process_id)
+            .bind(n as i64)
+            .execute(&mut conn)
+            .await?;
+            loaded += n;
+        }
     }
     sqlx::query("INSERT INTO outbox (position) SELECT position FROM events WHERE position > $1")
         .bind(last)
@@ -206,62 +244,90 @@ async fn load_events(url: &str, template: i64, count: usize) -> anyhow::Result<D
     Ok(elapsed)
 }
 
-/// What the relay run saw, measured from the moment the processes service was started.
-struct RelayRun {
-    first_decrease: Duration,
-    drained: Duration,
-    applied: Duration,
+/// How a stage went, measured from the moment its process was started.
+struct Stage {
+    /// The process answered `/readyz`.
+    ready: Duration,
+    /// The watched count first moved, and its value then.
+    first_change: (Duration, i64),
+    /// The watched count said the stage was done, and its value then.
+    done: (Duration, i64),
+    /// Its value before the start.
+    initial: i64,
 }
 
-/// Watch the outbox (until empty) and `applied_events` (until `target`) from `started`.
-async fn watch_relay(
-    events_db: String,
-    views_db: String,
-    loaded: i64,
-    target: i64,
-    started: Instant,
-) -> anyhow::Result<RelayRun> {
-    let mut events = sqlx::PgConnection::connect(&events_db).await?;
-    let mut views = sqlx::PgConnection::connect(&views_db).await?;
-    let (mut first_decrease, mut drained, mut applied) = (None, None, None);
-    let deadline = Duration::from_secs(1800);
-    loop {
-        if drained.is_none() {
-            let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
-                .fetch_one(&mut events)
-                .await?;
-            let now = started.elapsed();
-            if first_decrease.is_none() && outbox < loaded {
-                first_decrease = Some(now);
-            }
-            if outbox == 0 {
-                drained = Some(now);
-            }
-        }
-        if applied.is_none() {
-            let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applied_events")
-                .fetch_one(&mut views)
-                .await?;
-            if count >= target {
-                applied = Some(started.elapsed());
-            }
-        }
-        if let (Some(first_decrease), Some(drained), Some(applied)) =
-            (first_decrease, drained, applied)
-        {
-            events.close().await?;
-            views.close().await?;
-            return Ok(RelayRun {
-                first_decrease,
-                drained,
-                applied,
-            });
-        }
-        if started.elapsed() > deadline {
-            bail!("the relay or the projection did not finish within {deadline:?}");
-        }
-        tokio::time::sleep(POLL).await;
+impl Stage {
+    /// From start to done.
+    fn total(&self) -> Duration {
+        self.done.0
     }
+
+    /// From the first change to done: the stage's work without the process's start.
+    fn flowing(&self) -> Duration {
+        self.done.0.saturating_sub(self.first_change.0)
+    }
+
+    /// Items per second from start to done.
+    fn rate(&self) -> f64 {
+        per_second(self.done.1.abs_diff(self.initial) as usize, self.total())
+    }
+
+    /// Items per second from the first change (the items moved by then left out) to done;
+    /// from the start if the count moved only once.
+    fn flowing_rate(&self) -> f64 {
+        if self.flowing().is_zero() {
+            return self.rate();
+        }
+        per_second(
+            self.done.1.abs_diff(self.first_change.1) as usize,
+            self.flowing(),
+        )
+    }
+}
+
+/// Start `service` and poll `sql` (one number) on `url` every 50 ms from its start until
+/// `done(value)`: the stage's timing. `initial` is the value before the start.
+async fn time_stage(
+    service: &mut Service,
+    url: &str,
+    sql: &'static str,
+    initial: i64,
+    done: impl Fn(i64) -> bool + Send + 'static,
+) -> anyhow::Result<Stage> {
+    let started = Instant::now();
+    let url = url.to_owned();
+    let watcher = tokio::spawn(async move {
+        let mut conn = sqlx::PgConnection::connect(&url).await?;
+        let mut first_change = None;
+        let deadline = Duration::from_secs(1800);
+        loop {
+            let value: i64 = sqlx::query_scalar(sql).fetch_one(&mut conn).await?;
+            let now = started.elapsed();
+            if value != initial {
+                first_change.get_or_insert((now, value));
+            }
+            if done(value) {
+                conn.close().await?;
+                return Ok::<_, anyhow::Error>((
+                    first_change.unwrap_or((now, value)),
+                    (now, value),
+                ));
+            }
+            if now > deadline {
+                bail!("{sql:?} was not done within {deadline:?} (last value {value})");
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    });
+    service.start().await?;
+    let ready = started.elapsed();
+    let (first_change, done) = watcher.await??;
+    Ok(Stage {
+        ready,
+        first_change,
+        done,
+        initial,
+    })
 }
 
 /// One pre-encoded message of the raw-producer run.
@@ -454,7 +520,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .gateway
         .token(
             "bench",
-            "DK-0706",
+            LOAD_MUNICIPALITY,
             Some("social"),
             &["employee", "it_portfolio"],
         )
@@ -463,9 +529,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let events_db = cluster.events_db.clone();
     let views_db = cluster.views_db.clone();
 
-    // 1. Outbox relay: one real event as the template, settled through the whole pipeline.
-    let template_title = unique_title(&run_id, 0);
-    submit(&cluster.gateway, &token, &template_title, 0).await?;
+    // 1. Outbox relay: real processes as the templates, settled through the whole pipeline.
+    for i in 0..TEMPLATES {
+        submit(
+            &cluster.gateway,
+            &token,
+            &format!("Benchmark process {i}"),
+            i,
+        )
+        .await?;
+    }
     wait_for(
         &events_db,
         "SELECT COUNT(*) FROM outbox",
@@ -473,7 +546,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         |n| n == 0,
     )
     .await
-    .context("the template event was not relayed")?;
+    .context("the template events were not relayed")?;
     let before = Cluster::scalar(&events_db, "SELECT COUNT(*) FROM events").await?;
     wait_for(
         &views_db,
@@ -482,16 +555,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
         |n| n >= before,
     )
     .await
-    .context("the template event was not projected")?;
-    let template = Cluster::scalar(
-        &events_db,
-        "SELECT MIN(position) FROM events WHERE event_type = 'ProcessSubmitted'",
-    )
-    .await?;
+    .context("the template events were not projected")?;
     let last_before = Cluster::scalar(&events_db, "SELECT MAX(position) FROM events").await?;
     cluster.processes.stop().await?;
+    cluster.projections.stop().await?;
     println!("loading {} events into the processes store…", args.events);
-    let load_time = load_events(&events_db, template, args.events).await?;
+    let load_time = load_events(&events_db, args.events).await?;
     let in_store = Cluster::scalar(&events_db, "SELECT COUNT(*) FROM events").await?;
     let outbox = Cluster::scalar(&events_db, "SELECT COUNT(*) FROM outbox").await?;
     let avg_payload = Cluster::scalar(
@@ -500,31 +569,26 @@ async fn run(args: Args) -> anyhow::Result<()> {
     )
     .await?;
     println!(
-        "loaded in {}; {in_store} events in the store, {outbox} in the outbox; starting the relay…",
+        "loaded in {}; {in_store} events in the store, {outbox} in the outbox; starting the relay \
+         (the projections service stopped)…",
         secs(load_time)
     );
-    let relay_start = Instant::now();
-    let watcher = tokio::spawn(watch_relay(
-        events_db.clone(),
-        views_db.clone(),
+    let relay = time_stage(
+        &mut cluster.processes,
+        &events_db,
+        "SELECT COUNT(*) FROM outbox",
         outbox,
-        in_store,
-        relay_start,
-    ));
-    cluster.processes.start().await?;
-    let ready = relay_start.elapsed();
-    let relay = watcher.await??;
-    let relay_rate = per_second(args.events, relay.drained);
-    let relay_rate_flowing = per_second(
-        args.events,
-        relay.drained.saturating_sub(relay.first_decrease),
-    );
-    let incremental_rate = per_second(args.events, relay.applied);
+        |n| n == 0,
+    )
+    .await?;
+    let relay_rate = relay.rate();
+    let relay_rate_flowing = relay.flowing_rate();
     println!(
-        "relay: drained {} events in {} from start ({relay_rate:.0} events/s); projected all in {}",
+        "relay: drained {} events in {} from start ({relay_rate:.0} events/s), {} from the first \
+         decrease ({relay_rate_flowing:.0} events/s)",
         args.events,
-        secs(relay.drained),
-        secs(relay.applied)
+        secs(relay.total()),
+        secs(relay.flowing())
     );
 
     let marks = watermarks(&cluster.brokers, &events_topic("processes")).await?;
@@ -555,7 +619,44 @@ async fn run(args: Args) -> anyhow::Result<()> {
         secs(raw_time)
     );
 
-    // 3. Rebuild of the read models from the topic.
+    // 3. The projection alone, from a topic that holds the whole load.
+    let applied = Cluster::scalar(&views_db, "SELECT COUNT(*) FROM applied_events").await?;
+    println!("starting the projections service on the loaded topic…");
+    let projection = time_stage(
+        &mut cluster.projections,
+        &views_db,
+        "SELECT COUNT(*) FROM applied_events",
+        applied,
+        move |n| n >= in_store,
+    )
+    .await?;
+    let projection_rate = projection.rate();
+    let projection_rate_flowing = projection.flowing_rate();
+    println!(
+        "projection: applied {} events in {} from start ({projection_rate:.0} events/s), {} from \
+         the first applied ({projection_rate_flowing:.0} events/s)",
+        args.events,
+        secs(projection.total()),
+        secs(projection.flowing())
+    );
+
+    // 4. The backlog on the PostgreSQL read models, through the gateway.
+    let processes = (TEMPLATES + args.events) as i64;
+    innohub_tests::backlog_total(&cluster.gateway, &token, None, processes)
+        .await
+        .context("the backlog does not hold every loaded process")?;
+    {
+        let mut conn = sqlx::PgConnection::connect(&views_db).await?;
+        sqlx::query("ANALYZE").execute(&mut conn).await?;
+        conn.close().await?;
+    }
+    let backlog = time_backlog(&cluster.gateway, &token, args.clients, args.queries).await?;
+    println!(
+        "backlog(first: 50) at {processes} processes, {} clients: {backlog}",
+        args.clients
+    );
+
+    // 5. Rebuild of the read models from the topic.
     cluster.projections.stop().await?;
     let rebuild_started = Instant::now();
     let rebuild_out = cluster.rebuild().await?;
@@ -571,7 +672,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     println!("{rebuild_line}");
     let rebuilt = Cluster::scalar(&views_db, "SELECT COUNT(*) FROM applied_events").await?;
 
-    // 4. Freshness under load. One command first, so the consumer group has settled.
+    // 6. Freshness under load. One command first, so the consumer group has settled.
     cluster.projections.start().await?;
     let app = Arc::new(cluster.gateway.clone_handle());
     let token = Arc::new(
@@ -652,8 +753,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     };
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let command = format!(
-        "cargo run --release -p innohub-tests --bin dist_bench -- --events {} --rate {} --seconds {}",
-        args.events, args.rate, args.seconds
+        "cargo run --release -p innohub-tests --bin dist_bench -- --events {} --rate {} --seconds {} \
+         --clients {} --queries {}",
+        args.events, args.rate, args.seconds, args.clients, args.queries
     );
     println!();
     println!("## innohub distributed benchmark");
@@ -669,37 +771,52 @@ async fn run(args: Args) -> anyhow::Result<()> {
     println!("| Measure | Value |");
     println!("|---|---|");
     println!(
-        "| Events loaded (copies of one `ProcessSubmitted`, {avg_payload} B protobuf payload, {avg_envelope} B envelope) | {} in {} (SQL, {} rows per statement) |",
+        "| Events loaded (copies of {TEMPLATES} real `ProcessSubmitted`, {avg_payload} B protobuf payload, {avg_envelope} B envelope) | {} in {} (SQL, ≤ {} rows per statement) |",
         args.events,
         secs(load_time),
         LOAD_CHUNK
     );
     println!(
-        "| **Outbox relay**: processes start → outbox empty | {} = **{relay_rate:.0} events/s** |",
-        secs(relay.drained)
+        "| **Outbox relay** (projections stopped): processes start → outbox empty | {} = {relay_rate:.0} events/s |",
+        secs(relay.total())
     );
     println!(
         "| Outbox relay: service ready / first outbox decrease | {} / {} |",
-        secs(ready),
-        secs(relay.first_decrease)
+        secs(relay.ready),
+        secs(relay.first_change.0)
     );
     println!(
-        "| Outbox relay: first decrease → outbox empty | {} = {relay_rate_flowing:.0} events/s |",
-        secs(relay.drained.saturating_sub(relay.first_decrease))
+        "| Outbox relay: first decrease → outbox empty | {} = **{relay_rate_flowing:.0} events/s** |",
+        secs(relay.flowing())
     );
     println!(
         "| **Raw rdkafka producer**, same envelopes, same settings, windows of {SEND_WINDOW} | {} = **{raw_rate:.0} events/s** |",
         secs(raw_time)
     );
     println!(
-        "| Relay / raw producer | {:.3} (from first decrease: {:.3}) |",
-        relay_rate / raw_rate,
-        relay_rate_flowing / raw_rate
+        "| Relay / raw producer | {:.3} (from start: {:.3}) |",
+        relay_rate_flowing / raw_rate,
+        relay_rate / raw_rate
     );
     println!(
-        "| **Incremental projection**: relay start → all applied | {} = **{incremental_rate:.0} events/s** (lag after outbox empty {}) |",
-        secs(relay.applied),
-        secs(relay.applied.saturating_sub(relay.drained))
+        "| **Incremental projection** (alone, topic loaded): projections start → all applied | {} = {projection_rate:.0} events/s |",
+        secs(projection.total())
+    );
+    println!(
+        "| Incremental projection: service ready / first applied | {} / {} |",
+        secs(projection.ready),
+        secs(projection.first_change.0)
+    );
+    println!(
+        "| Incremental projection: first applied → all applied | {} = **{projection_rate_flowing:.0} events/s** |",
+        secs(projection.flowing())
+    );
+    println!(
+        "| **Backlog** `backlog(first: 50)`, {processes} processes, {} clients | **{:.0} queries/s**, p50 {}, p99 {} |",
+        args.clients,
+        backlog.per_second(),
+        ms(backlog.p50),
+        ms(backlog.p99)
     );
     println!(
         "| **Rebuild** (`innohub projections rebuild`) | **{rebuild_events_per_second:.0} events/s** (\"{rebuild_line}\"; {} wall incl. process start) |",
@@ -743,6 +860,79 @@ async fn run(args: Args) -> anyhow::Result<()> {
         println!();
         println!("First failure: {e:#}");
     }
+
+    let mut summary = Summary::default();
+    let relay_ratio = relay_rate_flowing / raw_rate;
+    summary.row(
+        &format!("outbox relay, {} events", args.events),
+        format!(
+            "{relay_rate_flowing:.0} events/s = {relay_ratio:.3} of the raw producer (from the \
+             first decrease)"
+        ),
+        format!(
+            "≥ {RELAY_RATIO_GOAL} × raw rdkafka producer, same envelopes and broker: \
+             {raw_rate:.0} events/s (this run)"
+        ),
+        relay_ratio >= RELAY_RATIO_GOAL,
+    );
+    summary.row(
+        &format!("incremental projection, {} events", args.events),
+        format!("{projection_rate_flowing:.0} events/s (from the first applied)"),
+        format!("≥ {PROJECTION_RATE_GOAL:.0} events/s"),
+        projection_rate_flowing >= PROJECTION_RATE_GOAL,
+    );
+    summary.row(
+        &format!("`projections rebuild` of {rebuilt} events"),
+        format!("{rebuild_events_per_second:.0} events/s"),
+        format!("≥ {REBUILD_RATE_GOAL:.0} events/s"),
+        rebuild_events_per_second >= REBUILD_RATE_GOAL && rebuilt == in_store,
+    );
+    let at = format!(
+        "distributed `backlog(first: 50)` at {processes} processes, {} clients",
+        args.clients
+    );
+    summary.row(
+        &at,
+        format!("{:.0} queries/s", backlog.per_second()),
+        format!("≥ {BACKLOG_RATE_GOAL:.0} queries/s"),
+        backlog.per_second() >= BACKLOG_RATE_GOAL,
+    );
+    summary.row(
+        &format!("{at}: p99"),
+        ms(backlog.p99),
+        format!("< {}", ms(BACKLOG_P99_GOAL)),
+        backlog.p99 < BACKLOG_P99_GOAL,
+    );
+    let at = format!(
+        "freshness at {} commands/s for {} s",
+        args.rate, args.seconds
+    );
+    summary.row(
+        &format!("{at}: accepted / offered"),
+        format!(
+            "{} of {total} accepted, {} failed; {accepted_rate:.1}/s accepted of {issued_rate:.1}/s offered",
+            samples.len(),
+            failures.len()
+        ),
+        format!(
+            "all accepted, at ≥ {:.0} % of {}/s",
+            ACCEPTED_SHARE_GOAL * 100.0,
+            args.rate
+        ),
+        failures.is_empty() && accepted_rate >= ACCEPTED_SHARE_GOAL * f64::from(args.rate),
+    );
+    summary.row(
+        &format!("{at}: accepted → visible, p99"),
+        format!(
+            "{} (p50 {})",
+            ms(visible.percentile(0.99)),
+            ms(visible.percentile(0.50))
+        ),
+        format!("< {}", ms(FRESHNESS_P99_GOAL)),
+        visible.percentile(0.99) < FRESHNESS_P99_GOAL,
+    );
+    println!();
+    summary.print();
 
     // Clean up: stop everything, then drop the databases unless asked to keep them.
     let Cluster {
