@@ -1,5 +1,8 @@
 //! A statement builder with `$n` parameters, which both SQLite and PostgreSQL accept, for
-//! queries whose filters are only known at run time.
+//! queries whose filters are only known at run time. Not sqlx's `QueryBuilder`: over the
+//! `Any` driver (sqlx 0.8.6) it writes every parameter as `?` (`AnyArguments` keeps the
+//! default `Arguments::format_placeholder`, and the PostgreSQL leg passes the text on as it
+//! is), which PostgreSQL rejects (launchbadge/sqlx#3000).
 
 use sqlx::Any;
 use sqlx::any::AnyArguments;
@@ -12,6 +15,8 @@ pub enum Value {
     Text(String),
     /// Integer.
     Int(i64),
+    /// Floating point.
+    Real(f64),
 }
 
 /// SQL text and its parameters, in order.
@@ -62,12 +67,22 @@ impl Sql {
             .fold(sqlx::query(&self.text), |q, p| match p {
                 Value::Text(s) => q.bind(s.as_str()),
                 Value::Int(i) => q.bind(*i),
+                Value::Real(r) => q.bind(*r),
             })
     }
 
     /// The SQL text.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The statement with `text` in front, e.g. `EXPLAIN`.
+    #[cfg(test)]
+    pub(crate) fn prefixed(&self, text: &str) -> Self {
+        Self {
+            text: format!("{text}{}", self.text),
+            params: self.params.clone(),
+        }
     }
 }
 
@@ -86,6 +101,12 @@ impl From<&str> for Value {
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
         Value::Int(v)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Real(v)
     }
 }
 
