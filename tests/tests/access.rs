@@ -390,3 +390,162 @@ async fn a_private_process_is_seen_by_its_reporter_and_department_only() -> anyh
     .await;
     app.stop().await
 }
+
+/// The ids found by paging through a list, two at a time (every page's totalCount is
+/// checked against them).
+async fn paged_ids(
+    app: &App,
+    token: &str,
+    field: &str,
+    filter: Value,
+    consistency: &str,
+) -> Vec<String> {
+    let found = page_through(app, token, field, filter, 2, consistency).await;
+    let ids: Vec<String> = found
+        .iter()
+        .map(|n| n["id"].as_str().expect("id").to_owned())
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "{field}: each process once: {ids:?}"
+    );
+    ids
+}
+
+/// For each viewer, how many processes paging finds (and every page's totalCount says) in:
+/// all processes, DK's, SE's, DK's backlog, SE's backlog.
+async fn lists_hold(app: &App, expected: &[(&str, &str, [usize; 5])], consistency: &str) {
+    for (who, token, counts) in expected {
+        let mut found = Vec::new();
+        for (field, filter) in [
+            ("processes", Value::Null),
+            ("processes", json!({ "municipality": DK })),
+            ("processes", json!({ "municipality": SE })),
+            ("backlog", json!({ "municipality": DK })),
+            ("backlog", json!({ "municipality": SE })),
+        ] {
+            found.push(
+                paged_ids(app, token, field, filter, consistency)
+                    .await
+                    .len(),
+            );
+        }
+        assert_eq!(
+            found, counts,
+            "{who}: processes, DK's, SE's, DK's backlog, SE's backlog"
+        );
+    }
+}
+
+#[tokio::test]
+async fn total_count_is_what_paging_finds_for_members_partners_and_private_reporters()
+-> anyhow::Result<()> {
+    let app = App::spawn("counts").await?;
+    let anna = app.token("anna", DK, Some("social"), &["employee"]).await?;
+    let bo = app.token("bo", DK, Some("culture"), &["employee"]).await?;
+    let dora = app
+        .token("dora", DK, Some("economy"), &["employee"])
+        .await?;
+    let dk_it = app
+        .token("it.syddjurs", DK, Some("it"), &["it_portfolio"])
+        .await?;
+    let sven = app.token("sven", SE, Some("social"), &["employee"]).await?;
+    let se_it = app
+        .token("it.helsingborg", SE, Some("it"), &["it_portfolio"])
+        .await?;
+    let mut ids = std::collections::HashMap::new();
+    let mut last = None;
+    for (who, title, department, visibility) in [
+        (&anna, "anna private", "social", "PRIVATE"),
+        (&anna, "anna private 2", "social", "PRIVATE"),
+        (&bo, "bo private", "culture", "PRIVATE"),
+        (&anna, "dk municipality", "social", "MUNICIPALITY"),
+        (&bo, "dk municipality 2", "culture", "MUNICIPALITY"),
+        (&anna, "dk network", "social", "NETWORK"),
+        (&anna, "dk public", "social", "PUBLIC"),
+        (&bo, "dk public 2", "culture", "PUBLIC"),
+        (&sven, "se private", "social", "PRIVATE"),
+        (&sven, "se private 2", "social", "PRIVATE"),
+        (&sven, "se municipality", "social", "MUNICIPALITY"),
+        (&sven, "se public", "social", "PUBLIC"),
+        (&sven, "se network", "social", "NETWORK"),
+    ] {
+        let input = with(
+            form(title, &[department], 100, 5.0, 50),
+            json!({ "visibility": visibility }),
+        );
+        let written = submit(&app, who, input).await;
+        ids.insert(title, written.id.clone());
+        last = Some(written);
+    }
+    let last = last.expect("submitted").token;
+
+    // DK's members see its five shared processes and the private ones they reported (Anna
+    // two, Bo one); SE's members SE's three shared ones, and Sven his two private ones too.
+    // Partners see only the public one (the gateway's viewers have no networks).
+    lists_hold(
+        &app,
+        &[
+            ("anna", &anna, [8, 7, 1, 7, 1]),
+            ("bo", &bo, [7, 6, 1, 6, 1]),
+            ("dora", &dora, [6, 5, 1, 5, 1]),
+            ("it.syddjurs", &dk_it, [6, 5, 1, 5, 1]),
+            ("sven", &sven, [7, 2, 5, 2, 5]),
+            ("it.helsingborg", &se_it, [5, 2, 3, 2, 3]),
+        ],
+        &last,
+    )
+    .await;
+    // A filter the counts table cannot answer is counted row by row, with the same rule.
+    for who in [&anna, &sven] {
+        let filter = json!({ "titleContains": "private" });
+        let found = paged_ids(&app, who, "processes", filter, &last).await;
+        assert_eq!(found.len(), 2, "{found:?}");
+    }
+
+    // Processes change their visibility and close.
+    for (title, visibility) in [("anna private", "PUBLIC"), ("dk public", "PRIVATE")] {
+        ok(
+            &app,
+            &anna,
+            UPDATE,
+            json!({ "id": ids[title], "input": { "visibility": visibility } }),
+        )
+        .await;
+    }
+    change_status(
+        &app,
+        &dk_it,
+        &ids["dk public 2"],
+        "REJECTED",
+        Some("too costly"),
+    )
+    .await;
+    let last = change_status(
+        &app,
+        &dk_it,
+        &ids["dk municipality 2"],
+        "NOT_RELEVANT",
+        Some("solved elsewhere"),
+    )
+    .await
+    .token;
+    // DK: "anna private" is public now, "dk public" Anna's private; "dk public 2" and "dk
+    // municipality 2" are closed: out of the backlog, still in the lists.
+    lists_hold(
+        &app,
+        &[
+            ("anna", &anna, [8, 7, 1, 5, 1]),
+            ("bo", &bo, [7, 6, 1, 4, 1]),
+            ("dora", &dora, [6, 5, 1, 3, 1]),
+            ("it.syddjurs", &dk_it, [6, 5, 1, 3, 1]),
+            ("sven", &sven, [7, 2, 5, 1, 5]),
+            ("it.helsingborg", &se_it, [5, 2, 3, 1, 3]),
+        ],
+        &last,
+    )
+    .await;
+    app.stop().await
+}

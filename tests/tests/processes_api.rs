@@ -800,3 +800,138 @@ async fn a_process_records_how_often_it_runs_and_when_its_legal_basis_was_verifi
     );
     app.stop().await
 }
+
+/// The titles of a page.
+fn titles(connection: &Value) -> Vec<String> {
+    column(connection, "title")
+}
+
+#[tokio::test]
+async fn paging_continues_after_the_last_item_seen_while_processes_are_added_and_ranked()
+-> anyhow::Result<()> {
+    let app = App::spawn("keyset").await?;
+    let it = app
+        .token("it.syddjurs", DK, Some("it"), &["it_portfolio"])
+        .await?;
+    let anna = app.token("anna", DK, Some("social"), &["employee"]).await?;
+    // P1 … P10 by falling score; P8, P9, P10 ranked in that order ahead of the rest.
+    let mut p = Vec::new();
+    for i in 1..=10 {
+        p.push(
+            submit(
+                &app,
+                &anna,
+                hours(&format!("P{i}"), "social", 1100 - 100 * i),
+            )
+            .await,
+        );
+    }
+    rank(&app, &it, &p[7].id, json!({ "end": "TOP" })).await;
+    rank(&app, &it, &p[8].id, json!({ "after": p[7].id })).await;
+    let mut last = rank(&app, &it, &p[9].id, json!({ "after": p[8].id })).await;
+
+    let next = |after: Value, token: String| {
+        let (app, it) = (&app, &it);
+        async move { page(app, it, "backlog", Value::Null, 2, &after, &token).await }
+    };
+    let mut seen = Vec::new();
+    let first = next(Value::Null, last.token.clone()).await;
+    assert_eq!(titles(&first), ["P8", "P9"], "{first:#}");
+    seen.extend(titles(&first));
+
+    // A new process ranked first moves every rank down by one: the next page still starts
+    // after P9 (an offset, or the rank P9 had, would show P9 again).
+    let n1 = submit(&app, &anna, hours("N1", "social", 5)).await;
+    last = rank(&app, &it, &n1.id, json!({ "end": "TOP" })).await;
+    let second = next(last_cursor(&first), last.token.clone()).await;
+    assert_eq!(titles(&second), ["P10", "P1"], "{second:#}");
+    seen.extend(titles(&second));
+
+    // A new process that sorts before the cursor is not shown; one after it will be.
+    submit(&app, &anna, hours("H", "social", 5000)).await;
+    last = submit(&app, &anna, hours("L", "social", 1)).await;
+    let third = next(last_cursor(&second), last.token.clone()).await;
+    assert_eq!(titles(&third), ["P2", "P3"], "{third:#}");
+    seen.extend(titles(&third));
+
+    // Ranking one already seen takes it away from what is left, not from the page.
+    last = rank(&app, &it, &p[1].id, json!({ "end": "TOP" })).await;
+    let mut after = last_cursor(&third);
+    loop {
+        let connection = next(after, last.token.clone()).await;
+        seen.extend(titles(&connection));
+        if connection["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = last_cursor(&connection);
+        assert!(seen.len() < 20, "paging does not end: {seen:?}");
+    }
+    assert_eq!(
+        seen,
+        [
+            "P8", "P9", "P10", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "L"
+        ],
+        "every process once, in order"
+    );
+
+    // `processes`, newest first: what is submitted between pages is newer than the cursor.
+    let first = page(
+        &app,
+        &it,
+        "processes",
+        Value::Null,
+        5,
+        &Value::Null,
+        &last.token,
+    )
+    .await;
+    let mut seen = titles(&first);
+    last = submit(&app, &anna, hours("Newer", "social", 50)).await;
+    let rest = page(
+        &app,
+        &it,
+        "processes",
+        Value::Null,
+        100,
+        &last_cursor(&first),
+        &last.token,
+    )
+    .await;
+    seen.extend(titles(&rest));
+    assert_eq!(
+        seen,
+        [
+            "L", "H", "N1", "P10", "P9", "P8", "P7", "P6", "P5", "P4", "P3", "P2", "P1"
+        ],
+        "{rest:#}"
+    );
+    assert_eq!(total(&rest), 14, "the count includes the newer one");
+
+    // A cursor is only good for the list it came from.
+    let bad = "query($after: String) { backlog(first: 2, after: $after) { edges { cursor } } }";
+    let processes_cursor = last_cursor(&first);
+    for cursor in [
+        json!("garbage"),
+        json!(""),
+        processes_cursor,
+        // Well-formed base64 of a JSON string, but no position.
+        json!("Im5vdCBhIHBvc2l0aW9uIg"),
+    ] {
+        let response = refused(
+            &app,
+            Some(&it),
+            bad,
+            json!({ "after": cursor }),
+            "BAD_USER_INPUT",
+        )
+        .await;
+        let message = response["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            message.contains("after is not a cursor from this list"),
+            "{response:#}"
+        );
+    }
+    app.stop().await
+}

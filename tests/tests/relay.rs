@@ -4,6 +4,8 @@
 //! replicas' relays (each on its own connection pool, their rounds pipelined) relay a few
 //! aggregates' events while they are being appended, every event reaching the topic and each
 //! aggregate's events first appearing in sequence order.
+// Helpers outside the test functions fail the test loudly, like the tests themselves.
+#![allow(clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;

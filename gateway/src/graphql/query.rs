@@ -1,14 +1,13 @@
 //! Queries: processes, the prioritised backlog, the status overview, history and weights.
 
-use async_graphql::connection::{Connection, Edge, EmptyFields, OpaqueCursor};
+use async_graphql::connection::{Connection, CursorType as _, Edge, EmptyFields, OpaqueCursor};
 use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use innohub_projections::access::ProcessView;
-use innohub_projections::queries::{Page, ProcessList};
+use innohub_projections::queries::{NotAPosition, Position, ProcessFilter as Filter, ProcessList};
 use innohub_proto::innohub::common::v1::GetHistoryRequest;
 use innohub_proto::innohub::processes::v1 as pb;
-use innohub_runtime::ErrorCode;
 use innohub_runtime::reflect::to_json;
+use innohub_runtime::{ErrorCode, Viewer};
 use prost::Name as _;
 
 use super::types::{Phase, Process, ProcessFilter, ScoringWeights, Status, municipality};
@@ -17,29 +16,40 @@ use super::{call, consistent, error, from_service, principal, record_id, service
 /// The query root.
 pub struct Query;
 
-/// Extra fields on process connections.
-#[derive(SimpleObject)]
+/// Extra fields on process connections: what the list is, to count it when asked.
 pub struct ListInfo {
-    /// How many match in all.
-    total_count: i64,
+    viewer: Viewer,
+    list: ProcessList,
+    filter: Filter,
+}
+
+#[Object]
+impl ListInfo {
+    /// How many match in all (counted only when you ask for it).
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        services(ctx)
+            .queries
+            .count(&self.viewer, self.list, &self.filter)
+            .await
+            .map_err(from_service)
+    }
 }
 
 /// A page of processes.
-pub type ProcessConnection = Connection<OpaqueCursor<i64>, Process, ListInfo, EmptyFields>;
+pub type ProcessConnection = Connection<OpaqueCursor<String>, Process, ListInfo, EmptyFields>;
 
 const DEFAULT_PAGE: usize = 20;
 const MAX_PAGE: usize = 100;
 
-/// Forward pagination over offsets: `first` (≤ 100) items after the `after` cursor.
-async fn paginate<F, Fut>(
-    after: Option<String>,
+/// `first` (≤ 100) processes of a list after the `after` cursor.
+async fn list(
+    ctx: &Context<'_>,
+    list: ProcessList,
+    filter: Option<ProcessFilter>,
     first: Option<i32>,
-    fetch: F,
-) -> async_graphql::Result<ProcessConnection>
-where
-    F: FnOnce(i64, i64) -> Fut,
-    Fut: std::future::Future<Output = async_graphql::Result<Page<ProcessView>>>,
-{
+    after: Option<String>,
+    consistency: Option<String>,
+) -> async_graphql::Result<ProcessConnection> {
     let first = match first {
         None => DEFAULT_PAGE,
         Some(n) if (0..=MAX_PAGE as i32).contains(&n) => n as usize,
@@ -50,60 +60,38 @@ where
             ));
         }
     };
-    let offset = match after {
-        None => 0,
-        Some(cursor) => {
-            let OpaqueCursor(position) =
-                <OpaqueCursor<i64> as async_graphql::connection::CursorType>::decode_cursor(
-                    &cursor,
-                )
-                .map_err(|_| {
-                    error(
-                        ErrorCode::BadUserInput,
-                        "after is not a cursor from this list",
-                    )
-                })?;
-            position + 1
-        }
-    };
-    let page = fetch(offset, first as i64).await?;
-    let has_next = offset + (page.items.len() as i64) < page.total;
+    let after = after
+        .map(|cursor| {
+            let OpaqueCursor(raw) =
+                OpaqueCursor::<String>::decode_cursor(&cursor).map_err(|_| NotAPosition)?;
+            Position::parse(list, &raw)
+        })
+        .transpose()
+        .map_err(|e| error(ErrorCode::BadUserInput, format!("after is {e}")))?;
+    let viewer = viewer(ctx)?;
+    let services = services(ctx);
+    consistent(services, token(consistency.as_deref())?.as_ref()).await;
+    let filter = filter.unwrap_or_default().into_filter()?;
+    let page = services
+        .queries
+        .processes(&viewer, list, &filter, after.as_ref(), first as i64)
+        .await
+        .map_err(from_service)?;
     let mut connection = Connection::with_additional_fields(
-        offset > 0,
-        has_next,
+        after.is_some(),
+        page.has_next,
         ListInfo {
-            total_count: page.total,
+            viewer,
+            list,
+            filter,
         },
     );
     connection.edges.extend(
         page.items
             .into_iter()
-            .enumerate()
-            .map(|(i, view)| Edge::new(OpaqueCursor(offset + i as i64), Process(view))),
+            .map(|(view, at)| Edge::new(OpaqueCursor(at.to_string()), Process(view))),
     );
     Ok(connection)
-}
-
-async fn list(
-    ctx: &Context<'_>,
-    kind: ProcessList,
-    filter: Option<ProcessFilter>,
-    first: Option<i32>,
-    after: Option<String>,
-    consistency: Option<String>,
-) -> async_graphql::Result<ProcessConnection> {
-    let viewer = viewer(ctx)?;
-    let services = services(ctx);
-    consistent(services, token(consistency.as_deref())?.as_ref()).await;
-    let filter = filter.unwrap_or_default().into_filter()?;
-    paginate(after, first, |offset, limit| async move {
-        services
-            .queries
-            .processes(&viewer, kind, &filter, offset, limit)
-            .await
-            .map_err(from_service)
-    })
-    .await
 }
 
 /// Processes in one phase × status cell of a department.

@@ -1,8 +1,9 @@
 //! The read path's one gate. [`visible`] is the read rule of [`innohub_runtime::access`]
-//! written as SQL over `process_view` (a test checks the two agree), and [`ProcessView::new`]
-//! is the only way a record leaves this crate: for partners it is redacted by the contract's
-//! privacy marks (`innohub_runtime::reflect::redact`), without people, internal notes and
-//! departments.
+//! written as SQL over `process_view` (a test checks the two agree), in two parts that
+//! counting uses apart ([`shared`] rows are added up from `process_counts`, [`private_to`]
+//! rows are counted one by one), and [`ProcessView::new`] is the only way a record leaves
+//! this crate: for partners it is redacted by the contract's privacy marks
+//! (`innohub_runtime::reflect::redact`), without people, internal notes and departments.
 
 use chrono::{DateTime, Utc};
 use innohub_proto::innohub::processes::v1 as pb;
@@ -13,12 +14,43 @@ use uuid::Uuid;
 
 use innohub_runtime::sql::Sql;
 
-/// Append the condition "`viewer` may read the `process_view` row aliased `pv`".
+/// Append the condition "`viewer` may read the `process_view` row aliased `pv`": what is
+/// [`shared`] with the viewer, or one of their municipality's PRIVATE processes that is
+/// [`private_to`] them. The two never overlap.
 pub fn visible(sql: &mut Sql, viewer: &Viewer) {
+    sql.push("(");
+    shared(sql, viewer);
+    sql.push(" OR ");
+    private_to(sql, viewer);
+    sql.push(")");
+}
+
+/// Append the condition "every row of `pv`'s municipality and visibility is visible to
+/// `viewer`": their own municipality's processes that are not PRIVATE, and another's that
+/// it shares with them. It reads only `pv.municipality` and `pv.visibility`, so it also
+/// selects the rows of `process_counts` to add up.
+pub fn shared(sql: &mut Sql, viewer: &Viewer) {
     let me = &viewer.principal;
     sql.push("((pv.municipality = ")
         .bind(me.municipality.as_str())
-        .push(" AND (pv.visibility <> 'PRIVATE' OR pv.reporter = ")
+        .push(" AND pv.visibility <> 'PRIVATE') OR (pv.municipality <> ")
+        .bind(me.municipality.as_str())
+        .push(" AND (pv.visibility = 'PUBLIC'");
+    if !viewer.network_partners.is_empty() {
+        sql.push(" OR (pv.visibility = 'NETWORK' AND pv.municipality IN ")
+            .bind_list(viewer.network_partners.iter().map(|m| m.as_str()))
+            .push(")");
+    }
+    sql.push(")))");
+}
+
+/// Append the condition "`pv` is a PRIVATE process of the viewer's municipality that the
+/// viewer reported, owns or shares a department with".
+pub fn private_to(sql: &mut Sql, viewer: &Viewer) {
+    let me = &viewer.principal;
+    sql.push("(pv.municipality = ")
+        .bind(me.municipality.as_str())
+        .push(" AND pv.visibility = 'PRIVATE' AND (pv.reporter = ")
         .bind(me.user.as_str())
         .push(" OR pv.owner = ")
         .bind(me.user.as_str());
@@ -30,15 +62,7 @@ pub fn visible(sql: &mut Sql, viewer: &Viewer) {
         .bind(department.as_str())
         .push(")");
     }
-    sql.push(")) OR (pv.municipality <> ")
-        .bind(me.municipality.as_str())
-        .push(" AND (pv.visibility = 'PUBLIC'");
-    if !viewer.network_partners.is_empty() {
-        sql.push(" OR (pv.visibility = 'NETWORK' AND pv.municipality IN ")
-            .bind_list(viewer.network_partners.iter().map(|m| m.as_str()))
-            .push(")");
-    }
-    sql.push(")))");
+    sql.push("))");
 }
 
 /// A process as one viewer may see it: the contract's messages, redacted for partners.

@@ -1,6 +1,7 @@
 //! How a list of processes is narrowed: [`ProcessFilter`], the facets a process is filed
 //! under ([`facets`], written by the projection), and the SQL that matches them
-//! ([`ProcessFilter::push`]). A new filter is a field, a facet and a clause, all here.
+//! ([`ProcessFilter::push`]), and whether `process_counts` can count what it matches
+//! ([`ProcessFilter::counted`]). A new filter is a field, a facet and a clause, all here.
 
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_proto::innohub::projections::v1::ProcessRecord;
@@ -60,6 +61,32 @@ pub fn facets(record: &ProcessRecord) -> Vec<(&'static str, String)> {
 }
 
 impl ProcessFilter {
+    /// Whether [`ProcessFilter::push`] narrows by nothing but the municipality and whether
+    /// closed processes are left out: the columns `process_counts` keeps, so that its rows
+    /// answer how many match.
+    pub fn counted(&self) -> bool {
+        let Self {
+            municipality: _,
+            department,
+            phase,
+            status,
+            domain,
+            classification,
+            technology,
+            title_contains,
+            run_period,
+            include_closed: _,
+        } = self;
+        department.is_none()
+            && phase.is_none()
+            && status.is_none()
+            && domain.is_none()
+            && classification.is_none()
+            && technology.is_none()
+            && title_contains.is_none()
+            && run_period.is_none()
+    }
+
     /// Append ` AND …` for every condition of the filter to a query over `process_view pv`.
     /// `backlog`: the list leaves closed processes out unless asked.
     pub fn push(&self, sql: &mut Sql, viewer: &Viewer, backlog: bool) {

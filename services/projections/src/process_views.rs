@@ -1,7 +1,9 @@
 //! The `process_views` projection: one row per process with its priority score and backlog
-//! rank, its facets for filtering, its comments, and each municipality's scoring weights and
-//! ranking. Built from the processes events only, decoded from the contract's messages: the
-//! record is folded into an `innohub.projections.v1.ProcessRecord` and stored as its bytes.
+//! rank, its facets for filtering, its comments, each municipality's scoring weights and
+//! ranking, and how many processes each municipality has per visibility, open or closed
+//! (`process_counts`, what `totalCount` reads). Built from the processes events only, decoded
+//! from the contract's messages: the record is folded into an
+//! `innohub.projections.v1.ProcessRecord` and stored as its bytes.
 //!
 //! A batch is applied in three steps ([`Projection::apply`]): [`Batch::load`] decodes every
 //! event and reads, once, the records, weights and rankings the batch touches; [`Batch::fold`]
@@ -50,6 +52,7 @@ impl Projection for ProcessViews {
             "process_view",
             "scoring_weights",
             "backlog_order",
+            "process_counts",
         ]
     }
 
@@ -169,6 +172,8 @@ struct Batch<'a> {
     events: Vec<(&'a StoredEvent, Change)>,
     /// Every process the batch touches: its record (`None` before its submission).
     records: HashMap<String, Option<ProcessRecord>>,
+    /// The `process_counts` row each loaded process counted in before the batch.
+    counted_before: HashMap<String, Counted>,
     /// Processes whose record changed, with the time of their last event.
     changed: BTreeMap<String, String>,
     /// Processes submitted in this batch, with the time.
@@ -209,6 +214,10 @@ impl<'a> Batch<'a> {
                 records.insert(row.try_get("id")?, Some(record));
             }
         }
+        let counted_before = records
+            .iter()
+            .filter_map(|(id, r)| Some((id.clone(), counted_as(r.as_ref()?))))
+            .collect();
         let mut municipalities: BTreeSet<String> = records
             .values()
             .flatten()
@@ -256,6 +265,7 @@ impl<'a> Batch<'a> {
         Ok(Batch {
             events,
             records,
+            counted_before,
             changed: BTreeMap::new(),
             submitted: HashMap::new(),
             refaceted: BTreeSet::new(),
@@ -414,8 +424,44 @@ impl<'a> Batch<'a> {
         }
         records.execute(conn).await?;
         views.execute(conn).await?;
+        self.write_counts(conn).await?;
         self.write_rankings(conn, &ranks).await?;
         self.write_weights(conn).await
+    }
+
+    /// Move each changed process from the `process_counts` row it counted in (none when new)
+    /// to the one it counts in now.
+    async fn write_counts(&self, conn: &mut AnyConnection) -> Result<(), ProjectionError> {
+        let mut moves: BTreeMap<Counted, i64> = BTreeMap::new();
+        for id in self.changed.keys() {
+            let Some(record) = self.records.get(id).and_then(Option::as_ref) else {
+                continue;
+            };
+            let now = counted_as(record);
+            let before = self.counted_before.get(id);
+            if before != Some(&now) {
+                if let Some(before) = before {
+                    *moves.entry(before.clone()).or_default() -= 1;
+                }
+                *moves.entry(now).or_default() += 1;
+            }
+        }
+        let mut counts = Rows::new(
+            "INSERT INTO process_counts (municipality, visibility, closed, n)",
+            "ON CONFLICT (municipality, visibility, closed) DO UPDATE SET n = process_counts.n + excluded.n",
+        );
+        for ((municipality, visibility, closed), by) in moves {
+            if by != 0 {
+                counts.push(vec![
+                    municipality.into(),
+                    visibility.into(),
+                    closed.into(),
+                    by.into(),
+                ]);
+            }
+        }
+        counts.execute(conn).await?;
+        Ok(())
     }
 
     /// The rank (1 = first) of every process in the rankings as the batch leaves them.
@@ -538,6 +584,29 @@ impl<'a> Batch<'a> {
         scores.execute(conn).await?;
         Ok(())
     }
+}
+
+/// The `process_counts` row a process counts in: municipality, visibility, closed.
+type Counted = (String, String, i64);
+
+fn counted_as(record: &ProcessRecord) -> Counted {
+    (
+        record.municipality.clone(),
+        visibility(record),
+        i64::from(is_closed(record)),
+    )
+}
+
+/// The `visibility` column: the contract's name without its prefix (`PUBLIC`).
+fn visibility(record: &ProcessRecord) -> String {
+    let raw = record.details.as_ref().map_or(0, |d| d.visibility);
+    short(
+        pb::Visibility::try_from(raw)
+            .ok()
+            .map(|v| v.as_str_name())
+            .unwrap_or_default(),
+    )
+    .to_owned()
 }
 
 /// The `process_view` row of a record.

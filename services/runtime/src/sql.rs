@@ -98,6 +98,14 @@ impl Sql {
         &self.text
     }
 
+    /// The statement with `text` in front, e.g. `EXPLAIN QUERY PLAN `.
+    pub fn prefixed(&self, text: &str) -> Self {
+        Self {
+            text: format!("{text}{}", self.text),
+            params: self.params.clone(),
+        }
+    }
+
     /// How many parameters are bound.
     pub fn len(&self) -> usize {
         self.params.len()

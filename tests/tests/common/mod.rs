@@ -329,3 +329,74 @@ pub async fn bystander_write(app: &App) -> Written {
         .expect("token");
     submit(app, &token, form("Bystander", &["it"], 1, 1.0, 1)).await
 }
+
+/// One page of `backlog` or `processes` (`field`): `first` nodes (`id title`) after the
+/// cursor `after` (null for the first page), with `totalCount`, `pageInfo` and the cursors.
+pub async fn page(
+    app: &App,
+    token: &str,
+    field: &str,
+    filter: Value,
+    first: i64,
+    after: &Value,
+    consistency: &str,
+) -> Value {
+    let query = format!(
+        "query($filter: ProcessFilter, $first: Int, $after: String, $consistency: String) {{
+            {field}(filter: $filter, first: $first, after: $after, consistency: $consistency) {{
+                totalCount pageInfo {{ hasNextPage hasPreviousPage }}
+                edges {{ cursor node {{ id title }} }}
+            }}
+        }}"
+    );
+    let variables =
+        json!({ "filter": filter, "first": first, "after": after, "consistency": consistency });
+    ok(app, token, &query, variables).await[field].clone()
+}
+
+/// The cursor of a page's last edge.
+pub fn last_cursor(connection: &Value) -> Value {
+    connection["edges"]
+        .as_array()
+        .and_then(|e| e.last())
+        .map(|e| e["cursor"].clone())
+        .expect("a page with edges has a last cursor")
+}
+
+/// Every node of a list, `first` at a time through its cursors; asserts that every page's
+/// `totalCount` is the number of nodes found in all.
+pub async fn page_through(
+    app: &App,
+    token: &str,
+    field: &str,
+    filter: Value,
+    first: i64,
+    consistency: &str,
+) -> Vec<Value> {
+    let (mut found, mut totals, mut after) = (Vec::new(), Vec::new(), Value::Null);
+    loop {
+        let connection = page(
+            app,
+            token,
+            field,
+            filter.clone(),
+            first,
+            &after,
+            consistency,
+        )
+        .await;
+        assert_eq!(connection["pageInfo"]["hasPreviousPage"], !after.is_null());
+        totals.push(total(&connection));
+        found.extend(nodes(&connection));
+        if connection["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = last_cursor(&connection);
+    }
+    assert!(
+        totals.iter().all(|t| *t == found.len() as i64),
+        "{field} {filter}: totalCount {totals:?} on the pages, {} found",
+        found.len()
+    );
+    found
+}
