@@ -341,7 +341,13 @@ impl EventStore {
         key: &str,
         request: &str,
     ) -> Result<Option<AppendResult>, StoreError> {
-        recorded_result(self.writer.db.reader(), &idempotency_scope(actor), key, request).await
+        recorded_result(
+            self.writer.db.reader(),
+            &idempotency_scope(actor),
+            key,
+            request,
+        )
+        .await
     }
 
     /// One aggregate's events, oldest first.
@@ -610,11 +616,12 @@ async fn recorded_result<'e>(
     key: &str,
     request: &str,
 ) -> Result<Option<AppendResult>, StoreError> {
-    let row = sqlx::query("SELECT request, result FROM idempotency_keys WHERE scope = $1 AND key = $2")
-        .bind(scope)
-        .bind(key)
-        .fetch_optional(db)
-        .await?;
+    let row =
+        sqlx::query("SELECT request, result FROM idempotency_keys WHERE scope = $1 AND key = $2")
+            .bind(scope)
+            .bind(key)
+            .fetch_optional(db)
+            .await?;
     let Some(row) = row else {
         return Ok(None);
     };

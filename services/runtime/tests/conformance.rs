@@ -556,7 +556,15 @@ async fn concurrent_appends_round(db: Database, write_outbox: bool) -> anyhow::R
     for i in 0..40 {
         let key = (i % 2 == 0).then(|| format!("fresh-key-{i}"));
         let events = if i % 4 == 1 { 1 } else { 2 };
-        let req = request(&format!("fresh-{i}"), 0, &owner, &alice, key.as_deref(), 0, events);
+        let req = request(
+            &format!("fresh-{i}"),
+            0,
+            &owner,
+            &alice,
+            key.as_deref(),
+            0,
+            events,
+        );
         case(format!("fresh-{i}"), Expected::Appended(events as i64), req);
     }
     for i in 0..8 {
@@ -576,8 +584,20 @@ async fn concurrent_appends_round(db: Database, write_outbox: bool) -> anyhow::R
         let mut req = request("pre", 2, &owner, &alice, Some("pre-key"), 0, 1);
         req.request = "something else".to_owned();
         case(format!("reuse-{i}"), Expected::KeyReused, req);
-        let req = request(&format!("twin-{i}"), 0, &owner, &bob, Some("twin-key"), 0, 1);
-        case(format!("twin-{i}"), Expected::OneAppendsOthersDuplicate, req);
+        let req = request(
+            &format!("twin-{i}"),
+            0,
+            &owner,
+            &bob,
+            Some("twin-key"),
+            0,
+            1,
+        );
+        case(
+            format!("twin-{i}"),
+            Expected::OneAppendsOthersDuplicate,
+            req,
+        );
     }
 
     // Whatever the head announces, another connection can read.
@@ -607,7 +627,13 @@ async fn concurrent_appends_round(db: Database, write_outbox: bool) -> anyhow::R
             start.wait().await;
             let correlation = req.correlation_id;
             let events = req.events.len();
-            (label, expected, correlation, events, store.append(req).await)
+            (
+                label,
+                expected,
+                correlation,
+                events,
+                store.append(req).await,
+            )
         });
     }
     let mut outcomes = Vec::new();
@@ -655,7 +681,11 @@ async fn concurrent_appends_round(db: Database, write_outbox: bool) -> anyhow::R
         }
     }
     for set in ["race", "next", "twin"] {
-        assert_eq!(won.get(set).map(Vec::len), Some(1), "one {set} appends: {won:?}");
+        assert_eq!(
+            won.get(set).map(Vec::len),
+            Some(1),
+            "one {set} appends: {won:?}"
+        );
     }
     assert_eq!(twins.len(), 3);
     assert!(
@@ -687,7 +717,11 @@ async fn concurrent_appends_round(db: Database, write_outbox: bool) -> anyhow::R
         let last = &all[*at.last().unwrap()];
         assert_eq!(
             (last.position, last.aggregate_id.as_str(), last.sequence),
-            (result.position, result.aggregate_id.as_str(), result.version)
+            (
+                result.position,
+                result.aggregate_id.as_str(),
+                result.version
+            )
         );
         for (n, i) in at.iter().enumerate() {
             assert_eq!(all[*i].sequence, result.version - (*events - 1 - n) as i64);
@@ -725,9 +759,15 @@ async fn concurrent_appends_round(db: Database, write_outbox: bool) -> anyhow::R
             expected_keys.insert(format!("{set}-key-{i}"));
         }
     }
-    assert_eq!(keys, expected_keys, "the keys of what committed, and no other");
     assert_eq!(
-        store.idempotent_result(&bob, "twin-key", NOTED).await?.as_ref(),
+        keys, expected_keys,
+        "the keys of what committed, and no other"
+    );
+    assert_eq!(
+        store
+            .idempotent_result(&bob, "twin-key", NOTED)
+            .await?
+            .as_ref(),
         won["twin"].first()
     );
 
