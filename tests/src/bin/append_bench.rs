@@ -199,7 +199,7 @@ async fn drop_postgres(db: Database, url: &str) -> anyhow::Result<()> {
     db.close().await;
     let name = url.rsplit('/').next().unwrap_or_default();
     let mut admin = sqlx::PgConnection::connect(&postgres_admin_url()).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut admin)
         .await?;
     Ok(())
