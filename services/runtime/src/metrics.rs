@@ -40,6 +40,7 @@ metrics! {
     commands_rejected: AtomicU64 = ("innohub_commands_rejected_total", "counter", "Commands refused by a domain rule, validation or access."),
     commands_failed: AtomicU64 = ("innohub_commands_failed_total", "counter", "Commands that failed with an internal or conflict error."),
     appends: AtomicU64 = ("innohub_events_appended_total", "counter", "Events appended to the event store."),
+    store_commits: AtomicU64 = ("innohub_store_commits_total", "counter", "Transactions that committed appends to the event store; on SQLite concurrent appends share one, so fewer than the appends."),
     conflicts: AtomicU64 = ("innohub_append_conflicts_total", "counter", "Appends that lost a concurrency race (each retried)."),
     outbox_backlog: AtomicI64 = ("innohub_outbox_backlog", "gauge", "Outbox rows waiting to be published, as of the relay's last look."),
     relay_published: AtomicU64 = ("innohub_relay_published_total", "counter", "Events the outbox relay published and the broker acknowledged."),

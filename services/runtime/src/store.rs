@@ -9,14 +9,16 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
-use tokio::sync::watch;
+use sqlx::{Any, AnyConnection, Executor, Row};
+use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
 use crate::aggregate::{DecodeError, EncodedEvent};
 use crate::db::{Backend, Database, Migrations, Retired};
-use crate::metrics::METRICS;
+use crate::metrics::{METRICS, Metrics};
 use crate::{ErrorCode, HasErrorCode, MunicipalityId, Principal};
 
 /// Migrations of the event store tables.
@@ -52,6 +54,10 @@ pub enum StoreError {
     /// The process is shutting down.
     #[error("the append was interrupted by shutdown")]
     ShuttingDown,
+    /// The transaction this append shared with other appends failed (to start, or to
+    /// commit): nothing of any of them was written.
+    #[error("the shared commit of concurrent appends failed: {0}")]
+    CommitFailed(Arc<sqlx::Error>),
 }
 
 impl HasErrorCode for StoreError {
@@ -62,7 +68,8 @@ impl HasErrorCode for StoreError {
             StoreError::Database(_)
             | StoreError::Corrupt(_)
             | StoreError::Retired(_)
-            | StoreError::ShuttingDown => ErrorCode::Internal,
+            | StoreError::ShuttingDown
+            | StoreError::CommitFailed(_) => ErrorCode::Internal,
         }
     }
 }
@@ -213,18 +220,46 @@ const STREAM_VERSION: &str = "SELECT MAX(sequence) FROM events WHERE aggregate_i
 /// reader tailing by position never skips a slower transaction's event.
 const APPEND_LOCK: i64 = 0x1a0_0001;
 
+/// At most this many queued appends share one commit (SQLite).
+const GROUP: usize = 64;
+
+/// Appends that may wait for the writer before `append` waits for room (SQLite).
+const QUEUE: usize = 1024;
+
 /// The event store of one service.
+///
+/// On SQLite (one writer) appends queue to one task that commits them in groups: it takes
+/// as many as are waiting, up to [`GROUP`], into ONE transaction, each in a savepoint of its
+/// own, so concurrent commands share a commit and each still succeeds or fails alone. On
+/// PostgreSQL, where writers are concurrent, each append has a transaction of its own.
 #[derive(Debug, Clone)]
 pub struct EventStore {
+    writer: Writer,
+    /// SQLite: the queue to the group writer; PostgreSQL: none.
+    queue: Option<mpsc::Sender<Queued>>,
+}
+
+/// What writes appends, and announces what it committed.
+#[derive(Debug, Clone)]
+struct Writer {
     db: Database,
     write_outbox: bool,
     head: watch::Sender<i64>,
 }
 
+/// An append waiting for the group writer, and where its outcome goes.
+#[derive(Debug)]
+struct Queued {
+    req: AppendRequest,
+    traceparent: Option<String>,
+    reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
+}
+
 impl EventStore {
     /// Open the store on a database, migrating it; a store in a retired format is refused.
     /// `write_outbox` is on where a relay publishes the events (distributed mode); embedded
-    /// mode reads the store directly.
+    /// mode reads the store directly. On SQLite this starts the group writer, which ends
+    /// when the last clone of the store is dropped.
     pub async fn open(db: Database, write_outbox: bool) -> Result<Self, StoreError> {
         db.migrate(&migrations()).await.map_err(|e| match e {
             crate::db::MigrateError::Retired(r) => StoreError::Retired(r),
@@ -234,40 +269,62 @@ impl EventStore {
             .fetch_one(db.reader())
             .await?;
         let (head, _) = watch::channel(head.unwrap_or(0));
-        Ok(Self {
+        let writer = Writer {
             db,
             write_outbox,
             head,
-        })
+        };
+        let queue = (writer.db.backend() == Backend::Sqlite).then(|| {
+            let (queue, queued) = mpsc::channel(QUEUE);
+            tokio::spawn(writer.clone().commit_in_groups(queued));
+            queue
+        });
+        Ok(Self { writer, queue })
     }
 
-    /// The position of the newest committed event; updated in-process after every append.
+    /// The position of the newest committed event; updated in-process after every commit.
     pub fn subscribe(&self) -> watch::Receiver<i64> {
-        self.head.subscribe()
+        self.writer.head.subscribe()
     }
 
     /// The newest committed position as this process knows it.
     pub fn head(&self) -> i64 {
-        *self.head.borrow()
+        *self.writer.head.borrow()
     }
 
     /// Append events at `expected_version`, atomically with their outbox rows and the
     /// idempotency key. A lost race is [`StoreError::Conflict`].
     ///
-    /// The transaction runs to its end in a task of its own, even if the caller goes away (a
-    /// client disconnects and its request is dropped): a transaction dropped midway can leave
-    /// its pooled connection inside a transaction that nothing ends (sqlx 0.8 and 0.9 forget
-    /// a `BEGIN` cancelled before its answer, github.com/transact-rs/sqlx issue 4393), and the
-    /// next borrower's statements would run in it. A retry with the same key finds the result.
+    /// The transaction runs to its end in a task of its own (SQLite: the group writer), even
+    /// if the caller goes away (a client disconnects and its request is dropped): a
+    /// transaction dropped midway can leave its pooled connection inside a transaction that
+    /// nothing ends (sqlx 0.8 and 0.9 forget a `BEGIN` cancelled before its answer,
+    /// github.com/transact-rs/sqlx issue 4393), and the next borrower's statements would run
+    /// in it. A retry with the same key finds the result.
     pub async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        let traceparent = if self.write_outbox {
+        let traceparent = if self.writer.write_outbox {
             crate::telemetry::current_traceparent()
         } else {
             None
         };
-        let store = self.clone();
+        if let Some(queue) = &self.queue {
+            let (reply, outcome) = oneshot::channel();
+            let queued = Queued {
+                req,
+                traceparent,
+                reply,
+            };
+            // Dropped before it is queued, the append never happens; once queued, the
+            // writer finishes it whether or not anyone waits for the outcome.
+            queue
+                .send(queued)
+                .await
+                .map_err(|_| StoreError::ShuttingDown)?;
+            return outcome.await.map_err(|_| StoreError::ShuttingDown)?;
+        }
+        let writer = self.writer.clone();
         let write = tokio::spawn(tracing::Instrument::in_current_span(async move {
-            store.write(req, traceparent).await
+            writer.alone(req, traceparent).await
         }));
         match write.await {
             Ok(outcome) => outcome,
@@ -276,12 +333,191 @@ impl EventStore {
         }
     }
 
-    async fn write(
+    /// The first result of a command retried with the same idempotency key, if any.
+    /// The same key with a different `request` is [`StoreError::KeyReused`].
+    pub async fn idempotent_result(
+        &self,
+        actor: &Principal,
+        key: &str,
+        request: &str,
+    ) -> Result<Option<AppendResult>, StoreError> {
+        recorded_result(
+            self.writer.db.reader(),
+            &idempotency_scope(actor),
+            key,
+            request,
+        )
+        .await
+    }
+
+    /// One aggregate's events, oldest first.
+    pub async fn read_stream(&self, aggregate_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_id = $1 ORDER BY sequence"
+        ))
+        .bind(aggregate_id)
+        .fetch_all(self.writer.db.reader())
+        .await?;
+        rows.iter().map(StoredEvent::from_row).collect()
+    }
+
+    /// The stream's version: the sequence of its last event, 0 if it does not exist.
+    pub async fn stream_version(&self, aggregate_id: &str) -> Result<i64, StoreError> {
+        let current: Option<i64> = sqlx::query_scalar(STREAM_VERSION)
+            .bind(aggregate_id)
+            .fetch_one(self.writer.db.reader())
+            .await?;
+        Ok(current.unwrap_or(0))
+    }
+
+    /// Up to `limit` events after global position `after`, in position order.
+    pub async fn read_all(&self, after: i64, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(self.writer.db.reader())
+        .await?;
+        rows.iter().map(StoredEvent::from_row).collect()
+    }
+
+    /// How many events wait in the outbox.
+    pub async fn outbox_len(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
+            .fetch_one(self.writer.db.reader())
+            .await?)
+    }
+
+    /// The database this store writes to.
+    pub fn database(&self) -> &Database {
+        &self.writer.db
+    }
+}
+
+impl Writer {
+    /// Take the queued appends as they come, as many at once as are waiting (up to
+    /// [`GROUP`]), and commit each group in one transaction; ends when every sender is gone.
+    async fn commit_in_groups(self, mut queue: mpsc::Receiver<Queued>) {
+        let mut group = Vec::with_capacity(GROUP);
+        while queue.recv_many(&mut group, GROUP).await > 0 {
+            let outcomes = match self.write_group(&group).await {
+                Ok(outcomes) => outcomes,
+                Err(e) => {
+                    tracing::error!(error = %e, appends = group.len(), "a group of appends did not commit");
+                    let e = Arc::new(e);
+                    group
+                        .iter()
+                        .map(|_| Err(StoreError::CommitFailed(e.clone())))
+                        .collect()
+                }
+            };
+            let (mut events, mut last) = (0, None);
+            for (queued, outcome) in group.iter().zip(&outcomes) {
+                if let Ok(AppendOutcome::Appended(result)) = outcome {
+                    events += queued.req.events.len();
+                    // Positions grow in the order the group was written.
+                    last = Some(result.position);
+                }
+            }
+            if let Some(last) = last {
+                self.committed(events, last);
+            }
+            for (queued, outcome) in group.drain(..).zip(outcomes) {
+                // The caller may have gone away; what it asked for is done all the same.
+                let _ = queued.reply.send(outcome);
+            }
+        }
+    }
+
+    /// One transaction for the whole group, each append in a savepoint of its own: one that
+    /// fails (a conflict, a reused key) or is a duplicate rolls back only its savepoint. An
+    /// error of the transaction itself (its start, a savepoint, the commit) is `Err`: then
+    /// nothing of the group is written.
+    ///
+    /// An append that writes one row and nothing else (no idempotency key, one event, no
+    /// outbox row: every embedded command without a key) needs no savepoint: SQLite undoes a
+    /// failed statement by itself and the transaction goes on. Only its conflict is its own;
+    /// any other error may have ended the transaction, so it fails the group.
+    async fn write_group(
+        &self,
+        group: &[Queued],
+    ) -> Result<Vec<Result<AppendOutcome, StoreError>>, sqlx::Error> {
+        let mut tx = self.db.writer().begin().await?;
+        let mut outcomes = Vec::with_capacity(group.len());
+        for queued in group {
+            let req = &queued.req;
+            let traceparent = queued.traceparent.as_deref();
+            if req.idempotency_key.is_none() && req.events.len() == 1 && !self.write_outbox {
+                match self.write(&mut tx, req, traceparent).await {
+                    Err(StoreError::Database(e)) => return Err(e),
+                    outcome => outcomes.push(outcome),
+                }
+                continue;
+            }
+            sqlx::query("SAVEPOINT append").execute(&mut *tx).await?;
+            let outcome = self.write(&mut tx, req, traceparent).await;
+            if matches!(outcome, Ok(AppendOutcome::Appended(_))) {
+                sqlx::query("RELEASE SAVEPOINT append")
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                // Rolling back to a savepoint keeps it open: release it, so none nest.
+                sqlx::query("ROLLBACK TO SAVEPOINT append")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("RELEASE SAVEPOINT append")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            outcomes.push(outcome);
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// One append in a transaction of its own.
+    async fn alone(
         &self,
         req: AppendRequest,
         traceparent: Option<String>,
     ) -> Result<AppendOutcome, StoreError> {
         let mut tx = self.db.writer().begin().await?;
+        let outcome = self.write(&mut tx, &req, traceparent.as_deref()).await?;
+        match &outcome {
+            AppendOutcome::Appended(result) => {
+                tx.commit().await.map_err(conflict_on_unique)?;
+                self.committed(req.events.len(), result.position);
+            }
+            AppendOutcome::Duplicate(_) => tx.rollback().await?,
+        }
+        Ok(outcome)
+    }
+
+    /// Count a commit of `events` events and announce `last`, its newest position.
+    fn committed(&self, events: usize, last: i64) {
+        METRICS
+            .appends
+            .fetch_add(events as u64, std::sync::atomic::Ordering::Relaxed);
+        Metrics::inc(&METRICS.store_commits);
+        self.head.send_if_modified(|head| {
+            let advanced = last > *head;
+            if advanced {
+                *head = last;
+            }
+            advanced
+        });
+    }
+
+    /// Write one append inside the transaction `conn` is in; commits nothing. A
+    /// [`AppendOutcome::Duplicate`] wrote nothing. (An append without a key, of one event,
+    /// without outbox, writes one row in one statement: [`Writer::write_group`] counts on it.)
+    async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        req: &AppendRequest,
+        traceparent: Option<&str>,
+    ) -> Result<AppendOutcome, StoreError> {
         let scope = &idempotency_scope(&req.actor);
         let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
         if let Some(key) = req.idempotency_key.as_deref() {
@@ -293,13 +529,12 @@ impl EventStore {
             .bind(key)
             .bind(&req.request)
             .bind(&now)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?
             .rows_affected();
             if claimed == 0 {
-                tx.rollback().await?;
-                let first = self
-                    .idempotent_result(&req.actor, key, &req.request)
+                // Read on this connection: the key may be claimed earlier in this transaction.
+                let first = recorded_result(&mut *conn, scope, key, &req.request)
                     .await?
                     .ok_or_else(|| {
                         StoreError::Corrupt(format!("idempotency key {key:?} has no result"))
@@ -308,13 +543,13 @@ impl EventStore {
             }
         }
         if req.expected_version > 0 {
-            check_version(&mut tx, &req.aggregate_id, req.expected_version).await?;
+            check_version(conn, &req.aggregate_id, req.expected_version).await?;
         }
         // Taken as late as possible: only the inserts that assign positions are serialised.
         if self.db.backend() == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(APPEND_LOCK)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
         }
         let mut position = 0;
@@ -338,14 +573,14 @@ impl EventStore {
             .bind(req.actor.municipality.as_str())
             .bind(&now)
             .bind(req.correlation_id.to_string())
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await
             .map_err(conflict_on_unique)?;
             if self.write_outbox {
                 sqlx::query("INSERT INTO outbox (position, traceparent) VALUES ($1, $2)")
                     .bind(position)
-                    .bind(traceparent.as_deref())
-                    .execute(&mut *tx)
+                    .bind(traceparent)
+                    .execute(&mut *conn)
                     .await?;
             }
         }
@@ -361,97 +596,10 @@ impl EventStore {
                 .bind(stored)
                 .bind(scope)
                 .bind(key)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
         }
-        tx.commit().await.map_err(conflict_on_unique)?;
-        METRICS.appends.fetch_add(
-            req.events.len() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        self.head.send_if_modified(|head| {
-            let advanced = position > *head;
-            if advanced {
-                *head = position;
-            }
-            advanced
-        });
         Ok(AppendOutcome::Appended(result))
-    }
-
-    /// The first result of a command retried with the same idempotency key, if any.
-    /// The same key with a different `request` is [`StoreError::KeyReused`].
-    pub async fn idempotent_result(
-        &self,
-        actor: &Principal,
-        key: &str,
-        request: &str,
-    ) -> Result<Option<AppendResult>, StoreError> {
-        let row = sqlx::query(
-            "SELECT request, result FROM idempotency_keys WHERE scope = $1 AND key = $2",
-        )
-        .bind(idempotency_scope(actor))
-        .bind(key)
-        .fetch_optional(self.db.reader())
-        .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let first_request: String = row.try_get("request")?;
-        if first_request != request {
-            return Err(StoreError::KeyReused);
-        }
-        let stored: String = row.try_get("result")?;
-        if stored.is_empty() {
-            return Ok(None);
-        }
-        serde_json::from_str(&stored)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt(format!("idempotency result: {e}")))
-    }
-
-    /// One aggregate's events, oldest first.
-    pub async fn read_stream(&self, aggregate_id: &str) -> Result<Vec<StoredEvent>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE aggregate_id = $1 ORDER BY sequence"
-        ))
-        .bind(aggregate_id)
-        .fetch_all(self.db.reader())
-        .await?;
-        rows.iter().map(StoredEvent::from_row).collect()
-    }
-
-    /// The stream's version: the sequence of its last event, 0 if it does not exist.
-    pub async fn stream_version(&self, aggregate_id: &str) -> Result<i64, StoreError> {
-        let current: Option<i64> = sqlx::query_scalar(STREAM_VERSION)
-            .bind(aggregate_id)
-            .fetch_one(self.db.reader())
-            .await?;
-        Ok(current.unwrap_or(0))
-    }
-
-    /// Up to `limit` events after global position `after`, in position order.
-    pub async fn read_all(&self, after: i64, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
-        ))
-        .bind(after)
-        .bind(limit)
-        .fetch_all(self.db.reader())
-        .await?;
-        rows.iter().map(StoredEvent::from_row).collect()
-    }
-
-    /// How many events wait in the outbox.
-    pub async fn outbox_len(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox")
-            .fetch_one(self.db.reader())
-            .await?)
-    }
-
-    /// The database this store writes to.
-    pub fn database(&self) -> &Database {
-        &self.db
     }
 }
 
@@ -460,15 +608,45 @@ fn idempotency_scope(actor: &Principal) -> String {
     format!("{}/{}", actor.municipality, actor.user)
 }
 
+/// The first result recorded for idempotency key `key` in `scope`, if any; the same key
+/// with a different `request` is [`StoreError::KeyReused`].
+async fn recorded_result<'e>(
+    db: impl Executor<'e, Database = Any>,
+    scope: &str,
+    key: &str,
+    request: &str,
+) -> Result<Option<AppendResult>, StoreError> {
+    let row =
+        sqlx::query("SELECT request, result FROM idempotency_keys WHERE scope = $1 AND key = $2")
+            .bind(scope)
+            .bind(key)
+            .fetch_optional(db)
+            .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let first_request: String = row.try_get("request")?;
+    if first_request != request {
+        return Err(StoreError::KeyReused);
+    }
+    let stored: String = row.try_get("result")?;
+    if stored.is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(&stored)
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(format!("idempotency result: {e}")))
+}
+
 /// The caller decided on `expected`: the stream must be exactly that long.
 async fn check_version(
-    tx: &mut Transaction<'static, Any>,
+    conn: &mut AnyConnection,
     aggregate_id: &str,
     expected: i64,
 ) -> Result<(), StoreError> {
     let current: Option<i64> = sqlx::query_scalar(STREAM_VERSION)
         .bind(aggregate_id)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *conn)
         .await?;
     if current.unwrap_or(0) == expected {
         Ok(())
@@ -481,5 +659,85 @@ fn conflict_on_unique(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
         _ => StoreError::Database(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+    use crate::{MunicipalityId, UserId};
+
+    fn new_stream(id: usize) -> anyhow::Result<AppendRequest> {
+        let municipality = MunicipalityId::parse("DK-0706").map_err(anyhow::Error::msg)?;
+        Ok(AppendRequest {
+            aggregate_type: "idea",
+            aggregate_id: format!("idea-{id}"),
+            expected_version: 0,
+            municipality: municipality.clone(),
+            actor: Principal {
+                user: UserId::parse("alice").map_err(anyhow::Error::msg)?,
+                municipality,
+                department: None,
+                roles: BTreeSet::new(),
+            },
+            correlation_id: Uuid::now_v7(),
+            idempotency_key: None,
+            request: "note".to_owned(),
+            events: vec![EncodedEvent {
+                event_type: "Noted",
+                payload: vec![1, 2, 3],
+            }],
+        })
+    }
+
+    /// Appends that queue while the writer waits for its one SQLite connection share the
+    /// next commit. (The only test in this binary that appends: the commit counter is its.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_appends_share_commits() -> anyhow::Result<()> {
+        let dir = std::env::temp_dir().join(format!("innohub-store-{}", Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir)?;
+        let db = Database::connect(&Database::sqlite_url(&dir.join("events.sqlite"))).await?;
+        let store = EventStore::open(db.clone(), false).await?;
+        let commits_before = METRICS.store_commits.load(Ordering::Relaxed);
+
+        // Hold the writer's only connection until all of them are queued.
+        let held = db.writer().acquire().await?;
+        let queued = Arc::new(tokio::sync::Barrier::new(GROUP + 1));
+        let mut appends = tokio::task::JoinSet::new();
+        for i in 0..GROUP {
+            let (store, queued, req) = (store.clone(), queued.clone(), new_stream(i)?);
+            appends.spawn(async move {
+                let mut append = std::pin::pin!(store.append(req));
+                let first_poll = futures::poll!(append.as_mut());
+                queued.wait().await;
+                anyhow::ensure!(first_poll.is_pending(), "appended without the writer");
+                append.await.map_err(anyhow::Error::from)
+            });
+        }
+        queued.wait().await;
+        drop(held);
+        let mut positions = BTreeSet::new();
+        while let Some(outcome) = appends.join_next().await {
+            match outcome?? {
+                AppendOutcome::Appended(result) => positions.insert(result.position),
+                duplicate => anyhow::bail!("not appended: {duplicate:?}"),
+            };
+        }
+        let commits = METRICS.store_commits.load(Ordering::Relaxed) - commits_before;
+        assert_eq!(positions, (1..=GROUP as i64).collect());
+        // The writer took the first one (or more) before it found its connection taken;
+        // the rest waited together.
+        assert!(
+            (1..=2).contains(&commits),
+            "{GROUP} appends took {commits} commits"
+        );
+        assert_eq!(store.head(), GROUP as i64);
+        drop(store);
+        db.close().await;
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
     }
 }

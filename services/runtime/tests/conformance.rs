@@ -505,6 +505,282 @@ async fn an_append_whose_caller_goes_away_finishes_or_leaves_nothing<E: Engine>(
 }
 
 // ---------------------------------------------------------------------------------------
+// d2. concurrent appends of every kind: each has its own outcome
+// ---------------------------------------------------------------------------------------
+
+/// What one of many concurrent appends must come to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expected {
+    /// Appended, at this stream version.
+    Appended(i64),
+    /// One of its set is appended at this version; the others conflict.
+    OneAppends(i64),
+    /// A stale expected version.
+    Conflict,
+    /// The retry of an earlier command: its first result.
+    Duplicate,
+    /// The earlier command's key with a different request.
+    KeyReused,
+    /// One of its set (same key, same request) is appended; the others get its result.
+    OneAppendsOthersDuplicate,
+}
+
+/// Appends of every kind at once: new streams, a race for one new stream, stale versions,
+/// a race at the right version, retries, reused keys and the same new key sent several
+/// times, more of them than one shared commit takes. Each gets its own outcome; what
+/// committed is all there, whole, in position order, with its outbox rows and keys; what
+/// failed left nothing; the head never announces what another connection cannot read. With
+/// and without outbox rows, and appends with and without keys, of one event and of more.
+async fn concurrent_appends_each_have_their_own_outcome<E: Engine>(
+    engine: E,
+) -> anyhow::Result<()> {
+    for write_outbox in [true, false] {
+        concurrent_appends_round(engine.fresh().await?, write_outbox).await?;
+    }
+    Ok(())
+}
+
+async fn concurrent_appends_round(db: Database, write_outbox: bool) -> anyhow::Result<()> {
+    let store = EventStore::open(db, write_outbox).await?;
+    let sqlite = store.database().backend() == innohub_runtime::Backend::Sqlite;
+    let owner = municipality("DK-0706");
+    let alice = principal("alice", "DK-0706");
+    let bob = principal("bob", "DK-0706");
+    let first = appended(
+        store
+            .append(request("pre", 0, &owner, &alice, Some("pre-key"), 0, 2))
+            .await?,
+    );
+
+    let mut cases: Vec<(String, Expected, AppendRequest)> = Vec::new();
+    let mut case = |label: String, expected, req| cases.push((label, expected, req));
+    for i in 0..40 {
+        let key = (i % 2 == 0).then(|| format!("fresh-key-{i}"));
+        let events = if i % 4 == 1 { 1 } else { 2 };
+        let req = request(
+            &format!("fresh-{i}"),
+            0,
+            &owner,
+            &alice,
+            key.as_deref(),
+            0,
+            events,
+        );
+        case(format!("fresh-{i}"), Expected::Appended(events as i64), req);
+    }
+    for i in 0..8 {
+        let key = (i % 2 == 0).then(|| format!("race-key-{i}"));
+        let req = request("race", 0, &owner, &alice, key.as_deref(), 0, 1);
+        case(format!("race-{i}"), Expected::OneAppends(1), req);
+    }
+    for i in 0..4 {
+        let key = format!("stale-key-{i}");
+        let req = request("pre", 1, &owner, &alice, Some(&key), 0, 1);
+        case(format!("stale-{i}"), Expected::Conflict, req);
+        let key = format!("next-key-{i}");
+        let req = request("pre", 2, &owner, &alice, Some(&key), 2, 1);
+        case(format!("next-{i}"), Expected::OneAppends(3), req);
+        let req = request("pre", 0, &owner, &alice, Some("pre-key"), 0, 2);
+        case(format!("retry-{i}"), Expected::Duplicate, req);
+        let mut req = request("pre", 2, &owner, &alice, Some("pre-key"), 0, 1);
+        req.request = "something else".to_owned();
+        case(format!("reuse-{i}"), Expected::KeyReused, req);
+        let req = request(
+            &format!("twin-{i}"),
+            0,
+            &owner,
+            &bob,
+            Some("twin-key"),
+            0,
+            1,
+        );
+        case(
+            format!("twin-{i}"),
+            Expected::OneAppendsOthersDuplicate,
+            req,
+        );
+    }
+
+    // Whatever the head announces, another connection can read.
+    let mut head = store.subscribe();
+    let reader = store.database().clone();
+    let watcher = tokio::spawn(async move {
+        let mut announced = Vec::new();
+        while head.changed().await.is_ok() {
+            let position = *head.borrow_and_update();
+            let visible: Option<i64> = sqlx::query_scalar("SELECT MAX(position) FROM events")
+                .fetch_one(reader.reader())
+                .await?;
+            anyhow::ensure!(
+                visible.unwrap_or(0) >= position,
+                "the head announced {position} while {visible:?} was committed"
+            );
+            announced.push(position);
+        }
+        Ok(announced)
+    });
+
+    let start = Arc::new(tokio::sync::Barrier::new(cases.len()));
+    let mut appends = JoinSet::new();
+    for (label, expected, req) in cases {
+        let (store, start) = (store.clone(), start.clone());
+        appends.spawn(async move {
+            start.wait().await;
+            let correlation = req.correlation_id;
+            let events = req.events.len();
+            (
+                label,
+                expected,
+                correlation,
+                events,
+                store.append(req).await,
+            )
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(outcome) = appends.join_next().await {
+        outcomes.push(outcome?);
+    }
+    outcomes.sort_by(|a, b| a.0.cmp(&b.0));
+
+    // Each outcome is the one its case calls for.
+    let mut committed: Vec<(Uuid, usize, AppendResult)> = Vec::new();
+    let mut failed: Vec<Uuid> = Vec::new();
+    let mut won: std::collections::BTreeMap<&str, Vec<AppendResult>> = Default::default();
+    let mut twins: Vec<AppendResult> = Vec::new();
+    for (label, expected, correlation, events, outcome) in &outcomes {
+        let set = label.split('-').next().unwrap_or_default();
+        match (expected, outcome) {
+            (Expected::Appended(version), Ok(AppendOutcome::Appended(result)))
+                if result.version == *version =>
+            {
+                committed.push((*correlation, *events, result.clone()));
+            }
+            (
+                Expected::OneAppends(_) | Expected::OneAppendsOthersDuplicate,
+                Ok(AppendOutcome::Appended(result)),
+            ) => {
+                if let Expected::OneAppends(version) = expected {
+                    assert_eq!(result.version, *version, "{label}");
+                }
+                won.entry(set).or_default().push(result.clone());
+                committed.push((*correlation, *events, result.clone()));
+            }
+            (Expected::OneAppends(_) | Expected::Conflict, Err(StoreError::Conflict)) => {
+                failed.push(*correlation);
+            }
+            (Expected::Duplicate, Ok(AppendOutcome::Duplicate(result))) => {
+                assert_eq!(result, &first, "{label}: the first result");
+                failed.push(*correlation);
+            }
+            (Expected::KeyReused, Err(StoreError::KeyReused)) => failed.push(*correlation),
+            (Expected::OneAppendsOthersDuplicate, Ok(AppendOutcome::Duplicate(result))) => {
+                twins.push(result.clone());
+                failed.push(*correlation);
+            }
+            _ => panic!("{label}: expected {expected:?}, got {outcome:?}"),
+        }
+    }
+    for set in ["race", "next", "twin"] {
+        assert_eq!(
+            won.get(set).map(Vec::len),
+            Some(1),
+            "one {set} appends: {won:?}"
+        );
+    }
+    assert_eq!(twins.len(), 3);
+    assert!(
+        twins.iter().all(|twin| Some(twin) == won["twin"].first()),
+        "the same key's duplicates return the first result: {twins:?} vs {won:?}"
+    );
+
+    // What committed is all there, each append's events together and in order; what
+    // failed left no event.
+    let all = everything(&store).await?;
+    let all_positions = positions(&all);
+    assert_strictly_increasing(&all_positions);
+    if sqlite {
+        // PostgreSQL's sequence is not transactional: a lost race there burns positions.
+        assert_eq!(
+            all_positions,
+            (1..=all.len() as i64).collect::<Vec<_>>(),
+            "no gap"
+        );
+    }
+    let expected_events = 2 + committed.iter().map(|(_, n, _)| n).sum::<usize>();
+    assert_eq!(all.len(), expected_events);
+    for (correlation, events, result) in &committed {
+        let at: Vec<usize> = (0..all.len())
+            .filter(|i| all[*i].correlation_id == *correlation)
+            .collect();
+        assert_eq!(at.len(), *events, "{result:?}");
+        assert!(at.windows(2).all(|w| w[1] == w[0] + 1), "together: {at:?}");
+        let last = &all[*at.last().unwrap()];
+        assert_eq!(
+            (last.position, last.aggregate_id.as_str(), last.sequence),
+            (
+                result.position,
+                result.aggregate_id.as_str(),
+                result.version
+            )
+        );
+        for (n, i) in at.iter().enumerate() {
+            assert_eq!(all[*i].sequence, result.version - (*events - 1 - n) as i64);
+        }
+    }
+    for correlation in &failed {
+        assert!(
+            all.iter().all(|e| e.correlation_id != *correlation),
+            "a failed append left an event"
+        );
+    }
+
+    // One outbox row per event, and exactly the committed keys, each with its result.
+    let outbox: Vec<i64> = sqlx::query_scalar("SELECT position FROM outbox ORDER BY position")
+        .fetch_all(store.database().reader())
+        .await?;
+    if write_outbox {
+        assert_eq!(outbox, all_positions, "one outbox row per committed event");
+    } else {
+        assert!(outbox.is_empty(), "{outbox:?}");
+    }
+    let keys: BTreeSet<String> = sqlx::query_scalar("SELECT key FROM idempotency_keys")
+        .fetch_all(store.database().reader())
+        .await?
+        .into_iter()
+        .collect();
+    let mut expected_keys: BTreeSet<String> = ["pre-key".to_owned(), "twin-key".to_owned()]
+        .into_iter()
+        .chain((0..40).step_by(2).map(|i| format!("fresh-key-{i}")))
+        .collect();
+    for (label, _, _, _, outcome) in &outcomes {
+        let (set, i) = label.split_once('-').unwrap();
+        let keyed = set == "next" || (set == "race" && i.parse::<usize>()? % 2 == 0);
+        if matches!(outcome, Ok(AppendOutcome::Appended(_))) && keyed {
+            expected_keys.insert(format!("{set}-key-{i}"));
+        }
+    }
+    assert_eq!(
+        keys, expected_keys,
+        "the keys of what committed, and no other"
+    );
+    assert_eq!(
+        store
+            .idempotent_result(&bob, "twin-key", NOTED)
+            .await?
+            .as_ref(),
+        won["twin"].first()
+    );
+
+    // The head ends at the last position, and every announcement was readable.
+    assert_eq!(store.head(), *all_positions.last().unwrap());
+    drop(store);
+    let announced = watcher.await??;
+    assert_eq!(announced.last(), all_positions.last());
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
 // e. concurrent writers on one aggregate
 // ---------------------------------------------------------------------------------------
 
@@ -988,6 +1264,7 @@ macro_rules! conformance {
             idempotency_key_appends_once,
             outbox_rows_commit_with_their_events,
             an_append_whose_caller_goes_away_finishes_or_leaves_nothing,
+            concurrent_appends_each_have_their_own_outcome,
             concurrent_appends_on_one_aggregate,
             concurrent_commands_on_one_aggregate,
             projection_resumes_from_its_checkpoint,
