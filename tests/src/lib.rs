@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions as _, Connection as _};
 use tokio::process::{Child, Command};
 
 /// The signing secret every spawned app uses, so tests can mint tokens with the CLI.
@@ -97,6 +99,23 @@ pub struct App {
     client: reqwest::Client,
 }
 
+/// `innohub serve` on `data_dir`, listening on `port`, with the tests' secret; killed when
+/// dropped.
+pub fn serve_command(data_dir: &Path, port: u16) -> anyhow::Result<Command> {
+    let mut command = Command::new(binary()?);
+    command
+        .arg("serve")
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("INNOHUB_DEV_SECRET", SECRET)
+        .env("INNOHUB_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true);
+    Ok(command)
+}
+
 /// A fresh data directory under the system temp dir.
 pub fn temp_data_dir(name: &str) -> PathBuf {
     let nanos = std::time::SystemTime::now()
@@ -115,17 +134,8 @@ impl App {
     /// Start an app on `data_dir` (reused across restarts) with extra `serve` flags.
     pub async fn spawn_in(data_dir: &Path, extra: &[&str]) -> anyhow::Result<App> {
         let port = free_port()?;
-        let child = Command::new(binary()?)
-            .arg("serve")
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(data_dir)
+        let child = serve_command(data_dir, port)?
             .args(extra)
-            .env("INNOHUB_DEV_SECRET", SECRET)
-            .env("INNOHUB_LOG", "warn")
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
             .spawn()
             .context("starting innohub serve")?;
         let app = App {
@@ -283,6 +293,50 @@ pub fn bench_process_input(title: &str, i: usize) -> Value {
         "classification": { "scheme": "KLE", "code": "27.24.00" },
         "visibility": "MUNICIPALITY"
     })
+}
+
+/// The embedded benchmarks' baseline, raw SQLite: insert `rows` rows of `size` payload bytes
+/// into the event store's schema on one connection, one transaction each, with the store's
+/// pragmas. Returns rows/s.
+pub async fn raw_sqlite_insert_rate(rows: usize, size: usize) -> anyhow::Result<f64> {
+    let dir = temp_data_dir("bench-raw");
+    std::fs::create_dir_all(&dir)?;
+    let mut conn = <SqliteConnectOptions as std::str::FromStr>::from_str(&format!(
+        "sqlite://{}",
+        dir.join("raw.sqlite").display()
+    ))?
+    .create_if_missing(true)
+    .journal_mode(SqliteJournalMode::Wal)
+    .synchronous(SqliteSynchronous::Normal)
+    .connect()
+    .await?;
+    sqlx::raw_sql(include_str!(
+        "../../services/runtime/migrations/store/sqlite/1003_event_store.sql"
+    ))
+    .execute(&mut conn)
+    .await?;
+    let payload = vec![0x2a_u8; size];
+    let started = Instant::now();
+    for i in 0..rows {
+        let mut tx = conn.begin().await?;
+        sqlx::query(
+            "INSERT INTO events (event_id, municipality, aggregate_type, aggregate_id, sequence, event_type, \
+             payload, actor_user, actor_municipality, occurred_at, correlation_id) \
+             VALUES ($1, 'DK-0706', 'process', $2, 1, 'ProcessSubmitted', $3, 'bench', 'DK-0706', \
+             '2026-11-22T00:00:00.000000Z', $4)",
+        )
+        .bind(format!("00000000-0000-7000-8000-{i:012}"))
+        .bind(format!("agg-{i}"))
+        .bind(&payload)
+        .bind(format!("10000000-0000-7000-8000-{i:012}"))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+    }
+    let rate = rows as f64 / started.elapsed().as_secs_f64();
+    conn.close().await?;
+    std::fs::remove_dir_all(&dir)?;
+    Ok(rate)
 }
 
 /// Measured latencies, for percentiles.

@@ -14,7 +14,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -22,11 +21,10 @@ use innohub_projections::ProcessViews;
 use innohub_runtime::projection::{Projection, ProjectionRunner};
 use innohub_runtime::{Database, EventStore};
 use innohub_tests::distributed::fresh_database;
-use innohub_tests::{App, SECRET, bench_process_input, free_port};
+use innohub_tests::{App, bench_process_input, free_port, serve_command};
 use serde_json::{Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{Column, Row};
-use tokio::process::Command;
 
 /// A municipality's people: a reporter with IT's role, a colleague without it, and the
 /// administrator who sets the scoring weights.
@@ -462,16 +460,7 @@ fn remove_views(data_dir: &Path) {
 async fn kill_while_catching_up(data_dir: &Path, head: i64) -> anyhow::Result<i64> {
     for _attempt in 0..10 {
         remove_views(data_dir);
-        let mut child = Command::new(innohub_tests::binary()?)
-            .arg("serve")
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{}", free_port()?))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env("INNOHUB_DEV_SECRET", SECRET)
-            .env("INNOHUB_LOG", "warn")
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
+        let mut child = serve_command(data_dir, free_port()?)?
             .spawn()
             .context("starting innohub serve")?;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);

@@ -12,7 +12,6 @@
 //! `cargo run --release -p innohub-tests --bin append_bench -- --help`. PostgreSQL at
 //! `INNOHUB_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -25,8 +24,7 @@ use innohub_runtime::{
 };
 use innohub_tests::distributed::{fresh_database, postgres_admin_url};
 use innohub_tests::temp_data_dir;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::Connection;
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -152,43 +150,6 @@ async fn raw_pool_rate(
     .await
 }
 
-/// Raw SQLite: the single writer's rate, one connection, one transaction per row, the
-/// store's schema and pragmas.
-async fn raw_sqlite_rate(total: usize, payload: usize) -> anyhow::Result<f64> {
-    let dir = temp_data_dir("append-bench-raw");
-    std::fs::create_dir_all(&dir)?;
-    let mut conn =
-        SqliteConnectOptions::from_str(&format!("sqlite://{}", dir.join("raw.sqlite").display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .connect()
-            .await?;
-    sqlx::raw_sql(include_str!(
-        "../../../services/runtime/migrations/store/sqlite/1003_event_store.sql"
-    ))
-    .execute(&mut conn)
-    .await?;
-    let payload = vec![0x2a_u8; payload];
-    let started = Instant::now();
-    for i in 0..total {
-        let mut tx = conn.begin().await?;
-        let _: i64 = sqlx::query_scalar(INSERT_EVENT)
-            .bind(Uuid::now_v7().to_string())
-            .bind(format!("agg-{i}"))
-            .bind(&payload)
-            .bind(OCCURRED_AT)
-            .bind(Uuid::now_v7().to_string())
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-    }
-    let rate = total as f64 / started.elapsed().as_secs_f64();
-    conn.close().await?;
-    std::fs::remove_dir_all(&dir)?;
-    Ok(rate)
-}
-
 /// A fresh PostgreSQL database with the store's schema; returns it and its URL.
 async fn fresh_postgres() -> anyhow::Result<(Database, String)> {
     let url = fresh_database("innohub_append_bench").await?;
@@ -249,7 +210,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         db.close().await;
         std::fs::remove_dir_all(&dir)?;
 
-        let raw = raw_sqlite_rate(n, size).await?;
+        let raw = innohub_tests::raw_sqlite_insert_rate(n, size).await?;
         println!(
             "{writers:>7}  {appended:>20.0}  {:>18.1}  {raw:>28.0}  {:>5.3}",
             n as f64 / commits.max(1) as f64,

@@ -19,19 +19,17 @@
 //! `cargo run --release -p innohub-tests --bin bench -- --help`; it times the release
 //! `innohub` binary, or the one `INNOHUB_BIN` names.
 
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Parser;
 use innohub_tests::{
-    App, Memory, Summary, Throughput, bench_process_input, concurrent, megabytes, ms, temp_data_dir,
+    App, Memory, Summary, Throughput, bench_process_input, concurrent, megabytes, ms,
 };
 use serde_json::json;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::Connection;
 
 #[derive(Parser)]
 struct Args {
@@ -103,47 +101,6 @@ async fn submit_many(
     .await
 }
 
-/// Raw SQLite: insert `rows` rows of `size` payload bytes into the event store's schema,
-/// one transaction each, with the store's pragmas. Returns rows/s.
-async fn raw_sqlite_inserts(rows: usize, size: usize) -> anyhow::Result<f64> {
-    let dir = temp_data_dir("bench-raw");
-    std::fs::create_dir_all(&dir)?;
-    let mut conn =
-        SqliteConnectOptions::from_str(&format!("sqlite://{}", dir.join("raw.sqlite").display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .connect()
-            .await?;
-    sqlx::raw_sql(include_str!(
-        "../../../services/runtime/migrations/store/sqlite/1003_event_store.sql"
-    ))
-    .execute(&mut conn)
-    .await?;
-    let payload = vec![0x2a_u8; size];
-    let started = Instant::now();
-    for i in 0..rows {
-        let mut tx = conn.begin().await?;
-        sqlx::query(
-            "INSERT INTO events (event_id, municipality, aggregate_type, aggregate_id, sequence, event_type, \
-             payload, actor_user, actor_municipality, occurred_at, correlation_id) \
-             VALUES ($1, 'DK-0706', 'process', $2, 1, 'ProcessSubmitted', $3, 'bench', 'DK-0706', \
-             '2026-11-22T00:00:00.000000Z', $4)",
-        )
-        .bind(format!("00000000-0000-7000-8000-{i:012}"))
-        .bind(format!("agg-{i}"))
-        .bind(&payload)
-        .bind(format!("10000000-0000-7000-8000-{i:012}"))
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-    }
-    let rate = rows as f64 / started.elapsed().as_secs_f64();
-    conn.close().await?;
-    std::fs::remove_dir_all(&dir)?;
-    Ok(rate)
-}
-
 async fn average_payload(app: &App) -> anyhow::Result<usize> {
     let url = format!(
         "sqlite://{}?mode=ro",
@@ -208,7 +165,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     // 2. The baseline.
     let payload = average_payload(&app).await?;
-    let raw_rate = raw_sqlite_inserts(args.commands, payload).await?;
+    let raw_rate = innohub_tests::raw_sqlite_insert_rate(args.commands, payload).await?;
     let submit_ratio = submits.per_second() / raw_rate;
     println!(
         "baseline: raw SQLite insert of a {payload}-byte event row, one transaction each: \
