@@ -207,7 +207,7 @@ impl<'a> Batch<'a> {
         let ids: Vec<&str> = ids.into_iter().collect();
         for chunk in ids.chunks(IDS_PER_QUERY) {
             let mut sql = Sql::new("SELECT id, record FROM process_record WHERE id IN ");
-            sql.bind_list(chunk.iter().copied());
+            sql.bind_set(chunk.iter().copied());
             for row in sql.query().fetch_all(&mut *conn).await? {
                 let bytes: Vec<u8> = row.try_get("record")?;
                 let record = ProcessRecord::decode(bytes.as_slice()).map_err(corrupt)?;
@@ -480,7 +480,7 @@ impl<'a> Batch<'a> {
         let ids: Vec<&str> = self.refaceted.iter().map(String::as_str).collect();
         for chunk in ids.chunks(IDS_PER_QUERY) {
             let mut sql = Sql::new("DELETE FROM process_facet WHERE process_id IN ");
-            sql.bind_list(chunk.iter().copied());
+            sql.bind_set(chunk.iter().copied());
             sql.query().execute(&mut *conn).await?;
         }
         let mut rows = Rows::new("INSERT INTO process_facet (process_id, facet, value)", "");
@@ -669,7 +669,7 @@ async fn per_municipality<M: Message + Default>(
         let mut sql = Sql::new(&format!(
             "SELECT municipality, {column} AS message FROM {table} WHERE municipality IN "
         ));
-        sql.bind_list(chunk.iter().map(String::as_str));
+        sql.bind_set(chunk.iter().map(String::as_str));
         for row in sql.query().fetch_all(&mut *conn).await? {
             let bytes: Vec<u8> = row.try_get("message")?;
             found.insert(

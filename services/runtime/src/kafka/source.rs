@@ -608,7 +608,7 @@ impl<P: Projection> KafkaProjection<P> {
             );
             sql.bind(self.projection.name())
                 .push(" AND aggregate_id IN ")
-                .bind_list(chunk.iter().copied());
+                .bind_set(chunk.iter().copied());
             for row in sql.query().fetch_all(&mut **tx).await? {
                 last.insert(row.try_get("aggregate_id")?, row.try_get("sequence")?);
             }
@@ -628,7 +628,7 @@ impl<P: Projection> KafkaProjection<P> {
             let mut sql = Sql::new("SELECT envelope FROM held_events WHERE projection = ");
             sql.bind(self.projection.name())
                 .push(" AND aggregate_id IN ")
-                .bind_list(chunk.iter().copied());
+                .bind_set(chunk.iter().copied());
             for row in sql.query().fetch_all(&mut **tx).await? {
                 let bytes: Vec<u8> = row.try_get("envelope")?;
                 let event = decode(Some(&bytes)).map_err(|e| {
