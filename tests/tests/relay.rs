@@ -22,6 +22,26 @@ use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::Message;
 use tokio::sync::watch;
 
+/// Wait (at most two minutes) until the outbox of `store` is empty, then stop the relays.
+async fn drain_then_stop(
+    store: &EventStore,
+    stop: &watch::Sender<bool>,
+    relays: Vec<tokio::task::JoinHandle<()>>,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while store.outbox_len().await.expect("outbox") > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the outbox did not drain"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.send(true).expect("stop");
+    for relay in relays {
+        relay.await.expect("relay task");
+    }
+}
+
 /// The service whose topic this test writes.
 const SERVICE: &str = "relaytest";
 
@@ -88,18 +108,7 @@ async fn concurrent_relays_publish_each_event_once_in_aggregate_order() {
         let relay = OutboxRelay::new(store.clone(), &kafka, SERVICE).expect("relay");
         relays.push(tokio::spawn(relay.run(shutdown.clone())));
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    while store.outbox_len().await.expect("outbox") > 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the outbox did not drain"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    stop.send(true).expect("stop");
-    for relay in relays {
-        relay.await.expect("relay task");
-    }
+    drain_then_stop(&store, &stop, relays).await;
 
     let consumer: StreamConsumer = ClientConfig::new()
         .set("bootstrap.servers", broker.address())
@@ -184,18 +193,7 @@ async fn replicas_relaying_while_appends_go_on_keep_each_aggregates_order() {
     for writer in writers {
         writer.await.expect("writer");
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    while stores[0].outbox_len().await.expect("outbox") > 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the outbox did not drain"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    stop.send(true).expect("stop");
-    for relay in relays {
-        relay.await.expect("relay task");
-    }
+    drain_then_stop(&stores[0], &stop, relays).await;
 
     // Read until every event was seen; a redelivered event (at-least-once) may come again.
     let total = AGGREGATES * PER_AGGREGATE as usize;
