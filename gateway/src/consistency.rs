@@ -2,17 +2,22 @@
 //! the position of the command's last event in it), and how a query waits (bounded) until
 //! the read models include it, in either mode.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use innohub_runtime::Database;
 use innohub_runtime::projection::wait_for;
-use tokio::sync::watch;
+use innohub_runtime::sql::Sql;
+use sqlx::Row as _;
+use tokio::sync::{Notify, oneshot, watch};
 
-/// How often the distributed gateway looks for the token's event.
+/// How often the distributed gateway looks for the waited-for events while any query waits.
 const POLL: Duration = Duration::from_millis(10);
+/// How often the idle look-out checks that the gateway still runs.
+const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 /// Where a command's events are: a service's store and a position in it. Clients see it as
 /// an opaque string (`processes:41`) and pass it back as it is.
@@ -52,18 +57,27 @@ pub enum Consistency {
     /// Embedded: each store's projection runner's progress (the position it committed up to).
     Local(BTreeMap<&'static str, watch::Receiver<i64>>),
     /// Distributed: the read-model database, where the consumers record every event they
-    /// applied with its source and position; `projections` names which read models each
-    /// store feeds. Events of one aggregate arrive in order, so once the token's event is
-    /// applied, everything the same record went through before it is too.
-    Applied {
-        /// The read models.
-        views: Database,
-        /// The projections fed by each store.
-        projections: BTreeMap<&'static str, Vec<&'static str>>,
-    },
+    /// applied with its source and position.
+    Applied(Arc<Applied>),
 }
 
 impl Consistency {
+    /// Distributed: wait on `views`, where `projections` names which read models each store
+    /// feeds. Starts the task that looks for every waiting token at once.
+    pub fn applied(
+        views: Database,
+        projections: BTreeMap<&'static str, Vec<&'static str>>,
+    ) -> Self {
+        let applied = Arc::new(Applied {
+            views,
+            projections,
+            waiting: Mutex::default(),
+            wake: Notify::new(),
+        });
+        tokio::spawn(look_for_waiting(Arc::downgrade(&applied)));
+        Consistency::Applied(applied)
+    }
+
     /// Wait until the event `token` names is in the read models, at most `timeout`.
     /// Returns whether it is; a token of a store no read model reads is at once.
     pub async fn wait(&self, token: &ConsistencyToken, timeout: Duration) -> bool {
@@ -75,35 +89,108 @@ impl Consistency {
                 }
                 None => true,
             },
-            Consistency::Applied { .. } if token.position <= 0 => true,
-            Consistency::Applied { views, projections } => {
-                let Some(expected) = projections.get(token.store.as_str()) else {
+            Consistency::Applied(_) if token.position <= 0 => true,
+            Consistency::Applied(applied) => {
+                let Some((store, _)) = applied.projections.get_key_value(token.store.as_str())
+                else {
                     return true;
                 };
-                let deadline = tokio::time::Instant::now() + timeout;
-                loop {
-                    let applied = sqlx::query_scalar::<_, i64>(
-                        "SELECT COUNT(DISTINCT projection) FROM applied_events \
-                         WHERE source = $1 AND position = $2",
-                    )
-                    .bind(&token.store)
-                    .bind(token.position)
-                    .fetch_one(views.reader())
-                    .await;
-                    match applied {
-                        Ok(n) if n >= expected.len() as i64 => return true,
-                        Ok(_) => {}
-                        Err(e) => {
-                            tracing::warn!(error = %e, "cannot read the consumers' progress");
-                            return false;
-                        }
-                    }
-                    if tokio::time::Instant::now() + POLL > deadline {
-                        return false;
-                    }
-                    tokio::time::sleep(POLL).await;
+                let (found, seen) = oneshot::channel();
+                applied.lock().push(Waiter {
+                    store,
+                    position: token.position,
+                    found,
+                });
+                applied.wake.notify_one();
+                matches!(tokio::time::timeout(timeout, seen).await, Ok(Ok(())))
+            }
+        }
+    }
+}
+
+/// Distributed read-your-writes: the consumers record every event they applied, with its
+/// source and position, in `applied_events`. Events of one aggregate arrive in order, so once
+/// the token's event is applied, everything the same record went through before it is too.
+///
+/// Waiting queries do not each poll the database: they queue here, and one task looks for
+/// all of them in one statement per store every [`POLL`] while any wait (under load, hundreds
+/// of queries wait at once, and polling each would keep the database busy that the consumers
+/// need to catch up).
+pub struct Applied {
+    views: Database,
+    /// The projections fed by each store.
+    projections: BTreeMap<&'static str, Vec<&'static str>>,
+    waiting: Mutex<Vec<Waiter>>,
+    /// Rung when a query starts waiting.
+    wake: Notify,
+}
+
+/// A query waiting for an event.
+struct Waiter {
+    store: &'static str,
+    position: i64,
+    /// Told when the event is in every read model its store feeds; dropped by a query that
+    /// gave up.
+    found: oneshot::Sender<()>,
+}
+
+impl Applied {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Waiter>> {
+        // A panic while the list is held leaves it whole: every step is a push or a retain.
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One round: which waited-for events every read model of their store has applied; tell
+    /// their waiters, and forget the waiters that gave up. Returns whether any still wait.
+    async fn look(&self) -> bool {
+        let wanted: BTreeMap<&'static str, BTreeSet<i64>> = {
+            let mut waiting = self.lock();
+            waiting.retain(|w| !w.found.is_closed());
+            waiting.iter().fold(BTreeMap::new(), |mut wanted, w| {
+                wanted.entry(w.store).or_default().insert(w.position);
+                wanted
+            })
+        };
+        for (store, positions) in wanted {
+            let expected = self.projections.get(store).map_or(0, Vec::len) as i64;
+            let mut sql = Sql::new("SELECT position FROM applied_events WHERE source = ");
+            sql.bind(store).push(" AND position");
+            sql.bind_in(self.views.backend(), positions);
+            sql.push(" GROUP BY position HAVING COUNT(DISTINCT projection) >= ")
+                .bind(expected);
+            let applied: HashSet<i64> = match sql.query().fetch_all(self.views.reader()).await {
+                Ok(rows) => rows
+                    .iter()
+                    .filter_map(|row| row.try_get::<i64, _>(0).ok())
+                    .collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the consumers' progress");
+                    continue;
+                }
+            };
+            let mut waiting = self.lock();
+            for waiter in std::mem::take(&mut *waiting) {
+                if waiter.store == store && applied.contains(&waiter.position) {
+                    let _ = waiter.found.send(());
+                } else {
+                    waiting.push(waiter);
                 }
             }
+        }
+        !self.lock().is_empty()
+    }
+}
+
+/// Look for the waiting tokens every [`POLL`] while any wait, sleep while none does; ends
+/// with the gateway (when the last [`Consistency`] is dropped).
+async fn look_for_waiting(applied: Weak<Applied>) {
+    while let Some(applied) = applied.upgrade() {
+        if applied.look().await {
+            tokio::time::sleep(POLL).await;
+        } else {
+            // Idle: wake for the next waiter, or now and then to see whether the gateway is
+            // gone (this task must not keep its state alive).
+            let _ = tokio::time::timeout(IDLE_CHECK, applied.wake.notified()).await;
         }
     }
 }

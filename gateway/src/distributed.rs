@@ -200,10 +200,10 @@ pub async fn gateway(
     let services = Services {
         processes: ProcessesServiceClient::new(channel),
         queries: ProcessQueries::new(views.clone()),
-        consistency: Consistency::Applied {
-            views: views.clone(),
-            projections: BTreeMap::from([(ProcessViews.source(), vec![ProcessViews.name()])]),
-        },
+        consistency: Consistency::applied(
+            views.clone(),
+            BTreeMap::from([(ProcessViews.source(), vec![ProcessViews.name()])]),
+        ),
     };
     let (stop, _) = watch::channel(false);
     let state = AppState {

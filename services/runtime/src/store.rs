@@ -216,8 +216,13 @@ pub(crate) const EVENT_COLUMNS: &str = "position, event_id, municipality, aggreg
 
 const STREAM_VERSION: &str = "SELECT MAX(sequence) FROM events WHERE aggregate_id = $1";
 
-/// Serialises appends on PostgreSQL so that positions become visible in commit order and a
-/// reader tailing by position never skips a slower transaction's event.
+/// The append lock on PostgreSQL, where appends run concurrently and their positions may
+/// commit out of order. Each append holds it SHARED from just before it draws positions to
+/// its end, so appends never wait for each other; [`EventStore::read_all`] takes it
+/// EXCLUSIVELY for the moment it reads the position sequence (`events_horizon`, migration
+/// 1004): every position up to that horizon is then committed or rolled back, and a reader
+/// tailing by position never skips a slower transaction's event. Events of one aggregate
+/// need no lock: its next event can only be appended once the one before has committed.
 const APPEND_LOCK: i64 = 0x1a0_0001;
 
 /// At most this many queued appends share one commit (SQLite).
@@ -370,12 +375,26 @@ impl EventStore {
         Ok(current.unwrap_or(0))
     }
 
-    /// Up to `limit` events after global position `after`, in position order.
+    /// Up to `limit` events after global position `after`, in position order, and none that
+    /// an append still in progress could precede: a reader that goes on from the last
+    /// position it got never skips an event. (SQLite has one writer, so what is committed is
+    /// final; PostgreSQL reads up to the horizon of [`APPEND_LOCK`].)
     pub async fn read_all(&self, after: i64, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        let horizon: i64 = match self.writer.db.backend() {
+            Backend::Sqlite => i64::MAX,
+            Backend::Postgres => {
+                sqlx::query_scalar("SELECT events_horizon($1)")
+                    .bind(APPEND_LOCK)
+                    .fetch_one(self.writer.db.reader())
+                    .await?
+            }
+        };
         let rows = sqlx::query(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 AND position <= $2 \
+             ORDER BY position LIMIT $3"
         ))
         .bind(after)
+        .bind(horizon)
         .bind(limit)
         .fetch_all(self.writer.db.reader())
         .await?;
@@ -545,9 +564,9 @@ impl Writer {
         if req.expected_version > 0 {
             check_version(conn, &req.aggregate_id, req.expected_version).await?;
         }
-        // Taken as late as possible: only the inserts that assign positions are serialised.
+        // Shared: appends do not wait for each other, only for a reader's horizon.
         if self.db.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
                 .bind(APPEND_LOCK)
                 .execute(&mut *conn)
                 .await?;
@@ -577,11 +596,14 @@ impl Writer {
             .await
             .map_err(conflict_on_unique)?;
             if self.write_outbox {
-                sqlx::query("INSERT INTO outbox (position, traceparent) VALUES ($1, $2)")
-                    .bind(position)
-                    .bind(traceparent)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO outbox (position, aggregate_id, traceparent) VALUES ($1, $2, $3)",
+                )
+                .bind(position)
+                .bind(&req.aggregate_id)
+                .bind(traceparent)
+                .execute(&mut *conn)
+                .await?;
             }
         }
         let result = AppendResult {

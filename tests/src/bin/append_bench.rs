@@ -139,10 +139,13 @@ async fn raw_pool_rate(
                 .bind(Uuid::now_v7().to_string())
                 .fetch_one(&mut *tx)
                 .await?;
-            sqlx::query("INSERT INTO outbox (position, traceparent) VALUES ($1, NULL)")
-                .bind(position)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO outbox (position, aggregate_id, traceparent) VALUES ($1, $2, NULL)",
+            )
+            .bind(position)
+            .bind(format!("agg-{i}"))
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(())
         }

@@ -233,10 +233,13 @@ async fn load_events(url: &str, count: usize) -> anyhow::Result<Duration> {
             loaded += n;
         }
     }
-    sqlx::query("INSERT INTO outbox (position) SELECT position FROM events WHERE position > $1")
-        .bind(last)
-        .execute(&mut conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO outbox (position, aggregate_id) \
+         SELECT position, aggregate_id FROM events WHERE position > $1",
+    )
+    .bind(last)
+    .execute(&mut conn)
+    .await?;
     let elapsed = started.elapsed();
     sqlx::query("ANALYZE events").execute(&mut conn).await?;
     sqlx::query("ANALYZE outbox").execute(&mut conn).await?;

@@ -23,7 +23,6 @@
 //! (even if acknowledged) and sent again after it.
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use prost::Message as _;
@@ -36,6 +35,7 @@ use tokio::task::JoinSet;
 
 use super::{KafkaConfig, envelope, events_topic, headers};
 use crate::metrics::{METRICS, Metrics};
+use crate::sql::array_literal;
 use crate::store::EVENT_COLUMNS;
 use crate::{Backend, EventStore, StoredEvent};
 
@@ -122,24 +122,17 @@ impl OutboxRelay {
             .split(',')
             .map(|c| format!("e.{}", c.trim()))
             .collect();
-        // `held`: the outbox rows below the newest claimed one that this round does not hold,
-        // each aggregate's oldest. The aggregate is looked up row by row (a subquery), never
-        // by scanning the events.
+        // `held_from`: per claimed row, the oldest older outbox row of its aggregate that this
+        // round does not hold: an index probe of the outbox per row.
         let claim = format!(
             "WITH claimed AS MATERIALIZED ( \
-                 SELECT position, traceparent FROM outbox ORDER BY position LIMIT $1 \
-                 FOR UPDATE SKIP LOCKED), \
-             held AS ( \
-                 SELECT h.aggregate_id, MIN(h.position) AS position FROM ( \
-                     SELECT (SELECT e.aggregate_id FROM events e WHERE e.position = o.position) \
-                         AS aggregate_id, o.position \
-                     FROM outbox o \
-                     WHERE o.position < (SELECT MAX(position) FROM claimed) \
-                     AND o.position NOT IN (SELECT position FROM claimed)) h \
-                 GROUP BY h.aggregate_id) \
-             SELECT {}, c.traceparent, h.position AS held_from \
+                 SELECT position, aggregate_id, traceparent FROM outbox ORDER BY position \
+                 LIMIT $1 FOR UPDATE SKIP LOCKED) \
+             SELECT {}, c.traceparent, ( \
+                 SELECT MIN(o.position) FROM outbox o \
+                 WHERE o.aggregate_id = c.aggregate_id AND o.position < c.position \
+                 AND o.position NOT IN (SELECT position FROM claimed)) AS held_from \
              FROM claimed c JOIN events e ON e.position = c.position \
-             LEFT JOIN held h ON h.aggregate_id = e.aggregate_id \
              ORDER BY c.position",
             columns.join(", ")
         );
@@ -371,7 +364,7 @@ impl Round {
         let acked_at = Instant::now();
         if !acknowledged.is_empty() {
             sqlx::query(DELETE)
-                .bind(array_literal(&acknowledged))
+                .bind(array_literal(acknowledged.iter().copied()))
                 .execute(&mut *self.tx)
                 .await?;
         }
@@ -388,20 +381,6 @@ impl Round {
             failure,
         })
     }
-}
-
-/// `{1,2,3}`: a PostgreSQL array literal, bound as text (the `Any` driver binds no arrays).
-fn array_literal(positions: &[i64]) -> String {
-    let mut text = String::with_capacity(positions.len() * 8 + 2);
-    text.push('{');
-    for (i, position) in positions.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        let _ = write!(text, "{position}");
-    }
-    text.push('}');
-    text
 }
 
 /// The outbox backlog gauge: the outbox counted when the relay has caught up (or every few
