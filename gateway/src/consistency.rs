@@ -10,8 +10,7 @@ use std::time::Duration;
 
 use innohub_runtime::Database;
 use innohub_runtime::projection::wait_for;
-use innohub_runtime::sql::Sql;
-use sqlx::Row as _;
+use innohub_runtime::sql::array_literal;
 use tokio::sync::{Notify, oneshot, watch};
 
 /// How often the distributed gateway looks for the waited-for events while any query waits.
@@ -153,16 +152,20 @@ impl Applied {
         };
         for (store, positions) in wanted {
             let expected = self.projections.get(store).map_or(0, Vec::len) as i64;
-            let mut sql = Sql::new("SELECT position FROM applied_events WHERE source = ");
-            sql.bind(store).push(" AND position");
-            sql.bind_in(self.views.backend(), positions);
-            sql.push(" GROUP BY position HAVING COUNT(DISTINCT projection) >= ")
-                .bind(expected);
-            let applied: HashSet<i64> = match sql.query().fetch_all(self.views.reader()).await {
-                Ok(rows) => rows
-                    .iter()
-                    .filter_map(|row| row.try_get::<i64, _>(0).ok())
-                    .collect(),
+            // Each waited-for position is probed through the (source, position) index, so
+            // the cost follows the waiters, not the table or its statistics.
+            let found = sqlx::query_scalar::<_, i64>(
+                "SELECT w.position FROM unnest($2::bigint[]) AS w(position) \
+                 WHERE (SELECT COUNT(DISTINCT a.projection) FROM applied_events a \
+                        WHERE a.source = $1 AND a.position = w.position) >= $3",
+            )
+            .bind(store)
+            .bind(array_literal(positions))
+            .bind(expected)
+            .fetch_all(self.views.reader())
+            .await;
+            let applied: HashSet<i64> = match found {
+                Ok(found) => found.into_iter().collect(),
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot read the consumers' progress");
                     continue;

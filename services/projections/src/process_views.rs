@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_proto::innohub::projections::v1::{BacklogOrder, ProcessRecord};
 use innohub_proto::short_name as short;
+use innohub_runtime::StoredEvent;
 use innohub_runtime::projection::{Projection, ProjectionError};
 use innohub_runtime::sql::{Rows, Sql, Value};
-use innohub_runtime::{Backend, StoredEvent};
 use prost::{Message, Name};
 use sqlx::{AnyConnection, Row};
 
@@ -206,8 +206,8 @@ impl<'a> Batch<'a> {
             ids.iter().map(|id| ((*id).to_owned(), None)).collect();
         let ids: Vec<&str> = ids.into_iter().collect();
         for chunk in ids.chunks(IDS_PER_QUERY) {
-            let mut sql = Sql::new("SELECT id, record FROM process_record WHERE id");
-            sql.bind_in(Backend::of(conn), chunk.iter().copied());
+            let mut sql = Sql::new("SELECT id, record FROM process_record WHERE id IN ");
+            sql.bind_set(chunk.iter().copied());
             for row in sql.query().fetch_all(&mut *conn).await? {
                 let bytes: Vec<u8> = row.try_get("record")?;
                 let record = ProcessRecord::decode(bytes.as_slice()).map_err(corrupt)?;
@@ -477,10 +477,16 @@ impl<'a> Batch<'a> {
         if self.refaceted.is_empty() {
             return Ok(());
         }
-        let ids: Vec<&str> = self.refaceted.iter().map(String::as_str).collect();
+        // Only a process that had a row before the batch has facets to replace.
+        let ids: Vec<&str> = self
+            .refaceted
+            .iter()
+            .filter(|id| self.counted_before.contains_key(*id))
+            .map(String::as_str)
+            .collect();
         for chunk in ids.chunks(IDS_PER_QUERY) {
-            let mut sql = Sql::new("DELETE FROM process_facet WHERE process_id");
-            sql.bind_in(Backend::of(conn), chunk.iter().copied());
+            let mut sql = Sql::new("DELETE FROM process_facet WHERE process_id IN ");
+            sql.bind_set(chunk.iter().copied());
             sql.query().execute(&mut *conn).await?;
         }
         let mut rows = Rows::new("INSERT INTO process_facet (process_id, facet, value)", "");
@@ -667,9 +673,9 @@ async fn per_municipality<M: Message + Default>(
     let mut found = HashMap::new();
     for chunk in municipalities.chunks(IDS_PER_QUERY) {
         let mut sql = Sql::new(&format!(
-            "SELECT municipality, {column} AS message FROM {table} WHERE municipality"
+            "SELECT municipality, {column} AS message FROM {table} WHERE municipality IN "
         ));
-        sql.bind_in(Backend::of(conn), chunk.iter().map(String::as_str));
+        sql.bind_set(chunk.iter().map(String::as_str));
         for row in sql.query().fetch_all(&mut *conn).await? {
             let bytes: Vec<u8> = row.try_get("message")?;
             found.insert(

@@ -20,17 +20,6 @@ pub enum Backend {
     Postgres,
 }
 
-impl Backend {
-    /// The backend `conn` talks to.
-    pub fn of(conn: &sqlx::AnyConnection) -> Self {
-        if conn.backend_name() == "PostgreSQL" {
-            Backend::Postgres
-        } else {
-            Backend::Sqlite
-        }
-    }
-}
-
 /// A connected database: a writer pool and a reader pool (the same pool for PostgreSQL).
 #[derive(Debug, Clone)]
 pub struct Database {

@@ -607,8 +607,8 @@ impl<P: Projection> KafkaProjection<P> {
                 "SELECT aggregate_id, sequence FROM projection_streams WHERE projection = ",
             );
             sql.bind(self.projection.name())
-                .push(" AND aggregate_id")
-                .bind_in(self.views.backend(), chunk.iter().copied());
+                .push(" AND aggregate_id IN ")
+                .bind_set(chunk.iter().copied());
             for row in sql.query().fetch_all(&mut **tx).await? {
                 last.insert(row.try_get("aggregate_id")?, row.try_get("sequence")?);
             }
@@ -627,8 +627,8 @@ impl<P: Projection> KafkaProjection<P> {
         for chunk in aggregates.chunks(IDS_PER_QUERY) {
             let mut sql = Sql::new("SELECT envelope FROM held_events WHERE projection = ");
             sql.bind(self.projection.name())
-                .push(" AND aggregate_id")
-                .bind_in(self.views.backend(), chunk.iter().copied());
+                .push(" AND aggregate_id IN ")
+                .bind_set(chunk.iter().copied());
             for row in sql.query().fetch_all(&mut **tx).await? {
                 let bytes: Vec<u8> = row.try_get("envelope")?;
                 let event = decode(Some(&bytes)).map_err(|e| {
