@@ -172,7 +172,8 @@ struct Batch<'a> {
     events: Vec<(&'a StoredEvent, Change)>,
     /// Every process the batch touches: its record (`None` before its submission).
     records: HashMap<String, Option<ProcessRecord>>,
-    /// The `process_counts` row each loaded process counted in before the batch.
+    /// The `process_counts` row each loaded process counted in before the batch: its keys
+    /// are the processes that had a row (and facets) before the batch.
     counted_before: HashMap<String, Counted>,
     /// Processes whose record changed, with the time of their last event.
     changed: BTreeMap<String, String>,
@@ -477,7 +478,8 @@ impl<'a> Batch<'a> {
         if self.refaceted.is_empty() {
             return Ok(());
         }
-        // Only a process that had a row before the batch has facets to replace.
+        // Only a process that had a row before the batch (`counted_before`) has facets to
+        // replace.
         let ids: Vec<&str> = self
             .refaceted
             .iter()
