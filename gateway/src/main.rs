@@ -24,6 +24,11 @@ use clap::{Parser, Subcommand};
 use innohub_runtime::kafka::KafkaConfig;
 use innohub_runtime::{DepartmentId, MunicipalityId, Principal, Role, UserId};
 
+/// mimalloc: allocation and freeing were a third of the server's CPU samples with glibc's
+/// allocator (a GraphQL answer allocates per field of every item).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "innohub",
