@@ -12,4 +12,5 @@ tansu_bin=$(deploy/tansu.sh install | tail -n 1)
 [[ -x $tansu_bin ]] || { echo "test.sh: no tansu binary (deploy/tansu.sh install printed '$tansu_bin')" >&2; exit 1; }
 export INNOHUB_TANSU_BIN="$tansu_bin"
 
+INNOHUB_CHROMIUM=$(deploy/chromium.sh ensure | tail -n 1); export INNOHUB_CHROMIUM
 exec cargo test --workspace --locked "$@"

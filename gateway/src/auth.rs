@@ -1,186 +1,151 @@
-//! Bearer tokens: HS256 development tokens signed with a configured secret, turned into a
-//! [`Principal`]. The `innohub token` command mints them; `serve` verifies them.
+//! How `serve`, `gateway` and the services are told which bearer tokens to accept
+//! ([`AuthArgs`]): development tokens signed with a secret, an identity provider's access
+//! tokens (OIDC), or both when explicitly allowed; and where embedded mode keeps its
+//! development secret. The verification itself is `innohub_runtime::auth`'s.
 
-use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use chrono::Utc;
-use innohub_runtime::{DepartmentId, MunicipalityId, Principal, Role, UserId};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
+use anyhow::Context as _;
+use innohub_runtime::Verifier;
+use innohub_runtime::auth::{ClaimMapping, DevKeys, OidcConfig};
 
-/// The issuer written into and required of development tokens.
-const ISSUER: &str = "innohub-dev";
-
-/// The claims of an innohub token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claims {
-    /// The user.
-    pub sub: String,
-    /// Their municipality, e.g. `DK-0706`.
-    pub municipality: String,
-    /// Their department, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub department: Option<String>,
-    /// Their roles, e.g. `["employee", "it_portfolio"]`.
-    pub roles: Vec<String>,
-    /// Issuer.
-    pub iss: String,
-    /// Issued at (seconds since the epoch).
-    pub iat: i64,
-    /// Expires at (seconds since the epoch).
-    pub exp: i64,
+/// Where accepted tokens come from (flags shared by `serve`, `gateway` and the services).
+#[derive(clap::Args, Clone, Debug)]
+pub struct AuthArgs {
+    /// HS256 secret of development tokens. `serve` generates one into its data dir when
+    /// none is given; the distributed processes need it unless an identity provider is set.
+    #[arg(long, env = "INNOHUB_DEV_SECRET", hide_env_values = true)]
+    pub dev_secret: Option<String>,
+    /// The identity provider's issuer URL (its `/.well-known/openid-configuration` names
+    /// the signing keys). With it, RS256/ES256 access tokens of that issuer are accepted,
+    /// and development tokens are refused unless `--allow-dev-tokens`.
+    #[arg(long, env = "INNOHUB_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// The audience (`aud`) the identity provider issues innohub's tokens for.
+    #[arg(long, env = "INNOHUB_OIDC_AUDIENCE", requires = "oidc_issuer")]
+    pub oidc_audience: Option<String>,
+    /// The claim that holds the user id (Entra ID's stable one is `oid`).
+    #[arg(long, env = "INNOHUB_OIDC_USER_CLAIM", default_value = "sub")]
+    pub oidc_user_claim: String,
+    /// The claim that holds the municipality (`DK-0706`); a dotted path reaches into
+    /// nested claims.
+    #[arg(
+        long,
+        env = "INNOHUB_OIDC_MUNICIPALITY_CLAIM",
+        default_value = "municipality"
+    )]
+    pub oidc_municipality_claim: String,
+    /// Claims that list roles, comma-separated: `roles` (Entra ID app roles, a plain
+    /// array), `realm_access.roles` (Keycloak realm roles), …
+    #[arg(
+        long,
+        env = "INNOHUB_OIDC_ROLES_CLAIM",
+        default_value = "roles",
+        value_delimiter = ','
+    )]
+    pub oidc_roles_claim: Vec<String>,
+    /// The claim that holds the department.
+    #[arg(
+        long,
+        env = "INNOHUB_OIDC_DEPARTMENT_CLAIM",
+        default_value = "department"
+    )]
+    pub oidc_department_claim: String,
+    /// Also accept development tokens when an identity provider is configured (for a test
+    /// installation; never in production).
+    #[arg(long, env = "INNOHUB_ALLOW_DEV_TOKENS")]
+    pub allow_dev_tokens: bool,
 }
 
-impl Claims {
-    /// Validate the claims into a principal.
-    pub fn principal(&self) -> Result<Principal, String> {
-        Ok(Principal {
-            user: UserId::parse(&self.sub)?,
-            municipality: MunicipalityId::parse(&self.municipality)?,
-            department: self
-                .department
-                .as_deref()
-                .map(DepartmentId::parse)
-                .transpose()?,
-            roles: self
-                .roles
-                .iter()
-                .map(|r| r.parse::<Role>())
-                .collect::<Result<BTreeSet<_>, _>>()?,
-        })
-    }
-}
-
-/// Signs and verifies development tokens.
-#[derive(Clone)]
-pub struct TokenKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-}
-
-impl std::fmt::Debug for TokenKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TokenKeys(..)")
-    }
-}
-
-impl TokenKeys {
-    /// Keys from a shared secret.
-    pub fn from_secret(secret: &[u8]) -> Self {
-        Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-        }
-    }
-
-    /// The secret from `INNOHUB_DEV_SECRET` if given, else the one in the data dir,
-    /// generated there on first use.
-    pub fn load(explicit: Option<&str>, data_dir: &Path) -> anyhow::Result<Self> {
-        if let Some(secret) = explicit.filter(|s| !s.is_empty()) {
-            return Ok(Self::from_secret(secret.as_bytes()));
-        }
-        let path = data_dir.join("dev-secret");
-        if !path.exists() {
-            std::fs::create_dir_all(data_dir)?;
-            let secret: [u8; 32] = rand::random();
-            let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-            std::fs::write(&path, hex)?;
-        }
-        let secret = std::fs::read_to_string(&path)?;
-        Ok(Self::from_secret(secret.trim().as_bytes()))
-    }
-
-    /// Mint a token for a principal, valid for `ttl_hours`.
-    pub fn mint(&self, principal: &Principal, ttl_hours: i64) -> anyhow::Result<String> {
-        let now = Utc::now().timestamp();
-        let claims = Claims {
-            sub: principal.user.to_string(),
-            municipality: principal.municipality.to_string(),
-            department: principal.department.as_ref().map(ToString::to_string),
-            roles: principal
-                .roles
-                .iter()
-                .map(|r| r.as_str().to_owned())
-                .collect(),
-            iss: ISSUER.into(),
-            iat: now,
-            exp: now + ttl_hours * 3600,
-        };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.encoding,
-        )?)
-    }
-
-    /// Verify a bearer token: signature, algorithm, issuer, expiry and claims.
-    pub fn verify(&self, token: &str) -> Result<Principal, String> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map_err(|e| format!("invalid token: {e}"))?;
-        data.claims
-            .principal()
-            .map_err(|e| format!("invalid token claims: {e}"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn principal() -> Principal {
-        Claims {
-            sub: "anna".into(),
-            municipality: "DK-0706".into(),
-            department: Some("social".into()),
-            roles: vec!["employee".into()],
-            iss: ISSUER.into(),
-            iat: 0,
-            exp: 0,
-        }
-        .principal()
-        .unwrap()
-    }
-
-    #[test]
-    fn a_minted_token_verifies_to_the_same_principal() {
-        let keys = TokenKeys::from_secret(b"secret");
-        let token = keys.mint(&principal(), 1).unwrap();
-        assert_eq!(keys.verify(&token).unwrap(), principal());
-    }
-
-    #[test]
-    fn a_token_signed_with_another_secret_is_rejected() {
-        let token = TokenKeys::from_secret(b"other")
-            .mint(&principal(), 1)
-            .unwrap();
-        assert!(TokenKeys::from_secret(b"secret").verify(&token).is_err());
-    }
-
-    #[test]
-    fn an_expired_token_is_rejected() {
-        let keys = TokenKeys::from_secret(b"secret");
-        let token = keys.mint(&principal(), -2).unwrap();
-        assert!(keys.verify(&token).is_err());
-    }
-
-    #[test]
-    fn unknown_roles_are_rejected() {
-        let claims = Claims {
-            roles: vec!["root".into()],
-            ..Claims {
-                sub: "anna".into(),
-                municipality: "DK-0706".into(),
-                department: None,
-                roles: vec![],
-                iss: ISSUER.into(),
-                iat: 0,
-                exp: 0,
+impl AuthArgs {
+    /// The verifier these flags describe. `data_dir` is embedded mode's, where the
+    /// development secret is generated on first use; the distributed processes have none
+    /// and must be given the secret (or an identity provider).
+    pub async fn verifier(&self, data_dir: Option<&Path>) -> anyhow::Result<Verifier> {
+        let dev = || -> anyhow::Result<DevKeys> {
+            match (self.explicit_secret(), data_dir) {
+                (Some(secret), _) => Ok(DevKeys::from_secret(secret.as_bytes())),
+                (None, Some(dir)) => load_or_create_secret(dir),
+                (None, None) => anyhow::bail!(
+                    "--dev-secret (INNOHUB_DEV_SECRET) or --oidc-issuer (INNOHUB_OIDC_ISSUER) is required"
+                ),
             }
         };
-        assert!(claims.principal().is_err());
+        let Some(issuer) = self.oidc_issuer.clone().filter(|i| !i.trim().is_empty()) else {
+            return Ok(Verifier::development(dev()?));
+        };
+        let audience = self
+            .oidc_audience
+            .clone()
+            .context("--oidc-audience (INNOHUB_OIDC_AUDIENCE) is required with --oidc-issuer")?;
+        let dev = if self.allow_dev_tokens {
+            tracing::warn!("development tokens are accepted next to the identity provider's");
+            Some(dev()?)
+        } else {
+            None
+        };
+        let config = OidcConfig {
+            issuer,
+            audience,
+            claims: ClaimMapping {
+                user: self.oidc_user_claim.clone(),
+                municipality: self.oidc_municipality_claim.clone(),
+                roles: self
+                    .oidc_roles_claim
+                    .iter()
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty())
+                    .collect(),
+                department: self.oidc_department_claim.clone(),
+            },
+        };
+        let verifier = Verifier::oidc(config, dev).map_err(anyhow::Error::msg)?;
+        let prefetch = verifier.clone();
+        tokio::spawn(async move { prefetch.prefetch().await });
+        Ok(verifier)
     }
+
+    fn explicit_secret(&self) -> Option<&str> {
+        self.dev_secret.as_deref().filter(|s| !s.is_empty())
+    }
+}
+
+/// Where embedded mode keeps its development secret.
+fn secret_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("dev-secret")
+}
+
+/// The development secret in `data_dir`, generated there on first use (`serve`).
+fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<DevKeys> {
+    let path = secret_path(data_dir);
+    if !path.exists() {
+        std::fs::create_dir_all(data_dir)?;
+        let secret: [u8; 32] = rand::random();
+        let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        std::fs::write(&path, hex)?;
+    }
+    read_secret(&path)
+}
+
+fn read_secret(path: &Path) -> anyhow::Result<DevKeys> {
+    let secret =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(DevKeys::from_secret(secret.trim().as_bytes()))
+}
+
+/// The keys `innohub token` signs with: the explicit secret, or the one `serve` generated
+/// in `data_dir`. Never a new one: a token signed with a secret no server has is useless.
+pub fn minting_keys(explicit: Option<&str>, data_dir: &Path) -> anyhow::Result<DevKeys> {
+    if let Some(secret) = explicit.filter(|s| !s.is_empty()) {
+        return Ok(DevKeys::from_secret(secret.as_bytes()));
+    }
+    let path = secret_path(data_dir);
+    anyhow::ensure!(
+        path.exists(),
+        "no development secret at {}: `innohub serve` creates it there on its first start. \
+         Run `innohub token` with the same --data-dir (INNOHUB_DATA_DIR) as `innohub serve`, \
+         or give both the same --dev-secret (INNOHUB_DEV_SECRET)",
+        path.display()
+    );
+    read_secret(&path)
 }

@@ -435,8 +435,10 @@ impl Demo {
         F: FnOnce(ProcessesServiceClient<Channel>, tonic::Request<M>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<CommandReply>, tonic::Status>>,
     {
+        // Embedded mode only: the call stays in this process, so it needs no token.
         let caller = Caller {
             principal: by,
+            token: None,
             idempotency_key: None,
             correlation_id: Some(Uuid::now_v7()),
         };

@@ -23,12 +23,11 @@ use innohub_runtime::kafka::KafkaConfig;
 use innohub_runtime::kafka::relay::OutboxRelay;
 use innohub_runtime::kafka::source::KafkaProjection;
 use innohub_runtime::projection::Projection as _;
-use innohub_runtime::{Backend, Database, EventStore, grpc, ops};
+use innohub_runtime::{Backend, Database, EventStore, Verifier, grpc, ops};
 use tokio::sync::watch;
 
-use crate::auth::TokenKeys;
 use crate::graphql::{self, Consistency, Services};
-use crate::server::{AppState, router};
+use crate::server::{AppState, EdgeArgs, router};
 
 /// Open a PostgreSQL database; distributed mode runs on nothing else.
 async fn postgres(url: &str) -> anyhow::Result<Database> {
@@ -71,12 +70,15 @@ async fn serve(
     app: axum::Router,
     stop: watch::Sender<bool>,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            crate::embedded::shutdown_signal().await;
-            let _ = stop.send(true);
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        crate::embedded::shutdown_signal().await;
+        let _ = stop.send(true);
+    })
+    .await?;
     Ok(())
 }
 
@@ -85,13 +87,14 @@ pub async fn processes(
     address: SocketAddr,
     database_url: &str,
     kafka: KafkaConfig,
+    verifier: Verifier,
 ) -> anyhow::Result<()> {
     let db = postgres(database_url).await?;
     let store = EventStore::open(db.clone(), true).await?;
     let (stop, shutdown) = watch::channel(false);
     let relay = OutboxRelay::new(store.clone(), &kafka, innohub_processes::SERVICE)?;
     let relay = tokio::spawn(relay.run(shutdown));
-    let app = innohub_processes::grpc::router(ProcessesApp::new(store))
+    let app = innohub_processes::grpc::router(ProcessesApp::new(store), verifier)
         .merge(ops::router(ops::databases_ready(vec![db.clone()])));
     let listener = listen(address).await?;
     tracing::info!(address = %listener.local_addr()?, "processes service (gRPC) serving");
@@ -192,7 +195,8 @@ pub async fn gateway(
     address: SocketAddr,
     processes_url: &str,
     views_url: &str,
-    keys: TokenKeys,
+    verifier: Verifier,
+    edge: EdgeArgs,
 ) -> anyhow::Result<()> {
     let views = postgres(views_url).await?;
     let channel = grpc::remote(processes_url)
@@ -206,12 +210,12 @@ pub async fn gateway(
         ),
     };
     let (stop, _) = watch::channel(false);
-    let state = AppState {
-        schema: graphql::schema(services),
-        keys,
-        databases: vec![views.clone()],
-        parsed: Default::default(),
-    };
+    let state = AppState::new(
+        graphql::schema(services),
+        verifier,
+        vec![views.clone()],
+        &edge,
+    )?;
     let listener = listen(address).await?;
     tracing::info!(address = %listener.local_addr()?, processes = processes_url, "gateway serving GraphQL (distributed)");
     serve(listener, router(state), stop).await?;

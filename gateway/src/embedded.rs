@@ -15,9 +15,10 @@ use innohub_runtime::projection::{Projection as _, ProjectionRunner};
 use innohub_runtime::{Database, EventStore};
 use tokio::sync::watch;
 
-use crate::auth::TokenKeys;
+use innohub_runtime::Verifier;
+
 use crate::graphql::{self, Consistency, Services};
-use crate::server::{AppState, router};
+use crate::server::{AppState, EdgeArgs, router};
 
 /// Open the stores, start the projection and return the services, and whether the store
 /// held no events yet.
@@ -52,7 +53,8 @@ pub async fn start(
 pub async fn serve(
     listen: SocketAddr,
     data_dir: &Path,
-    keys: TokenKeys,
+    verifier: Verifier,
+    edge: EdgeArgs,
     demo: bool,
 ) -> anyhow::Result<()> {
     let (stop, shutdown) = watch::channel(false);
@@ -62,23 +64,26 @@ pub async fn serve(
         (true, false) => tracing::info!("store is not empty; demo not loaded"),
         (false, _) => {}
     }
-    let state = AppState {
-        schema: graphql::schema(services),
-        keys,
-        databases: databases.clone(),
-        parsed: Default::default(),
-    };
+    let state = AppState::new(
+        graphql::schema(services),
+        verifier,
+        databases.clone(),
+        &edge,
+    )?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
     tracing::info!(address = %listener.local_addr()?, data_dir = %data_dir.display(), "innohub serving GraphQL (embedded)");
     println!("innohub listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            let _ = stop.send(true);
-        })
-        .await?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    })
+    .await?;
     for db in databases {
         db.close().await;
     }

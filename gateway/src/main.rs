@@ -12,7 +12,9 @@ mod consistency;
 mod demo;
 mod distributed;
 mod embedded;
+mod graphiql;
 mod graphql;
+mod limits;
 mod server;
 
 use std::collections::BTreeSet;
@@ -55,9 +57,10 @@ struct ServeArgs {
     /// Load the demo (three municipalities, a few dozen processes) into an empty store.
     #[arg(long, env = "INNOHUB_DEMO")]
     demo: bool,
-    /// HS256 secret for development tokens (default: generated into the data dir).
-    #[arg(long, env = "INNOHUB_DEV_SECRET", hide_env_values = true)]
-    dev_secret: Option<String>,
+    #[command(flatten)]
+    auth: auth::AuthArgs,
+    #[command(flatten)]
+    edge: server::EdgeArgs,
 }
 
 /// How a distributed process reaches Kafka.
@@ -95,6 +98,8 @@ struct ServiceArgs {
     database_url: String,
     #[command(flatten)]
     kafka: KafkaArgs,
+    #[command(flatten)]
+    auth: auth::AuthArgs,
 }
 
 /// The projections service's flags; they are global so `rebuild` takes them too.
@@ -164,9 +169,10 @@ enum Command {
         /// The projections' read-model database (read only).
         #[arg(long, env = "INNOHUB_VIEWS_DATABASE_URL", hide_env_values = true)]
         views_database_url: String,
-        /// HS256 secret for development tokens.
-        #[arg(long, env = "INNOHUB_DEV_SECRET", hide_env_values = true)]
-        dev_secret: String,
+        #[command(flatten)]
+        auth: auth::AuthArgs,
+        #[command(flatten)]
+        edge: server::EdgeArgs,
     },
     /// Print a development token for `Authorization: Bearer …`.
     Token {
@@ -186,7 +192,8 @@ enum Command {
         /// Hours until the token expires.
         #[arg(long, default_value_t = 12)]
         ttl_hours: i64,
-        /// The data dir whose secret signs it (as for serve).
+        /// The data dir of the `innohub serve` that is to accept it: its secret signs the
+        /// token (serve creates it on first start).
         #[arg(long, env = "INNOHUB_DATA_DIR", default_value = "./innohub-data")]
         data_dir: PathBuf,
         /// HS256 secret (as for serve).
@@ -196,8 +203,8 @@ enum Command {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let keys = auth::TokenKeys::load(args.dev_secret.as_deref(), &args.data_dir)?;
-    embedded::serve(args.listen, &args.data_dir, keys, args.demo).await
+    let verifier = args.auth.verifier(Some(&args.data_dir)).await?;
+    embedded::serve(args.listen, &args.data_dir, verifier, args.edge, args.demo).await
 }
 
 #[tokio::main]
@@ -221,7 +228,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Processes(args)) => {
-            distributed::processes(args.listen, &args.database_url, args.kafka.config()).await
+            let verifier = args.auth.verifier(None).await?;
+            distributed::processes(
+                args.listen,
+                &args.database_url,
+                args.kafka.config(),
+                verifier,
+            )
+            .await
         }
         Some(Command::Projections(args)) => {
             let database_url = args
@@ -250,11 +264,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             processes_url,
             views_database_url,
-            dev_secret,
+            auth,
+            edge,
         }) => {
-            anyhow::ensure!(!dev_secret.is_empty(), "--dev-secret must not be empty");
-            let keys = auth::TokenKeys::load(Some(&dev_secret), std::path::Path::new("."))?;
-            distributed::gateway(listen, &processes_url, &views_database_url, keys).await
+            let verifier = auth.verifier(None).await?;
+            distributed::gateway(listen, &processes_url, &views_database_url, verifier, edge).await
         }
         Some(Command::Token {
             user,
@@ -280,7 +294,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     .collect::<Result<BTreeSet<_>, _>>()
                     .map_err(anyhow::Error::msg)?,
             };
-            let keys = auth::TokenKeys::load(dev_secret.as_deref(), &data_dir)?;
+            let keys = auth::minting_keys(dev_secret.as_deref(), &data_dir)?;
             println!("{}", keys.mint(&principal, ttl_hours)?);
             Ok(())
         }

@@ -1,48 +1,127 @@
-//! HTTP: GraphiQL at `/`, GraphQL at `POST /graphql`, and the operations endpoints
-//! (`/healthz`, `/readyz`, `/metrics`). The bearer token is verified here, once per request,
-//! into the [`Caller`] resolvers read; a `traceparent` header continues the caller's trace.
-//! Parsed documents are kept by their text ([`ParsedQueries`]).
+//! HTTP: GraphQL at `/graphql` as the GraphQL-over-HTTP specification says, GraphiQL at `/`
+//! (served from files in the binary, [`crate::graphiql`]), and the operations endpoints
+//! (`/healthz`, `/readyz`, `/metrics`).
+//!
+//! - A POST body must be `application/json` (`415` otherwise): a browser can send
+//!   `text/plain` or a form across sites without asking first, JSON it cannot.
+//! - The response is `application/json` or `application/graphql-response+json`, as the
+//!   `Accept` header asks (`406` when it accepts neither). Under the latter, a request that
+//!   fails before execution (parse, validation, variable coercion) is `400`.
+//! - A GET runs a query from the URL's parameters; a mutation over GET is `405`. A GET
+//!   without parameters is the GraphiQL page.
+//! - The bearer token is verified once per request into the [`Caller`] that resolvers read;
+//!   each caller (by principal, or by address without a valid token) is rate limited
+//!   ([`crate::limits`], `429` with `Retry-After`); CORS is allowed for configured origins.
+//! - A `traceparent` header continues the caller's trace; parsed documents are kept by
+//!   their text ([`ParsedQueries`]).
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::{ServerError, Value};
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use innohub_runtime::{Database, ops, telemetry};
+use innohub_runtime::{Database, ErrorCode, Verifier, ops, telemetry};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tracing::Instrument as _;
 
-use crate::auth::TokenKeys;
-use crate::graphql::{Caller, InnohubSchema, ensure_codes};
+use crate::graphql::{Caller, EnumInputs, InnohubSchema, ensure_codes};
+use crate::limits::RateLimiter;
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// How the edge treats callers (flags of `serve` and `gateway`).
+#[derive(clap::Args, Clone, Debug)]
+pub struct EdgeArgs {
+    /// Requests a minute per signed-in caller (0: no limit).
+    #[arg(long, env = "INNOHUB_RATE_LIMIT", default_value_t = 600)]
+    pub rate_limit: u32,
+    /// Requests a minute per client address for requests without a valid token (0: no
+    /// limit).
+    #[arg(long, env = "INNOHUB_RATE_LIMIT_ANONYMOUS", default_value_t = 60)]
+    pub rate_limit_anonymous: u32,
+    /// Requests a caller may send at once before the per-minute rate holds them back.
+    #[arg(long, env = "INNOHUB_RATE_LIMIT_BURST", default_value_t = 60)]
+    pub rate_limit_burst: u32,
+    /// Web origins whose pages may call the API from a browser (CORS), comma-separated,
+    /// e.g. `https://intranet.example.dk`. None by default: same origin only.
+    #[arg(long, env = "INNOHUB_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origin: Vec<String>,
+}
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
     /// The GraphQL schema.
-    pub schema: InnohubSchema,
+    schema: InnohubSchema,
     /// Token verification.
-    pub keys: TokenKeys,
+    verifier: Verifier,
     /// Databases checked by `/readyz`.
-    pub databases: Vec<Database>,
-    /// Documents already parsed.
-    pub parsed: ParsedQueries,
+    databases: Vec<Database>,
+    /// Documents already parsed and checked.
+    parsed: ParsedQueries,
+    limits: Arc<Limits>,
+    cors: Vec<HeaderValue>,
 }
 
-/// GraphQL documents parsed before, by their text. Clients send the same few documents with
-/// other variables, and parsing one costs about a tenth of a mutation. Every request is
-/// still validated and checked against the limits; documents that do not parse, and long
-/// ones, are not kept, and a flood of new ones empties the cache instead of growing it.
-#[derive(Clone, Default)]
-pub struct ParsedQueries(Arc<Mutex<HashMap<String, ExecutableDocument>>>);
+/// The rate limits, each absent when turned off.
+struct Limits {
+    principal: Option<RateLimiter>,
+    anonymous: Option<RateLimiter>,
+}
+
+impl AppState {
+    /// The edge of `schema`, verifying tokens with `verifier`.
+    pub fn new(
+        schema: InnohubSchema,
+        verifier: Verifier,
+        databases: Vec<Database>,
+        edge: &EdgeArgs,
+    ) -> anyhow::Result<Self> {
+        let cors = edge
+            .cors_origin
+            .iter()
+            .map(|o| o.trim())
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                HeaderValue::from_str(o.trim_end_matches('/'))
+                    .map_err(|_| anyhow::anyhow!("--cors-origin {o:?} is not a valid origin"))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let enums = EnumInputs::from_sdl(&schema.sdl()).map_err(anyhow::Error::msg)?;
+        Ok(Self {
+            schema,
+            verifier,
+            databases,
+            parsed: ParsedQueries::new(enums),
+            limits: Arc::new(Limits {
+                principal: RateLimiter::new(edge.rate_limit, edge.rate_limit_burst),
+                anonymous: RateLimiter::new(edge.rate_limit_anonymous, edge.rate_limit_burst),
+            }),
+            cors,
+        })
+    }
+}
+
+/// GraphQL documents parsed and checked before, by their text. Clients send the same few
+/// documents with other variables, and parsing one costs about a tenth of a mutation. Every
+/// request is still validated and checked against the limits; documents that do not parse,
+/// and long ones, are not kept, and a flood of new ones empties the cache instead of growing
+/// it.
+#[derive(Clone)]
+pub struct ParsedQueries {
+    kept: Arc<Mutex<HashMap<String, ExecutableDocument>>>,
+    enums: Arc<EnumInputs>,
+}
 
 /// Documents kept at most.
 const PARSED_KEPT: usize = 256;
@@ -50,76 +129,356 @@ const PARSED_KEPT: usize = 256;
 const PARSED_LONGEST: usize = 16 * 1024;
 
 impl ParsedQueries {
-    /// Give `request` its parsed document, from the cache or parsed now.
-    fn prepare(&self, request: &mut async_graphql::Request) {
-        if request.query.len() > PARSED_LONGEST {
-            return;
+    fn new(enums: EnumInputs) -> Self {
+        Self {
+            kept: Arc::default(),
+            enums: Arc::new(enums),
         }
+    }
+
+    /// The parsed and checked document of `query`; `None` when it does not parse (the
+    /// schema reports why).
+    fn document(&self, query: &str) -> Result<Option<ExecutableDocument>, ServerError> {
         let kept = self
-            .0
+            .kept
             .lock()
             .ok()
-            .and_then(|cache| cache.get(&request.query).cloned());
-        let document = match kept {
-            Some(document) => document,
-            // The schema reports what does not parse.
-            None => match async_graphql::parser::parse_query(&request.query) {
-                Ok(document) => {
-                    if let Ok(mut cache) = self.0.lock() {
-                        if cache.len() >= PARSED_KEPT {
-                            cache.clear();
-                        }
-                        cache.insert(request.query.clone(), document.clone());
-                    }
-                    document
-                }
-                Err(_) => return,
-            },
+            .and_then(|cache| cache.get(query).cloned());
+        if let Some(document) = kept {
+            return Ok(Some(document));
+        }
+        let Ok(document) = async_graphql::parser::parse_query(query) else {
+            return Ok(None);
         };
-        request.set_parsed_query(document);
+        self.enums.check(&document)?;
+        if query.len() <= PARSED_LONGEST
+            && let Ok(mut cache) = self.kept.lock()
+        {
+            if cache.len() >= PARSED_KEPT {
+                cache.clear();
+            }
+            cache.insert(query.to_owned(), document.clone());
+        }
+        Ok(Some(document))
     }
 }
 
 /// The router.
 pub fn router(state: AppState) -> Router {
     let ready = ops::databases_ready(state.databases.clone());
-    Router::new()
-        .route("/", get(graphiql))
-        .route("/graphql", get(graphiql).post(graphql))
-        // The GraphQL extractor streams the body itself, so the limit must wrap the service.
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .with_state(state)
-        .merge(ops::router(ready))
-}
-
-async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
-}
-
-fn caller(keys: &TokenKeys, headers: &HeaderMap) -> Caller {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Caller::Anonymous;
-    };
-    let token = value.to_str().ok().and_then(|v| {
-        v.strip_prefix("Bearer ")
-            .or_else(|| v.strip_prefix("bearer "))
+    let cors = (!state.cors.is_empty()).then(|| {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(state.cors.clone()))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                header::HeaderName::from_static("traceparent"),
+            ])
+            .expose_headers([header::RETRY_AFTER])
+            .max_age(Duration::from_secs(3600))
     });
-    match token {
-        Some(token) => match keys.verify(token.trim()) {
-            Ok(principal) => Caller::Authenticated(principal),
-            Err(why) => Caller::Rejected(why),
-        },
-        None => Caller::Rejected("the Authorization header must be 'Bearer <token>'".into()),
+    let api = Router::new()
+        .route("/", get(graphiql))
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .with_state(state);
+    let api = match cors {
+        Some(cors) => api.layer(cors),
+        None => api,
+    };
+    api.merge(ops::router(ready))
+        .merge(crate::graphiql::routes())
+}
+
+async fn graphiql() -> Response {
+    crate::graphiql::page().await
+}
+
+/// The media type of a response, as the client's `Accept` chose it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// `application/json`: what clients older than the spec expect; always `200`.
+    Json,
+    /// `application/graphql-response+json`: request errors are `4xx`.
+    GraphqlResponse,
+}
+
+impl Format {
+    const JSON: &str = "application/json";
+    const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json; charset=utf-8",
+            Format::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+        }
+    }
+
+    /// The format the `Accept` header prefers: the highest `q` of the two media types (the
+    /// spec's own on a tie), `application/json` for `*/*`, `application/*` or no header;
+    /// `None` when it accepts neither.
+    fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(header::ACCEPT) else {
+            return Some(Format::Json);
+        };
+        let accept = accept.to_str().ok()?;
+        let mut best: Option<(f32, u8, Format)> = None;
+        for range in accept.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            // Exact types beat wildcards at the same q.
+            let (format, rank) = match media.as_str() {
+                Self::GRAPHQL_RESPONSE => (Format::GraphqlResponse, 3),
+                Self::JSON => (Format::Json, 2),
+                "application/*" | "*/*" => (Format::Json, 1),
+                _ => continue,
+            };
+            if q <= 0.0 {
+                continue;
+            }
+            if best.is_none_or(|(bq, brank, _)| q > bq || (q == bq && rank > brank)) {
+                best = Some((q, rank, format));
+            }
+        }
+        best.map(|(_, _, format)| format)
     }
 }
 
-async fn graphql(
+/// A response of only errors, with `status` and the error's stable `code`.
+fn failure(
+    status: StatusCode,
+    format: Format,
+    code: ErrorCode,
+    message: impl Into<String>,
+) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message.into(), "extensions": { "code": code.as_str() } }]
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, format.content_type())],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// `POST /graphql`: a JSON body `{query, operationName?, variables?, extensions?}`.
+async fn graphql_post(
     State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let mut request = request.into_inner().data(caller(&state.keys, &headers));
-    state.parsed.prepare(&mut request);
+    body: Bytes,
+) -> Response {
+    let Some(format) = Format::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case(Format::JSON));
+    if !json {
+        return failure(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format,
+            ErrorCode::BadUserInput,
+            "a GraphQL request is a POST with Content-Type: application/json",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) => {
+            return failure(
+                StatusCode::BAD_REQUEST,
+                format,
+                ErrorCode::BadUserInput,
+                format!("the body is not a GraphQL request: {e}"),
+            );
+        }
+    };
+    execute(&state, address, &headers, format, request, false).await
+}
+
+/// `GET /graphql?query=…&operationName=…&variables=…`: a query from the URL; without a
+/// query, the GraphiQL page.
+async fn graphql_get(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(query) = params.get("query") else {
+        return graphiql().await;
+    };
+    let Some(format) = Format::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let mut request = async_graphql::Request::new(query.clone());
+    if let Some(name) = params.get("operationName").filter(|n| !n.is_empty()) {
+        request = request.operation_name(name.clone());
+    }
+    if let Some(variables) = params.get("variables").filter(|v| !v.is_empty()) {
+        match serde_json::from_str(variables) {
+            Ok(variables) => request = request.variables(variables),
+            Err(e) => {
+                return failure(
+                    StatusCode::BAD_REQUEST,
+                    format,
+                    ErrorCode::BadUserInput,
+                    format!("variables must be a JSON object: {e}"),
+                );
+            }
+        }
+    }
+    execute(&state, address, &headers, format, request, true).await
+}
+
+fn not_acceptable() -> Response {
+    failure(
+        StatusCode::NOT_ACCEPTABLE,
+        Format::Json,
+        ErrorCode::BadUserInput,
+        "Accept must allow application/graphql-response+json or application/json",
+    )
+}
+
+/// Verify the bearer token, if any.
+async fn caller(verifier: &Verifier, headers: &HeaderMap) -> Caller {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Caller::Anonymous;
+    };
+    let Ok(value) = value.to_str() else {
+        return Caller::Rejected("the Authorization header must be 'Bearer <token>'".into());
+    };
+    match verifier.verify_header(value).await {
+        Ok(principal) => {
+            let token = value[value.find(' ').map_or(0, |i| i + 1)..]
+                .trim()
+                .to_owned();
+            Caller::Authenticated(principal, token)
+        }
+        Err(why) => Caller::Rejected(why.to_string()),
+    }
+}
+
+/// A request error when a variable of a non-null type without a default is missing or null
+/// (the spec's variable coercion; async-graphql reports it only when a field reads it).
+fn required_variables(
+    document: &ExecutableDocument,
+    request: &async_graphql::Request,
+) -> Result<(), ServerError> {
+    let operation = match (&document.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
+            Some(op) => op,
+            None => return Ok(()),
+        },
+        _ => return Ok(()),
+    };
+    for variable in &operation.node.variable_definitions {
+        let variable = &variable.node;
+        let given = request
+            .variables
+            .get(variable.name.node.as_str())
+            .is_some_and(|v| *v != Value::Null);
+        if !variable.var_type.node.nullable && variable.default_value.is_none() && !given {
+            return Err(ServerError::new(
+                format!(
+                    "variable ${} of type {} is required but not provided",
+                    variable.name.node, variable.var_type.node
+                ),
+                Some(variable.name.pos),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The operation a request runs, if the document names one unambiguously.
+fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    }
+}
+
+async fn execute(
+    state: &AppState,
+    address: SocketAddr,
+    headers: &HeaderMap,
+    format: Format,
+    request: async_graphql::Request,
+    over_get: bool,
+) -> Response {
+    let caller = caller(&state.verifier, headers).await;
+    let limited = match &caller {
+        Caller::Authenticated(p, _) => state
+            .limits
+            .principal
+            .as_ref()
+            .map(|l| l.check(&format!("{}/{}", p.municipality, p.user))),
+        _ => state
+            .limits
+            .anonymous
+            .as_ref()
+            .map(|l| l.check(&address.ip().to_string())),
+    };
+    if let Some(Err(wait)) = limited {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut response = failure(
+            StatusCode::TOO_MANY_REQUESTS,
+            format,
+            ErrorCode::RateLimited,
+            format!("too many requests; retry in {seconds} s"),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        return response;
+    }
+    let mut request = request.data(caller);
+    match state.parsed.document(&request.query) {
+        Ok(Some(document)) => {
+            if over_get
+                && operation_type(&document, request.operation_name.as_deref())
+                    != Some(OperationType::Query)
+            {
+                let mut response = failure(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    format,
+                    ErrorCode::BadUserInput,
+                    "only queries run over GET; send mutations as a POST",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                return response;
+            }
+            if let Err(error) = required_variables(&document, &request) {
+                let mut response = async_graphql::Response::from_errors(vec![error]);
+                ensure_codes(&mut response);
+                return respond(format, &response);
+            }
+            request.set_parsed_query(document);
+        }
+        // The schema reports the parse error.
+        Ok(None) => {}
+        Err(error) => {
+            let mut response = async_graphql::Response::from_errors(vec![error]);
+            ensure_codes(&mut response);
+            return respond(format, &response);
+        }
+    }
     let span = tracing::info_span!(
         "graphql",
         operation = request.operation_name.as_deref().unwrap_or("")
@@ -130,5 +489,69 @@ async fn graphql(
     );
     let mut response = state.schema.execute(request).instrument(span).await;
     ensure_codes(&mut response);
-    response.into()
+    respond(format, &response)
+}
+
+/// The HTTP response of a GraphQL response: under `application/graphql-response+json` a
+/// request error (no data, and no error raised by a field) is `400`.
+fn respond(format: Format, response: &async_graphql::Response) -> Response {
+    let request_error = response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let status = match format {
+        Format::GraphqlResponse if request_error => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    match serde_json::to_vec(response) {
+        Ok(body) => (
+            status,
+            [(header::CONTENT_TYPE, format.content_type())],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialise a GraphQL response");
+            failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format,
+                ErrorCode::Internal,
+                "internal error",
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Option<Format> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static("")),
+        );
+        Format::negotiate(&headers)
+    }
+
+    #[test]
+    fn accept_chooses_the_format() {
+        assert_eq!(Format::negotiate(&HeaderMap::new()), Some(Format::Json));
+        assert_eq!(accept("application/json"), Some(Format::Json));
+        assert_eq!(
+            accept("application/graphql-response+json"),
+            Some(Format::GraphqlResponse)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json, application/json;q=0.9"),
+            Some(Format::GraphqlResponse)
+        );
+        assert_eq!(
+            accept("application/graphql-response+json;q=0.5, application/json"),
+            Some(Format::Json)
+        );
+        assert_eq!(accept("*/*"), Some(Format::Json));
+        assert_eq!(accept("text/html"), None);
+        assert_eq!(accept("application/json;q=0"), None);
+    }
 }

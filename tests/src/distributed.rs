@@ -217,6 +217,10 @@ impl Service {
         command
             .args(&self.args)
             .env("INNOHUB_LOG", "warn")
+            // The gateway and the services verify the tests' development tokens.
+            .env("INNOHUB_DEV_SECRET", SECRET)
+            .env("INNOHUB_RATE_LIMIT", "0")
+            .env("INNOHUB_RATE_LIMIT_ANONYMOUS", "0")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .kill_on_drop(true);
@@ -330,9 +334,7 @@ impl Cluster {
         ]
         .map(str::to_owned)
         .to_vec();
-        let mut gateway_env = env.to_vec();
-        gateway_env.push(("INNOHUB_DEV_SECRET".into(), SECRET.into()));
-        let mut gateway_process = Service::new(gateway_args, port, &gateway_env);
+        let mut gateway_process = Service::new(gateway_args, port, env);
         gateway_process.start().await?;
         Ok(Cluster {
             gateway: App::at(gateway_process.url.clone()),

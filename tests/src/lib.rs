@@ -99,8 +99,8 @@ pub struct App {
     client: reqwest::Client,
 }
 
-/// `innohub serve` on `data_dir`, listening on `port`, with the tests' secret; killed when
-/// dropped.
+/// `innohub serve` on `data_dir`, listening on `port`, with the tests' secret and no rate
+/// limits (tests that check them pass `--rate-limit…`); killed when dropped.
 pub fn serve_command(data_dir: &Path, port: u16) -> anyhow::Result<Command> {
     let mut command = Command::new(binary()?);
     command
@@ -110,6 +110,8 @@ pub fn serve_command(data_dir: &Path, port: u16) -> anyhow::Result<Command> {
         .arg("--data-dir")
         .arg(data_dir)
         .env("INNOHUB_DEV_SECRET", SECRET)
+        .env("INNOHUB_RATE_LIMIT", "0")
+        .env("INNOHUB_RATE_LIMIT_ANONYMOUS", "0")
         .env("INNOHUB_LOG", "warn")
         .stdout(Stdio::null())
         .kill_on_drop(true);
@@ -159,7 +161,8 @@ impl App {
         }
     }
 
-    async fn wait_ready(&self) -> anyhow::Result<()> {
+    /// Wait until `/readyz` answers OK (30 s at most).
+    pub async fn wait_ready(&self) -> anyhow::Result<()> {
         for _ in 0..300 {
             if let Ok(r) = self.client.get(format!("{}/readyz", self.url)).send().await
                 && r.status().is_success()

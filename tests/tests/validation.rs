@@ -390,3 +390,162 @@ async fn request_bodies_over_256_kib_are_refused() -> anyhow::Result<()> {
     );
     app.stop().await
 }
+
+/// `token`'s list of every process it may see: ids in order, and `totalCount`.
+async fn listed(app: &App, token: &str, consistency: &str) -> (Vec<String>, i64) {
+    let all = processes(app, token, json!({}), consistency).await;
+    (column(&all, "id"), total(&all))
+}
+
+#[tokio::test]
+async fn text_that_renders_as_nothing_or_reorders_itself_is_refused() -> anyhow::Result<()> {
+    let app = App::spawn("invisible-text").await?;
+    let anna = app.token("anna", DK, Some("social"), &["employee"]).await?;
+    let first = submit(&app, &anna, form("Synlig", &["social"], 100, 5.0, 50)).await;
+    let before = listed(&app, &anna, &first.token).await;
+    assert_eq!(before.1, 1);
+
+    let valid = form("Ugyldig", &["social"], 100, 5.0, 50);
+    // (what, input, the field the error names, the code point it names if any)
+    let refused_inputs = [
+        (
+            "a title of only RIGHT-TO-LEFT OVERRIDE",
+            with(valid.clone(), json!({ "title": "\u{202E}" })),
+            "title",
+            Some("U+202E"),
+        ),
+        (
+            "a title of only ZERO WIDTH SPACE",
+            with(valid.clone(), json!({ "title": "\u{200B}" })),
+            "title",
+            None,
+        ),
+        (
+            "a title of ZERO WIDTH SPACE between spaces",
+            with(valid.clone(), json!({ "title": " \u{200B} " })),
+            "title",
+            None,
+        ),
+        (
+            "a title with RIGHT-TO-LEFT OVERRIDE inside",
+            with(valid.clone(), json!({ "title": "Faktura\u{202E}fdp.exe" })),
+            "title",
+            Some("U+202E"),
+        ),
+        (
+            "a short description with a LEFT-TO-RIGHT ISOLATE",
+            with(
+                valid.clone(),
+                json!({ "shortDescription": "Sager \u{2066}manuelt\u{2069}" }),
+            ),
+            "shortDescription",
+            Some("U+2066"),
+        ),
+        (
+            "internal notes with a RIGHT-TO-LEFT EMBEDDING",
+            with(
+                valid.clone(),
+                json!({ "internalNotes": "ok\u{202B} besked" }),
+            ),
+            "internalNotes",
+            Some("U+202B"),
+        ),
+        (
+            "a long description of only a BYTE ORDER MARK and a SOFT HYPHEN",
+            with(
+                valid.clone(),
+                json!({ "longDescription": "\u{FEFF}\u{00AD}" }),
+            ),
+            "longDescription",
+            None,
+        ),
+        (
+            "a technology of only WORD JOINER",
+            with(
+                valid.clone(),
+                json!({ "technologies": ["RPA", "\u{2060}"] }),
+            ),
+            "technologies",
+            None,
+        ),
+    ];
+    for (what, input, field, code_point) in refused_inputs {
+        let response = refused(
+            &app,
+            Some(&anna),
+            SUBMIT,
+            json!({ "input": input }),
+            "BAD_USER_INPUT",
+        )
+        .await;
+        assert!(
+            response["data"].is_null() || response["data"]["submitProcess"].is_null(),
+            "{what}: {response:#}"
+        );
+        let message = response["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            message.starts_with(&format!("{field}: ")),
+            "{what}: the message names the field {field}: {message}"
+        );
+        if let Some(code_point) = code_point {
+            assert!(
+                message.contains(code_point),
+                "{what}: the message names {code_point}: {message}"
+            );
+        }
+    }
+    // The same rules on commands about an existing process.
+    for (what, query, vars) in [
+        (
+            "a comment of only ZERO WIDTH SPACE",
+            "mutation($id: ID!, $text: String!) { commentOnProcess(id: $id, text: $text) { id } }",
+            json!({ "text": "\u{200B}" }),
+        ),
+        (
+            "a comment with RIGHT-TO-LEFT OVERRIDE",
+            "mutation($id: ID!, $text: String!) { commentOnProcess(id: $id, text: $text) { id } }",
+            json!({ "text": "se \u{202E}her" }),
+        ),
+        (
+            "a title update of only ZERO WIDTH SPACE",
+            UPDATE,
+            json!({ "input": { "title": "\u{200B}\u{200B}" } }),
+        ),
+        (
+            "a pain-points update with POP DIRECTIONAL ISOLATE",
+            UPDATE,
+            json!({ "input": { "painPoints": "ventetid\u{2069}" } }),
+        ),
+    ] {
+        let response = refused(
+            &app,
+            Some(&anna),
+            query,
+            with(vars, json!({ "id": first.id })),
+            "BAD_USER_INPUT",
+        )
+        .await;
+        assert!(
+            !response.to_string().contains("\"consistencyToken\""),
+            "{what}: {response:#}"
+        );
+    }
+
+    // Nothing was recorded: the next write is the next event, and the list is unchanged.
+    assert_eq!(history(&app, &anna, &first.id).await.len(), 1);
+    let later = bystander_write(&app).await;
+    assert_eq!(later.position(), first.position() + 1);
+    assert_eq!(listed(&app, &anna, &later.token).await, before);
+
+    // Visible text around the allowed marks is fine: a RIGHT-TO-LEFT MARK and a ZERO WIDTH
+    // JOINER are not bidi overrides.
+    submit(
+        &app,
+        &anna,
+        form("Ansøgning \u{200F}עברית\u{200D}", &["social"], 1, 1.0, 1),
+    )
+    .await;
+    app.stop().await
+}

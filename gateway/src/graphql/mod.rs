@@ -4,6 +4,7 @@
 //! mode), reads to the projections' queries, and every error leaves with a stable
 //! `extensions.code`.
 
+mod literals;
 mod mutation;
 mod query;
 mod types;
@@ -19,6 +20,7 @@ use innohub_runtime::{ErrorCode, HasErrorCode, Principal, Viewer};
 use uuid::Uuid;
 
 pub use crate::consistency::{Consistency, ConsistencyToken};
+pub use literals::EnumInputs;
 pub use mutation::Mutation;
 pub use query::Query;
 
@@ -46,8 +48,9 @@ pub struct Services {
 /// The caller, as the HTTP layer found them.
 #[derive(Debug, Clone)]
 pub enum Caller {
-    /// A verified token.
-    Authenticated(Principal),
+    /// A verified token: who it names, and the token, which is relayed to the services so
+    /// that they verify it themselves.
+    Authenticated(Principal, String),
     /// No `Authorization` header.
     Anonymous,
     /// A token that failed verification, and why.
@@ -95,7 +98,7 @@ pub fn ensure_codes(response: &mut async_graphql::Response) {
 /// The authenticated principal, or `UNAUTHENTICATED`.
 pub fn principal<'a>(ctx: &'a async_graphql::Context<'_>) -> async_graphql::Result<&'a Principal> {
     match ctx.data_opt::<Caller>() {
-        Some(Caller::Authenticated(p)) => Ok(p),
+        Some(Caller::Authenticated(p, _)) => Ok(p),
         Some(Caller::Rejected(why)) => Err(error(ErrorCode::Unauthenticated, why.clone())),
         _ => Err(error(
             ErrorCode::Unauthenticated,
@@ -144,8 +147,13 @@ where
     F: FnOnce(C, tonic::Request<M>) -> Fut,
     Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
 {
+    let token = match ctx.data_opt::<Caller>() {
+        Some(Caller::Authenticated(_, token)) => Some(token.as_str()),
+        _ => None,
+    };
     let caller = Metadata {
         principal: principal(ctx)?,
+        token,
         idempotency_key,
         correlation_id: Some(Uuid::now_v7()),
     };

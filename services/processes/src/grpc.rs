@@ -7,9 +7,9 @@
 
 use innohub_proto::innohub::common::v1::{CommandReply, GetHistoryRequest, HistoryReply};
 use innohub_proto::innohub::processes::v1 as pb;
-use innohub_runtime::Principal;
 use innohub_runtime::command::CommandError;
 use innohub_runtime::grpc::{self, command_reply, handle, history_reply};
+use innohub_runtime::{Principal, Verifier};
 use pb::processes_service_server::{ProcessesService, ProcessesServiceServer};
 use prost::Name as _;
 use tonic::{Request, Response, Status};
@@ -22,9 +22,9 @@ use crate::domain::scoring::ScoringWeights;
 use crate::{ProcessError, ProcessesApp};
 
 /// The service as an axum router, to serve with `axum::serve` beside the operations
-/// endpoints (distributed mode).
-pub fn router(app: ProcessesApp) -> axum::Router {
-    grpc::router(ProcessesServiceServer::new(Server { app }))
+/// endpoints (distributed mode); `verifier` checks every caller's bearer token.
+pub fn router(app: ProcessesApp, verifier: Verifier) -> axum::Router {
+    grpc::router(ProcessesServiceServer::new(Server { app }), verifier)
 }
 
 /// A channel to the service running in this process (embedded mode): the generated client

@@ -11,9 +11,11 @@ use std::path::PathBuf;
 use innohub_processes::{ProcessesApp, grpc};
 use innohub_proto::innohub::common::v1::{CommandReply, EventEnvelope, GetHistoryRequest};
 use innohub_proto::innohub::processes::v1 as pb;
-use innohub_runtime::grpc::{Caller, Channel, PRINCIPAL_HEADER, ServiceError, encode_principal};
+use innohub_runtime::auth::DevKeys;
+use innohub_runtime::grpc::{Caller, Channel, ServiceError};
 use innohub_runtime::{
     Database, DepartmentId, ErrorCode, EventStore, MunicipalityId, Principal, Role, UserId,
+    Verifier,
 };
 use pb::processes_service_client::ProcessesServiceClient;
 use prost::Message as _;
@@ -28,6 +30,7 @@ struct Harness {
     remote: Client,
     local: Client,
     app: ProcessesApp,
+    store: EventStore,
     dir: PathBuf,
     server: tokio::task::JoinHandle<()>,
 }
@@ -45,10 +48,11 @@ async fn start() -> Harness {
     let db = Database::connect(&Database::sqlite_url(&dir.join("events.sqlite")))
         .await
         .unwrap();
-    let app = ProcessesApp::new(EventStore::open(db, false).await.unwrap());
+    let store = EventStore::open(db, false).await.unwrap();
+    let app = ProcessesApp::new(store.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let router = grpc::router(app.clone());
+    let router = grpc::router(app.clone(), Verifier::development(keys()));
     let server = tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
     });
@@ -58,9 +62,20 @@ async fn start() -> Harness {
         local: ProcessesServiceClient::new(grpc::channel(app.clone())),
         url,
         app,
+        store,
         dir,
         server,
     }
+}
+
+/// The keys the served service accepts development tokens of.
+fn keys() -> DevKeys {
+    DevKeys::from_secret(b"the grpc tests' secret")
+}
+
+/// A token for `by` that the served service accepts.
+fn token(by: &Principal) -> String {
+    keys().mint(by, 1).unwrap()
 }
 
 fn person(user: &str, municipality: &str, department: &str, roles: &[Role]) -> Principal {
@@ -109,8 +124,10 @@ where
     F: FnOnce(Client, tonic::Request<M>) -> Fut,
     Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
 {
+    let token = token(by);
     let caller = Caller {
         principal: by,
+        token: Some(&token),
         idempotency_key: key,
         correlation_id: None,
     };
@@ -250,6 +267,7 @@ async fn every_command_succeeds_over_the_network() {
     let request = innohub_runtime::grpc::request(
         Caller {
             principal: &anne,
+            token: Some(&token(&anne)),
             idempotency_key: None,
             correlation_id: Some(correlation_id),
         },
@@ -608,11 +626,36 @@ async fn invalid_input_is_refused_alike_remotely_and_locally() {
     );
 }
 
-#[tokio::test]
-async fn calls_without_a_valid_principal_are_unauthenticated() {
-    let h = start().await;
+/// A call over the network with `authorization` metadata (if any) and a forged principal
+/// in the metadata the service trusted before it verified tokens itself.
+async fn forged(h: &Harness, authorization: Option<&str>) -> tonic::Status {
     let mut raw = ProcessesServiceClient::new(innohub_runtime::grpc::remote(&h.url).unwrap());
+    let mut request = tonic::Request::new(pb::SubmitProcessRequest {
+        details: Some(details("Forged", pb::Visibility::Public)),
+    });
+    let principal = innohub_proto::innohub::common::v1::Principal {
+        user: "it@syddjurs.dk".into(),
+        municipality: "DK-0706".into(),
+        department: "it".into(),
+        roles: vec!["it_portfolio".into(), "municipality_admin".into()],
+    };
+    request.metadata_mut().insert_bin(
+        "x-innohub-principal-bin",
+        tonic::metadata::MetadataValue::from_bytes(&principal.encode_to_vec()),
+    );
+    if let Some(value) = authorization {
+        request
+            .metadata_mut()
+            .insert("authorization", value.parse().unwrap());
+    }
+    raw.submit_process(request).await.unwrap_err()
+}
 
+#[tokio::test]
+async fn calls_without_a_valid_token_are_unauthenticated_and_record_nothing() {
+    let h = start().await;
+    let before = h.store.head();
+    let mut raw = ProcessesServiceClient::new(innohub_runtime::grpc::remote(&h.url).unwrap());
     let status = raw
         .submit_process(pb::SubmitProcessRequest::default())
         .await
@@ -626,25 +669,63 @@ async fn calls_without_a_valid_principal_are_unauthenticated() {
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unauthenticated);
 
-    let mut garbage = tonic::Request::new(pb::SubmitProcessRequest::default());
-    garbage.metadata_mut().insert_bin(
-        PRINCIPAL_HEADER,
-        tonic::metadata::MetadataValue::from_bytes(b"not a principal"),
-    );
-    let status = raw.submit_process(garbage).await.unwrap_err();
-    assert_eq!(status.code(), tonic::Code::Unauthenticated);
+    // A principal claimed in metadata, with no token, a token of another secret, a
+    // token whose payload was changed after signing, or garbage.
+    let other = DevKeys::from_secret(b"another secret")
+        .mint(&it(), 1)
+        .unwrap();
+    let genuine = token(&anne());
+    let mut parts: Vec<&str> = genuine.split('.').collect();
+    let claims = base64_url(&claims_of(&it()));
+    parts[1] = &claims;
+    let tampered = parts.join(".");
+    for authorization in [
+        None,
+        Some(format!("Bearer {other}")),
+        Some(format!("Bearer {tampered}")),
+        Some("Bearer not-a-token".to_owned()),
+        Some(genuine.clone()),
+    ] {
+        let status = forged(&h, authorization.as_deref()).await;
+        assert_eq!(
+            status.code(),
+            tonic::Code::Unauthenticated,
+            "{authorization:?}"
+        );
+    }
+    assert_eq!(h.store.head(), before, "nothing was recorded");
 
-    // With a principal, an unspecified enum is INVALID_ARGUMENT.
+    // With a valid token, an unspecified enum is INVALID_ARGUMENT.
     let mut unspecified = tonic::Request::new(pb::ChangeProcessPhaseRequest {
         process_id: Uuid::now_v7().to_string(),
         ..Default::default()
     });
-    unspecified
-        .metadata_mut()
-        .insert_bin(PRINCIPAL_HEADER, encode_principal(&it()));
+    unspecified.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", token(&it())).parse().unwrap(),
+    );
     let status = raw.change_process_phase(unspecified).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     assert_eq!(status.message(), "phase: must be a known phase");
+}
+
+/// The claims of a development token for `who`, as JSON.
+fn claims_of(who: &Principal) -> String {
+    let genuine = token(who);
+    let payload = genuine.split('.').nth(1).unwrap().to_owned();
+    String::from_utf8(base64_url_decode(&payload)).unwrap()
+}
+
+fn base64_url(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+}
+
+fn base64_url_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .unwrap()
 }
 
 #[tokio::test]

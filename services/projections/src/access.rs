@@ -4,6 +4,9 @@
 //! rows are counted one by one), and [`ProcessView::new`] is the only way a record leaves
 //! this crate: for partners it is redacted by the contract's privacy marks
 //! (`innohub_runtime::reflect::redact`), without people, internal notes and departments.
+//! What a list reveals besides its items (order, cursors, counts) is held to the same rule:
+//! [`sees_ranking`] decides who may see a backlog's explicit ranking, in a field or in the
+//! order of a list.
 
 use chrono::{DateTime, Utc};
 use innohub_proto::innohub::processes::v1 as pb;
@@ -65,6 +68,13 @@ pub fn private_to(sql: &mut Sql, viewer: &Viewer) {
     sql.push("))");
 }
 
+/// Whether `viewer` may see `municipality`'s explicit backlog ranking: only its members. A
+/// partner reads neither the rank ([`ProcessView::new`]) nor an order, cursor or page built
+/// on it (the backlog's partner order in `queries`).
+pub fn sees_ranking(viewer: &Viewer, municipality: &MunicipalityId) -> bool {
+    viewer.principal.is_member_of(municipality)
+}
+
 /// A process as one viewer may see it: the contract's messages, redacted for partners.
 #[derive(Debug, Clone)]
 pub struct ProcessView {
@@ -100,7 +110,7 @@ pub struct ProcessView {
     pub backlog_rank: Option<i64>,
     /// When it was submitted.
     pub submitted_at: DateTime<Utc>,
-    /// When it last changed.
+    /// When it last changed: for partners, when it last changed in a way they can see.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -115,6 +125,9 @@ pub struct RowFacts {
     pub submitted_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Last change partners can see (not one of people, internal notes or departments
+    /// alone): what they read as [`ProcessView::updated_at`].
+    pub shared_updated_at: DateTime<Utc>,
 }
 
 impl ProcessView {
@@ -133,6 +146,9 @@ impl ProcessView {
             .iter()
             .any(|f| f.user == me.user.as_str() && f.municipality == me.municipality.as_str());
         let follower_count = record.followers.len();
+        let backlog_rank = facts
+            .backlog_rank
+            .filter(|_| sees_ranking(viewer, &municipality));
         // Members see all of their own record that a view shows (its followers are only
         // counted): only partners' views need the privacy marks applied.
         let record = if full {
@@ -155,9 +171,13 @@ impl ProcessView {
             viewer_follows,
             comment_count: record.comment_count,
             score: facts.score,
-            backlog_rank: facts.backlog_rank.filter(|_| full),
+            backlog_rank,
             submitted_at: facts.submitted_at,
-            updated_at: facts.updated_at,
+            updated_at: if full {
+                facts.updated_at
+            } else {
+                facts.shared_updated_at
+            },
         })
     }
 

@@ -9,6 +9,13 @@
 //! event and reads, once, the records, weights and rankings the batch touches; [`Batch::fold`]
 //! folds the events into them in memory; [`Batch::write`] writes each table once, in
 //! multi-row statements.
+//!
+//! Two times of the last change are kept: `updated_at`, of any change, which members read,
+//! and `shared_updated_at`, of the last change partners can see, which they read instead
+//! (`access::ProcessView::new`), so that an edit of internal fields does not show as a new
+//! time. Whether an event changes what partners see is decided as it is folded, from the
+//! part of the record it replaces ([`Batch::fold_process`], [`differs_for_partners`]): only
+//! the details can change for members alone, and they are redacted only when they differ.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -17,6 +24,7 @@ use innohub_proto::innohub::projections::v1::{BacklogOrder, ProcessRecord};
 use innohub_proto::short_name as short;
 use innohub_runtime::StoredEvent;
 use innohub_runtime::projection::{Projection, ProjectionError};
+use innohub_runtime::reflect::redact;
 use innohub_runtime::sql::{Rows, Sql, Value};
 use prost::{Message, Name};
 use sqlx::{AnyConnection, Row};
@@ -177,6 +185,9 @@ struct Batch<'a> {
     counted_before: HashMap<String, Counted>,
     /// Processes whose record changed, with the time of their last event.
     changed: BTreeMap<String, String>,
+    /// Processes that changed in a way partners can see, with the time of the last such
+    /// event.
+    changed_for_partners: HashMap<String, String>,
     /// Processes submitted in this batch, with the time.
     submitted: HashMap<String, String>,
     /// Processes whose facets changed.
@@ -268,6 +279,7 @@ impl<'a> Batch<'a> {
             records,
             counted_before,
             changed: BTreeMap::new(),
+            changed_for_partners: HashMap::new(),
             submitted: HashMap::new(),
             refaceted: BTreeSet::new(),
             comments: Rows::new(
@@ -338,6 +350,7 @@ impl<'a> Batch<'a> {
             });
             self.refaceted.insert(id.clone());
             self.submitted.insert(id.clone(), at.clone());
+            self.changed_for_partners.insert(id.clone(), at.clone());
             self.changed.insert(id.clone(), at);
             return Ok(());
         }
@@ -347,17 +360,27 @@ impl<'a> Batch<'a> {
                 event.event_type
             )));
         };
-        match change {
+        // Whether partners see the change (people, internal notes and departments are all
+        // in the details; the rest of the record is theirs to read, followers as a count).
+        let seen = match change {
             ProcessChange::Submitted(_) => unreachable!("handled above"),
             ProcessChange::Details(e) => {
+                let seen = differs_for_partners(&r.details, &e.details, &r.municipality)?;
                 r.details = e.details;
                 self.refaceted.insert(id.clone());
+                seen
             }
-            ProcessChange::Assessed(e) => r.assessment = e.assessment,
-            ProcessChange::Phase(e) => r.phase = e.to,
+            ProcessChange::Assessed(e) => {
+                let seen = differs_for_partners(&r.assessment, &e.assessment, &r.municipality)?;
+                r.assessment = e.assessment;
+                seen
+            }
+            ProcessChange::Phase(e) => std::mem::replace(&mut r.phase, e.to) != e.to,
             ProcessChange::Status(e) => {
+                let seen = (r.status, &r.status_reason) != (e.to, &e.reason);
                 r.status = e.to;
                 r.status_reason = e.reason;
+                seen
             }
             ProcessChange::Commented(c) => {
                 r.comment_count += 1;
@@ -370,17 +393,32 @@ impl<'a> Batch<'a> {
                     at.clone().into(),
                     event.position.into(),
                 ]);
+                true
             }
             ProcessChange::Followed(follower) => {
                 let key = |f: &pb::ProcessFollowed| (f.municipality.clone(), f.user.clone());
-                if let Err(at) = r.followers.binary_search_by_key(&key(&follower), key) {
-                    r.followers.insert(at, follower);
+                match r.followers.binary_search_by_key(&key(&follower), key) {
+                    Err(at) => {
+                        r.followers.insert(at, follower);
+                        true
+                    }
+                    Ok(_) => false,
                 }
             }
-            ProcessChange::Unfollowed(e) => r
-                .followers
-                .retain(|f| !(f.user == e.user && f.municipality == e.municipality)),
-            ProcessChange::Experience(e) => r.experience = e.experience,
+            ProcessChange::Unfollowed(e) => {
+                let before = r.followers.len();
+                r.followers
+                    .retain(|f| !(f.user == e.user && f.municipality == e.municipality));
+                r.followers.len() != before
+            }
+            ProcessChange::Experience(e) => {
+                let seen = differs_for_partners(&r.experience, &e.experience, &r.municipality)?;
+                r.experience = e.experience;
+                seen
+            }
+        };
+        if seen {
+            self.changed_for_partners.insert(id.clone(), at.clone());
         }
         self.changed.insert(id.clone(), at);
         Ok(())
@@ -397,13 +435,14 @@ impl<'a> Batch<'a> {
         let mut views = Rows::new(
             "INSERT INTO process_view (id, municipality, visibility, reporter, owner, phase, \
              status, closed, title, classification, hours_saved, score, backlog_rank, \
-             submitted_at, updated_at)",
+             submitted_at, updated_at, shared_updated_at)",
             "ON CONFLICT (id) DO UPDATE SET visibility = excluded.visibility, \
              owner = excluded.owner, phase = excluded.phase, status = excluded.status, \
              closed = excluded.closed, title = excluded.title, \
              classification = excluded.classification, hours_saved = excluded.hours_saved, \
              score = excluded.score, backlog_rank = excluded.backlog_rank, \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, \
+             shared_updated_at = COALESCE(excluded.shared_updated_at, process_view.shared_updated_at)",
         );
         let ranks = self.ranks();
         for (id, at) in &self.changed {
@@ -414,12 +453,15 @@ impl<'a> Batch<'a> {
             // A process submitted here takes the time of its submission; an existing row
             // keeps its own (the upsert does not overwrite it).
             let submitted = self.submitted.get(id).unwrap_or(at);
+            // Null (keep the row's own) unless partners saw a change in this batch; a new
+            // process always has one, its submission.
+            let shared_at = self.changed_for_partners.get(id).map(String::as_str);
             views.push(view_row(
                 record,
                 weights,
                 ranks.get(id.as_str()).copied(),
                 submitted,
-                at,
+                (at, shared_at),
             ));
             records.push(vec![id.into(), record.encode_to_vec().into()]);
         }
@@ -623,7 +665,7 @@ fn view_row(
     weights: &pb::ScoringWeights,
     rank: Option<i64>,
     submitted_at: &str,
-    updated_at: &str,
+    (updated_at, shared_updated_at): (&str, Option<&str>),
 ) -> Vec<Value> {
     let d = record.details.clone().unwrap_or_default();
     let volume = d.volume.unwrap_or_default();
@@ -662,7 +704,27 @@ fn view_row(
         rank.into(),
         submitted_at.into(),
         updated_at.into(),
+        shared_updated_at.map(str::to_owned).into(),
     ]
+}
+
+/// Whether replacing `old` by `new`, a part of the record of a process owned by `owner`,
+/// changes what partners see of it: the two differ once redacted for a reader of no
+/// municipality, i.e. without anything internal or personal. Redacts only parts that differ.
+fn differs_for_partners<M: Message + Name + Default + PartialEq>(
+    old: &Option<M>,
+    new: &Option<M>,
+    owner: &str,
+) -> Result<bool, ProjectionError> {
+    if old == new {
+        return Ok(false);
+    }
+    let partners = |m: &Option<M>| -> Result<Option<M>, ProjectionError> {
+        m.as_ref()
+            .map(|m| redact(m, owner, "").map_err(corrupt))
+            .transpose()
+    };
+    Ok(partners(old)? != partners(new)?)
 }
 
 /// The message in `table.column` of each of `municipalities` that has one.
@@ -699,5 +761,38 @@ mod tests {
         assert_eq!(short(pb::Status::InProgress.as_str_name()), "IN_PROGRESS");
         assert_eq!(short(pb::Phase::PreAnalysis.as_str_name()), "PRE_ANALYSIS");
         assert_eq!(short(pb::Visibility::Public.as_str_name()), "PUBLIC");
+    }
+
+    fn details(title: &str) -> Option<pb::ProcessDetails> {
+        Some(pb::ProcessDetails {
+            title: title.into(),
+            internal_notes: "Afventer IT".into(),
+            owner: "mette".into(),
+            departments: vec!["social".into()],
+            visibility: pb::Visibility::Public as i32,
+            ..Default::default()
+        })
+    }
+
+    /// Partners see a change of the details unless it is of people, internal notes or
+    /// departments alone: only such a change moves the time they read.
+    #[test]
+    fn partners_see_changes_of_what_they_read_only() {
+        let before = details("Sygedagpenge");
+        let mut internal = before.clone().expect("details");
+        internal.internal_notes = "Kun til internt brug".into();
+        internal.owner = "olle".into();
+        internal.contact = "olle@syddjurs.dk".into();
+        internal.departments.push("it".into());
+        let seen = |new: &Option<pb::ProcessDetails>| {
+            differs_for_partners(&before, new, "DK-0706").expect("redact")
+        };
+        assert!(!seen(&before));
+        assert!(!seen(&Some(internal)));
+        assert!(seen(&details("Sygedagpenge sager")));
+        let mut withdrawn = before.clone().expect("details");
+        withdrawn.visibility = pb::Visibility::Municipality as i32;
+        assert!(seen(&Some(withdrawn)), "sharing is a change partners see");
+        assert!(seen(&None));
     }
 }

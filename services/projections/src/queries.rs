@@ -40,7 +40,9 @@ pub enum ProcessList {
     /// Every process the viewer may see, newest first.
     All,
     /// The prioritised backlog of one municipality (the viewer's by default): explicitly
-    /// ranked processes first in rank order, then the open rest by priority score.
+    /// ranked processes first in rank order, then the open rest by priority score. Partners
+    /// read another municipality's backlog by priority score alone: its ranking is not theirs
+    /// to read, in the order either.
     Backlog,
 }
 
@@ -53,11 +55,21 @@ impl ProcessList {
         }
     }
 
-    /// What the list is sorted by (then by id), and whether it runs down.
-    fn order(self) -> (&'static str, bool) {
+    /// What the list is sorted by (then by id) for `viewer`, and whether it runs down.
+    /// `filter` is [`ProcessQueries::scoped`]: the backlog names its municipality, and only
+    /// that municipality's members are shown its ranking, also through the order.
+    fn order(self, viewer: &Viewer, filter: &ProcessFilter) -> (&'static str, bool) {
         match self {
             ProcessList::All => ("pv.submitted_at", true),
-            ProcessList::Backlog => (BACKLOG_KEY, false),
+            ProcessList::Backlog
+                if filter
+                    .municipality
+                    .as_ref()
+                    .is_some_and(|m| access::sees_ranking(viewer, m)) =>
+            {
+                (BACKLOG_KEY, false)
+            }
+            ProcessList::Backlog => (SHARED_BACKLOG_KEY, false),
         }
     }
 }
@@ -74,7 +86,8 @@ pub struct Position {
 /// The value a list is sorted by.
 #[derive(Debug, Clone, PartialEq)]
 enum SortKey {
-    /// The backlog's [`BACKLOG_KEY`].
+    /// The backlog's [`BACKLOG_KEY`] for members, [`SHARED_BACKLOG_KEY`] for partners: a
+    /// partner's cursor carries the (negated) priority score they read, never a rank.
     Number(f64),
     /// The stored submission time.
     Text(String),
@@ -176,12 +189,23 @@ pub struct ProcessQueries {
 
 /// The backlog's sort key (then the id): ranked processes first by rank, then the rest by
 /// score. The expression of the `process_view_backlog` index, so that a page is read off
-/// the index.
+/// the index. Only for members of the backlog's municipality: the ranking is theirs.
 const BACKLOG_KEY: &str =
     "CASE WHEN pv.backlog_rank IS NULL THEN -pv.score ELSE pv.backlog_rank - 1000000000 END";
 
+/// The backlog's sort key (then the id) for a partner: the priority score, highest first,
+/// the order the members' backlog gives its unranked processes. A partner may not read the
+/// ranking ([`ProcessView`] leaves `backlog_rank` out), and an order, a cursor or a page
+/// boundary built on it would tell the ranking all the same. The score may be used: partners
+/// read it (`priorityScore`), and it is computed only from what they read too (the volume,
+/// the assessment, and the owner's scoring weights, which `scoringWeights` answers anyone),
+/// so this order says nothing the items do not. The expression of the
+/// `process_view_shared_backlog` index.
+const SHARED_BACKLOG_KEY: &str = "-pv.score";
+
 /// The columns of a page row; the query must join `process_record r ON r.id = pv.id`.
-const VIEW_COLUMNS: &str = "r.record, pv.score, pv.backlog_rank, pv.submitted_at, pv.updated_at";
+const VIEW_COLUMNS: &str =
+    "r.record, pv.score, pv.backlog_rank, pv.submitted_at, pv.updated_at, pv.shared_updated_at";
 
 fn corrupt(e: impl std::fmt::Display) -> QueryError {
     QueryError::Corrupt(e.to_string())
@@ -214,6 +238,7 @@ impl ProcessQueries {
             backlog_rank: row.try_get("backlog_rank")?,
             submitted_at: time(row, "submitted_at")?,
             updated_at: time(row, "updated_at")?,
+            shared_updated_at: time(row, "shared_updated_at")?,
         };
         ProcessView::new(viewer, record, facts).map_err(corrupt)
     }
@@ -293,7 +318,7 @@ impl ProcessQueries {
         rows: i64,
     ) -> Sql {
         let filter = Self::scoped(viewer, list, filter);
-        let (key, down) = list.order();
+        let (key, down) = list.order(viewer, &filter);
         let (past, dir) = if down { ("<", " DESC") } else { (">", "") };
         let mut sql = Sql::new("");
         if let Some(after) = after {
@@ -540,7 +565,14 @@ mod tests {
             ..ProcessFilter::default()
         };
         let all = ProcessFilter::default();
-        for who in [&member, &partner] {
+        // A member reads DK's backlog in its ranking, a partner by score: each off its index.
+        for (who, backlog_index) in [
+            (&member, "process_view_backlog"),
+            (&partner, "process_view_shared_backlog"),
+        ] {
+            let backlog_from_start = format!("{backlog_index} (municipality=? AND closed=?)");
+            let backlog_from_cursor =
+                format!("{backlog_index} (municipality=? AND closed=? AND <expr>>?)");
             let after = |list, key: &str| {
                 Position::parse(list, &format!("{}|{key}|{}", list.name(), Uuid::nil())).unwrap()
             };
@@ -551,13 +583,13 @@ mod tests {
                     ProcessList::Backlog,
                     &in_dk,
                     None,
-                    "process_view_backlog (municipality=? AND closed=?)",
+                    backlog_from_start.as_str(),
                 ),
                 (
                     ProcessList::Backlog,
                     &in_dk,
                     Some(&backlog_after),
-                    "process_view_backlog (municipality=? AND closed=? AND <expr>>?)",
+                    backlog_from_cursor.as_str(),
                 ),
                 (ProcessList::All, &all, None, "INDEX process_view_newest"),
                 (

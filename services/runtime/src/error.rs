@@ -15,6 +15,8 @@ pub enum ErrorCode {
     NotFound,
     /// A concurrent change won; retrying may succeed.
     Conflict,
+    /// The caller sent too many requests; retry after the time the response names.
+    RateLimited,
     /// Something broke on our side; details are in the logs, never in the response.
     Internal,
 }
@@ -28,6 +30,7 @@ impl ErrorCode {
             Self::Forbidden => "FORBIDDEN",
             Self::NotFound => "NOT_FOUND",
             Self::Conflict => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
             Self::Internal => "INTERNAL",
         }
     }

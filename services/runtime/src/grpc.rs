@@ -1,9 +1,10 @@
 //! What every service's gRPC side shares, written once (the contract is
 //! `proto/innohub/common/v1/service.proto`):
 //!
-//! - the call metadata: the caller ([`PRINCIPAL_HEADER`]), the idempotency key, the
-//!   correlation id and the W3C `traceparent`, set by [`request`] on the client side and read
-//!   by [`handle`] on the server side;
+//! - the call metadata: the caller's bearer token ([`AUTHORIZATION_HEADER`], verified by the
+//!   service itself: [`router`]), the idempotency key, the correlation id and the W3C
+//!   `traceparent`, set by [`request`] on the client side and read by [`handle`] on the
+//!   server side;
 //! - the error mapping: stable [`ErrorCode`] ⇄ `tonic::Status` ([`status`], [`ServiceError`]);
 //! - the handler skeleton [`handle`]: span, caller, command context, reply or status;
 //! - [`Channel`]: how a generated client reaches a service, the same type in both modes:
@@ -15,11 +16,11 @@ use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 
-use innohub_proto::innohub::common::v1::{self as pb, CommandReply, HistoryReply};
+use innohub_proto::innohub::common::v1::{CommandReply, HistoryReply};
 use prost::Message;
 use tonic::body::Body;
 use tonic::codegen::http;
-use tonic::metadata::{Ascii, Binary, MetadataMap, MetadataValue};
+use tonic::metadata::{Ascii, MetadataMap, MetadataValue};
 use tonic::{Request, Response, Status};
 use tower::ServiceExt as _;
 use tower::util::BoxCloneSyncService;
@@ -27,10 +28,10 @@ use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::command::{CommandContext, Executed, fingerprint};
-use crate::{ErrorCode, HasErrorCode, Principal, StoredEvent, kafka, reflect, telemetry};
+use crate::{ErrorCode, HasErrorCode, Principal, StoredEvent, Verifier, kafka, reflect, telemetry};
 
-/// Binary metadata key of the caller: an `innohub.common.v1.Principal`, protobuf-encoded.
-pub const PRINCIPAL_HEADER: &str = "x-innohub-principal-bin";
+/// Metadata key of the caller's bearer token (`Bearer <token>`), which the service verifies.
+pub const AUTHORIZATION_HEADER: &str = "authorization";
 /// Metadata key of a command's idempotency key.
 pub const IDEMPOTENCY_HEADER: &str = "x-innohub-idempotency-key";
 /// Metadata key of the correlation id (a UUID) that ties together what one request caused.
@@ -86,8 +87,9 @@ pub fn remote(url: &str) -> Result<Channel, tonic::transport::Error> {
 }
 
 /// A service server as an axum router, to serve with `axum::serve` (HTTP/1.1 and h2c) beside
-/// `/healthz`, `/readyz` and `/metrics`.
-pub fn router<S>(server: S) -> axum::Router
+/// `/healthz`, `/readyz` and `/metrics`. Every call's bearer token is verified by `verifier`
+/// before the service sees the call.
+pub fn router<S>(server: S, verifier: Verifier) -> axum::Router
 where
     S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
         + tonic::server::NamedService
@@ -97,7 +99,9 @@ where
         + 'static,
     S::Future: Send + 'static,
 {
-    tonic::service::Routes::new(server).into_axum_router()
+    tonic::service::Routes::new(server)
+        .into_axum_router()
+        .layer(axum::middleware::from_fn_with_state(verifier, authenticate))
 }
 
 // ------------------------------------------------------------------------------------------
@@ -112,6 +116,7 @@ pub fn grpc_code(code: ErrorCode) -> tonic::Code {
         ErrorCode::Forbidden => tonic::Code::PermissionDenied,
         ErrorCode::NotFound => tonic::Code::NotFound,
         ErrorCode::Conflict => tonic::Code::Aborted,
+        ErrorCode::RateLimited => tonic::Code::ResourceExhausted,
         ErrorCode::Internal => tonic::Code::Internal,
     }
 }
@@ -125,6 +130,7 @@ pub fn error_code(code: tonic::Code) -> ErrorCode {
         tonic::Code::PermissionDenied => ErrorCode::Forbidden,
         tonic::Code::NotFound => ErrorCode::NotFound,
         tonic::Code::Aborted => ErrorCode::Conflict,
+        tonic::Code::ResourceExhausted => ErrorCode::RateLimited,
         _ => ErrorCode::Internal,
     }
 }
@@ -178,24 +184,20 @@ impl From<Status> for ServiceError {
 // Metadata
 // ------------------------------------------------------------------------------------------
 
-/// The value of the [`PRINCIPAL_HEADER`] metadata.
-pub fn encode_principal(principal: &Principal) -> MetadataValue<Binary> {
-    MetadataValue::from_bytes(&pb::Principal::from(principal).encode_to_vec())
-}
-
-/// The principal in a [`PRINCIPAL_HEADER`] value.
-pub fn decode_principal(value: &MetadataValue<Binary>) -> Result<Principal, String> {
-    let bytes = value.to_bytes().map_err(|e| format!("not base64: {e}"))?;
-    pb::Principal::decode(bytes)
-        .map_err(|e| format!("not a principal: {e}"))?
-        .try_into()
-}
+/// The caller of a call, as a server trusts it: put into the request's extensions by
+/// [`router`] after it verified the call's bearer token (a service on the network), or by
+/// [`request`] for a call that stays in this process ([`local`]: the gateway in front of it
+/// verified the token). Extensions never cross a network, so no client can set this.
+#[derive(Debug, Clone)]
+struct Authenticated(Principal);
 
 /// Who a call is made for, as the client side sends it.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller<'a> {
     /// The authenticated user.
     pub principal: &'a Principal,
+    /// Their bearer token, relayed so that a service on the network verifies it itself.
+    pub token: Option<&'a str>,
     /// The client's idempotency key (commands only).
     pub idempotency_key: Option<&'a str>,
     /// Ties together everything one user request caused.
@@ -206,8 +208,19 @@ pub struct Caller<'a> {
 /// `traceparent`.
 pub fn request<M>(caller: Caller<'_>, message: M) -> Result<Request<M>, ServiceError> {
     let mut request = Request::new(message);
+    request
+        .extensions_mut()
+        .insert(Authenticated(caller.principal.clone()));
+    let ascii = |value: String| {
+        MetadataValue::<Ascii>::try_from(value).map_err(|e| ServiceError {
+            code: ErrorCode::Internal,
+            message: format!("metadata: {e}"),
+        })
+    };
     let metadata = request.metadata_mut();
-    metadata.insert_bin(PRINCIPAL_HEADER, encode_principal(caller.principal));
+    if let Some(token) = caller.token {
+        metadata.insert(AUTHORIZATION_HEADER, ascii(format!("Bearer {token}"))?);
+    }
     if let Some(key) = caller.idempotency_key {
         // Only the client's key can hold what metadata cannot carry.
         let key = key.parse().map_err(|_| ServiceError {
@@ -216,12 +229,6 @@ pub fn request<M>(caller: Caller<'_>, message: M) -> Result<Request<M>, ServiceE
         })?;
         metadata.insert(IDEMPOTENCY_HEADER, key);
     }
-    let ascii = |value: String| {
-        MetadataValue::<Ascii>::try_from(value).map_err(|e| ServiceError {
-            code: ErrorCode::Internal,
-            message: format!("metadata: {e}"),
-        })
-    };
     if let Some(id) = caller.correlation_id {
         metadata.insert(CORRELATION_HEADER, ascii(id.to_string())?);
     }
@@ -229,6 +236,35 @@ pub fn request<M>(caller: Caller<'_>, message: M) -> Result<Request<M>, ServiceE
         metadata.insert(TRACEPARENT_HEADER, ascii(traceparent)?);
     }
     Ok(request)
+}
+
+/// Verify the bearer token of a call that came over the network and put its caller into
+/// the request; a call without a valid token is answered `UNAUTHENTICATED` here and never
+/// reaches a handler.
+async fn authenticate(
+    axum::extract::State(verifier): axum::extract::State<Verifier>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    // Whatever a client sent, only the verified token counts.
+    request.extensions_mut().remove::<Authenticated>();
+    let header = request
+        .headers()
+        .get(AUTHORIZATION_HEADER)
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
+    let verified = match header {
+        Some(value) => verifier.verify_header(&value).await,
+        None => Err(crate::AuthError(format!(
+            "a bearer token is required ({AUTHORIZATION_HEADER} metadata)"
+        ))),
+    };
+    match verified {
+        Ok(principal) => {
+            request.extensions_mut().insert(Authenticated(principal));
+            next.run(request).await
+        }
+        Err(why) => Status::unauthenticated(why.to_string()).into_http(),
+    }
 }
 
 /// A call as the server side received it.
@@ -255,16 +291,17 @@ impl Call {
         }
     }
 
-    fn of(method: &str, metadata: &MetadataMap, bytes: &[u8]) -> Result<Self, Status> {
+    fn of(
+        method: &str,
+        metadata: &MetadataMap,
+        extensions: &tonic::Extensions,
+        bytes: &[u8],
+    ) -> Result<Self, Status> {
         let text = |key: &str| metadata.get(key).and_then(|v| v.to_str().ok());
-        let principal = metadata
-            .get_bin(PRINCIPAL_HEADER)
-            .ok_or_else(|| Status::unauthenticated(format!("{PRINCIPAL_HEADER} is required")))
-            .map(decode_principal)?
-            .map_err(|why| {
-                tracing::warn!(%why, "invalid principal metadata");
-                Status::unauthenticated(format!("{PRINCIPAL_HEADER} is invalid"))
-            })?;
+        let Authenticated(principal) = extensions
+            .get::<Authenticated>()
+            .cloned()
+            .ok_or_else(|| Status::unauthenticated("a bearer token is required"))?;
         let idempotency_key = match text(IDEMPOTENCY_HEADER) {
             Some(key) if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY => {
                 return Err(Status::invalid_argument(format!(
@@ -284,8 +321,8 @@ impl Call {
     }
 }
 
-/// The skeleton of every rpc handler: a span that continues the caller's trace, the caller
-/// from the metadata (`UNAUTHENTICATED` without one), then `handler` with the call and the
+/// The skeleton of every rpc handler: a span that continues the caller's trace, the
+/// authenticated caller (`UNAUTHENTICATED` without one), then `handler` with the call and the
 /// request message; its error leaves as the status of its stable code.
 pub async fn handle<Req, Rep, E, F, Fut>(
     method: &'static str,
@@ -310,6 +347,7 @@ where
         let call = Call::of(
             method,
             request.metadata(),
+            request.extensions(),
             &request.get_ref().encode_to_vec(),
         )?;
         handler(call, request.into_inner())
@@ -335,6 +373,13 @@ pub fn command_reply<A>(executed: Executed<A>) -> CommandReply {
 /// payload redacted by the contract's privacy marks ([`reflect::redact_payload`]) and the
 /// actor's user id only for members of the actor's municipality. `package` is the protobuf
 /// package of the events, e.g. `innohub.processes.v1`.
+///
+/// For a reader from another municipality than the record's (a partner), `events` are the
+/// ones the service shows them, which may leave some of the stream out: what the envelopes
+/// say beyond each event must not tell how many were left out, or which. Their `sequence`
+/// is renumbered 1, 2, … in the order given (the reader's own gapless trail), and
+/// `position`, `correlation_id` and `causation_id`, which count or link the owner's other
+/// events, are cleared.
 pub fn history_reply(
     events: &[StoredEvent],
     reader: &Principal,
@@ -342,7 +387,7 @@ pub fn history_reply(
 ) -> Result<HistoryReply, crate::StoreError> {
     let reading = reader.municipality.as_str();
     let mut out = Vec::with_capacity(events.len());
-    for event in events {
+    for (event, sequence) in events.iter().zip(1..) {
         let mut envelope = kafka::envelope(event);
         envelope.payload = reflect::redact_payload(
             &format!("{package}.{}", event.event_type),
@@ -356,6 +401,12 @@ pub fn history_reply(
         {
             actor.user.clear();
         }
+        if event.municipality != reading {
+            envelope.sequence = sequence;
+            envelope.position = 0;
+            envelope.correlation_id.clear();
+            envelope.causation_id.clear();
+        }
         out.push(envelope);
     }
     Ok(HistoryReply { events: out })
@@ -363,10 +414,6 @@ pub fn history_reply(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
-    use crate::{MunicipalityId, Role, UserId};
-
     use super::*;
 
     #[test]
@@ -377,6 +424,7 @@ mod tests {
             ErrorCode::Forbidden,
             ErrorCode::NotFound,
             ErrorCode::Conflict,
+            ErrorCode::RateLimited,
             ErrorCode::Internal,
         ] {
             assert_eq!(error_code(grpc_code(code)), code);
@@ -385,32 +433,65 @@ mod tests {
     }
 
     #[test]
-    fn principals_survive_the_metadata() {
-        for department in [
-            None,
-            Some(crate::DepartmentId::parse("social").expect("id")),
-        ] {
-            let principal = Principal {
-                user: UserId::parse("søren.ærø@syddjurs.dk").expect("user"),
-                municipality: MunicipalityId::parse("DK-0706").expect("municipality"),
-                department,
-                roles: BTreeSet::from([Role::ItPortfolio, Role::Employee]),
-            };
-            assert_eq!(
-                decode_principal(&encode_principal(&principal)),
-                Ok(principal)
-            );
-        }
-        let garbage = MetadataValue::from_bytes(b"not a principal");
-        assert!(decode_principal(&garbage).is_err());
-        let unknown_role = pb::Principal {
-            user: "anne".into(),
-            municipality: "DK-0706".into(),
-            department: String::new(),
-            roles: vec!["root".into()],
+    fn a_partners_history_is_numbered_for_them_and_links_nothing_else() {
+        use innohub_proto::innohub::processes::v1 as pb;
+        use prost::Name as _;
+        let phase = pb::ProcessPhaseChanged {
+            from: pb::Phase::Idea as i32,
+            to: pb::Phase::PreAnalysis as i32,
+            reason: String::new(),
         };
-        let value = MetadataValue::from_bytes(&unknown_role.encode_to_vec());
-        assert!(decode_principal(&value).is_err());
+        // The events a service shows: the 3rd and the 7th of their stream.
+        let events: Vec<StoredEvent> = [3, 7]
+            .into_iter()
+            .map(|sequence| StoredEvent {
+                position: 100 + sequence,
+                event_id: Uuid::now_v7(),
+                municipality: "DK-0706".into(),
+                aggregate_type: "process".into(),
+                aggregate_id: "p".into(),
+                sequence,
+                event_type: "ProcessPhaseChanged".into(),
+                payload: phase.encode_to_vec(),
+                actor_user: "ivan".into(),
+                actor_municipality: "DK-0706".into(),
+                occurred_at: chrono::Utc::now(),
+                correlation_id: Uuid::now_v7(),
+                causation_id: Some(Uuid::now_v7()),
+            })
+            .collect();
+        let reader = |municipality: &str| Principal {
+            user: crate::UserId::parse("someone").expect("user"),
+            municipality: crate::MunicipalityId::parse(municipality).expect("municipality"),
+            department: None,
+            roles: Default::default(),
+        };
+        let package = pb::ProcessPhaseChanged::PACKAGE;
+        let partner = history_reply(&events, &reader("SE-1283"), package).expect("reply");
+        let seen: Vec<_> = partner
+            .events
+            .iter()
+            .map(|e| {
+                (
+                    e.sequence,
+                    e.position,
+                    e.correlation_id.as_str(),
+                    e.causation_id.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(seen, [(1, 0, "", ""), (2, 0, "", "")]);
+        let member = history_reply(&events, &reader("DK-0706"), package).expect("reply");
+        let sequences: Vec<_> = member
+            .events
+            .iter()
+            .map(|e| (e.sequence, e.position))
+            .collect();
+        assert_eq!(sequences, [(3, 103), (7, 107)]);
+        assert_eq!(
+            member.events[0].correlation_id,
+            events[0].correlation_id.to_string()
+        );
     }
 
     #[test]

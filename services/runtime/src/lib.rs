@@ -16,12 +16,17 @@
 //!   multi-row writes.
 //! - [`access`]: visibility and the one read rule (full, partner, none).
 //! - [`principal`]: who is calling (user, municipality, department, roles).
+//! - [`text`]: the rules every free text keeps: visible, no bidi overrides, no control
+//!   characters, limited length; the domains' text values are built on it.
+//! - [`auth`]: bearer tokens into principals: development tokens and the identity
+//!   provider's (OIDC/JWKS), one verifier for the gateway and every service.
 //! - [`error`]: the stable error codes every edge maps to.
 //! - [`db`], [`telemetry`], [`metrics`], [`ops`]: connections and migrations, tracing,
 //!   Prometheus metrics and the `/healthz` `/readyz` `/metrics` endpoints.
 
 pub mod access;
 pub mod aggregate;
+pub mod auth;
 pub mod command;
 pub mod db;
 pub mod error;
@@ -36,9 +41,11 @@ pub mod sql;
 pub mod store;
 pub mod telemetry;
 pub mod testing;
+pub mod text;
 
 pub use access::{Access, Audience, Viewer, Visibility};
 pub use aggregate::{Aggregate, DecodeError, DomainEvent, EncodedEvent};
+pub use auth::{AuthError, Verifier};
 pub use db::{Backend, Database};
 pub use error::{ErrorCode, HasErrorCode};
 pub use principal::{DepartmentId, MunicipalityId, Principal, Role, UserId};

@@ -202,42 +202,6 @@ impl Principal {
     }
 }
 
-/// The caller as the service APIs carry it (`innohub.common.v1.Principal`).
-impl From<&Principal> for innohub_proto::innohub::common::v1::Principal {
-    fn from(p: &Principal) -> Self {
-        Self {
-            user: p.user.to_string(),
-            municipality: p.municipality.to_string(),
-            department: p
-                .department
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            roles: p.roles.iter().map(|r| r.as_str().to_owned()).collect(),
-        }
-    }
-}
-
-impl TryFrom<innohub_proto::innohub::common::v1::Principal> for Principal {
-    type Error = String;
-
-    fn try_from(p: innohub_proto::innohub::common::v1::Principal) -> Result<Self, String> {
-        Ok(Self {
-            user: UserId::parse(&p.user)?,
-            municipality: MunicipalityId::parse(&p.municipality)?,
-            department: match p.department.as_str() {
-                "" => None,
-                department => Some(DepartmentId::parse(department)?),
-            },
-            roles: p
-                .roles
-                .iter()
-                .map(|r| r.parse())
-                .collect::<Result<_, _>>()?,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

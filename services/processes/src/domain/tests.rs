@@ -876,3 +876,237 @@ fn the_contracts_golden_samples_decode_into_the_domain() {
         })
     );
 }
+
+/// `fields()` with one text field set to `value`; the field's name in the API.
+fn with_text(field: &'static str, value: &str) -> (pb::ProcessDetails, &'static str) {
+    let mut f = fields();
+    let v = value.to_owned();
+    match field {
+        "title" => f.title = v,
+        "shortDescription" => f.short_description = v,
+        "longDescription" => f.long_description = v,
+        "painPoints" => f.pain_points = v,
+        "wishedSolution" => f.wished_solution = v,
+        "owner" => f.owner = v,
+        "contact" => f.contact = v,
+        "legalBasis" => f.legal_basis = v,
+        "vendor" => f.vendor = v,
+        "internalNotes" => f.internal_notes = v,
+        "domains" => f.domains = vec!["social".into(), v],
+        "itSystems" => f.it_systems = vec![v],
+        "technologies" => f.technologies = vec![v],
+        "classification.scheme" => {
+            f.classification = Some(pb::Classification {
+                scheme: v,
+                code: "27.24.00".into(),
+            });
+        }
+        "classification.code" => {
+            f.classification = Some(pb::Classification {
+                scheme: "KLE".into(),
+                code: v,
+            });
+        }
+        other => panic!("no text field {other}"),
+    }
+    (f, field)
+}
+
+/// Every free-text field of the form, required or optional.
+const TEXT_FIELDS: [&str; 15] = [
+    "title",
+    "shortDescription",
+    "longDescription",
+    "painPoints",
+    "wishedSolution",
+    "owner",
+    "contact",
+    "legalBasis",
+    "vendor",
+    "internalNotes",
+    "domains",
+    "itSystems",
+    "technologies",
+    "classification.scheme",
+    "classification.code",
+];
+
+#[test]
+fn text_that_renders_as_nothing_is_refused_in_every_field() {
+    for invisible in [
+        "\u{200B}",
+        " \u{200B} ",
+        "\u{FEFF}\u{00AD}",
+        "\u{2060}\u{180E}",
+    ] {
+        for field in TEXT_FIELDS {
+            let (f, field) = with_text(field, invisible);
+            let err = given::<Process>([])
+                .when(C::Submit {
+                    id: ID,
+                    by: reporter(),
+                    details: f,
+                })
+                .then_error(ErrorCode::BadUserInput);
+            assert_eq!(err.field(), Some(field), "{invisible:?} in {field}: {err}");
+        }
+    }
+    // Left blank, an optional text is simply not given.
+    let (f, _) = with_text("internalNotes", "  ");
+    let state = given::<Process>([])
+        .when(C::Submit {
+            id: ID,
+            by: reporter(),
+            details: f,
+        })
+        .then_state();
+    assert_eq!(state.0.unwrap().details.internal_notes, None);
+}
+
+#[test]
+fn bidi_overrides_embeddings_and_isolates_are_refused_in_every_field() {
+    for control in [
+        '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+        '\u{2068}', '\u{2069}',
+    ] {
+        let spoof = format!("invoice{control}fdp.exe");
+        let code_point = format!("U+{:04X}", u32::from(control));
+        for field in TEXT_FIELDS {
+            let (f, field) = with_text(field, &spoof);
+            let err = given::<Process>([])
+                .when(C::Submit {
+                    id: ID,
+                    by: reporter(),
+                    details: f,
+                })
+                .then_error(ErrorCode::BadUserInput);
+            assert_eq!(err.field(), Some(field));
+            assert!(err.to_string().contains(&code_point), "{err}");
+        }
+    }
+}
+
+#[test]
+fn commands_refuse_invisible_and_bidi_text_too() {
+    let spoof = "ok \u{202E}kcab";
+    let mut operation = in_implementation(NaiveDate::from_ymd_opt(2027, 1, 1));
+    operation.push(moved(Phase::Implementation, Phase::Operation));
+    let cases: Vec<(Vec<E>, C, &str)> = vec![
+        (
+            vec![submitted()],
+            C::Comment {
+                by: partner(),
+                comment_id: Uuid::from_u128(7),
+                text: "\u{200B}".into(),
+            },
+            "text",
+        ),
+        (
+            vec![submitted()],
+            C::Comment {
+                by: partner(),
+                comment_id: Uuid::from_u128(7),
+                text: spoof.into(),
+            },
+            "text",
+        ),
+        (
+            vec![submitted()],
+            C::ChangeStatus {
+                by: it(),
+                to: Status::OnHold,
+                reason: Some("\u{200B}".into()),
+            },
+            "reason",
+        ),
+        (
+            vec![submitted()],
+            C::ChangeStatus {
+                by: it(),
+                to: Status::OnHold,
+                reason: Some(spoof.into()),
+            },
+            "reason",
+        ),
+        (
+            vec![
+                submitted(),
+                assessed(),
+                moved(Phase::Idea, Phase::PreAnalysis),
+            ],
+            C::ChangePhase {
+                by: it(),
+                to: Phase::Idea,
+                reason: Some(spoof.into()),
+            },
+            "reason",
+        ),
+        (
+            vec![submitted()],
+            update(
+                reporter(),
+                pb::ProcessDetails {
+                    title: "\u{2063}".into(),
+                    ..Default::default()
+                },
+                &["title"],
+            ),
+            "title",
+        ),
+        (
+            vec![submitted()],
+            update(
+                reporter(),
+                pb::ProcessDetails {
+                    internal_notes: spoof.into(),
+                    ..Default::default()
+                },
+                &["internal_notes"],
+            ),
+            "internalNotes",
+        ),
+        (
+            operation.clone(),
+            C::RecordExperience {
+                by: it(),
+                experience: pb::Experience {
+                    organisational_notes: spoof.into(),
+                    ..Default::default()
+                },
+            },
+            "organisationalNotes",
+        ),
+        (
+            operation,
+            C::RecordExperience {
+                by: it(),
+                experience: pb::Experience {
+                    run_frequency: "\u{200B}".into(),
+                    ..Default::default()
+                },
+            },
+            "runFrequency",
+        ),
+    ];
+    for (history, command, field) in cases {
+        let what = format!("{command:?}");
+        let err = given::<Process>(history)
+            .when(command)
+            .then_error(ErrorCode::BadUserInput);
+        assert_eq!(err.field(), Some(field), "{what}: {err}");
+    }
+}
+
+#[test]
+fn visible_text_with_direction_marks_and_joiners_is_kept_as_written() {
+    let title = "Ansøgning \u{200F}עברית\u{200D} 👩\u{200D}💻";
+    let (f, _) = with_text("title", title);
+    let state = given::<Process>([])
+        .when(C::Submit {
+            id: ID,
+            by: reporter(),
+            details: f,
+        })
+        .then_state();
+    assert_eq!(state.0.unwrap().details.title.as_str(), title);
+}

@@ -4,10 +4,14 @@
 //! and the aggregates map the contract's messages through them), so no rule is written twice.
 
 use innohub_proto::innohub::processes::v1 as pb;
+use innohub_runtime::text::TextRule;
 
 use crate::ProcessError;
 
-/// Declares a text newtype with a character limit; texts must not be blank.
+/// Declares a text newtype with a character limit, checked by the runtime's text rules
+/// ([`innohub_runtime::text`]): visible (not only whitespace or invisible format
+/// characters), no bidi embeddings, overrides or isolates, no control characters but tab
+/// and line breaks, trimmed, at most `MAX` characters.
 macro_rules! text {
     ($(#[$doc:meta])* $name:ident, $max:expr) => {
         $(#[$doc])*
@@ -18,31 +22,25 @@ macro_rules! text {
             /// The most characters allowed.
             pub const MAX: usize = $max;
 
-            /// Validate `raw` for input field `field`: trimmed, 1..=MAX characters.
+            /// The rule it keeps.
+            const RULE: TextRule = TextRule::new(Self::MAX, true);
+
+            /// Validate `raw` for input field `field`: trimmed, 1..=MAX characters, at
+            /// least one of them visible.
             pub fn parse(field: &'static str, raw: &str) -> Result<Self, ProcessError> {
-                if raw.is_empty() {
-                    return Err(ProcessError::invalid(field, "is required"));
-                }
-                let text = raw.trim();
-                if text.is_empty() {
-                    return Err(ProcessError::invalid(field, "must not be empty"));
-                }
-                let chars = text.chars().count();
-                if chars > Self::MAX {
-                    return Err(ProcessError::invalid(
-                        field,
-                        format!("must be at most {} characters, got {chars}", Self::MAX),
-                    ));
-                }
-                if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-                    return Err(ProcessError::invalid(field, "must not contain control characters"));
-                }
-                Ok(Self(text.to_owned()))
+                Self::RULE
+                    .required(raw)
+                    .map(|text| Self(text.to_owned()))
+                    .map_err(|e| ProcessError::invalid(field, e.to_string()))
             }
 
-            /// Validate an optional text: blank means "not given".
+            /// Validate an optional text: blank means "not given"; anything else is
+            /// validated as by [`Self::parse`].
             pub fn parse_optional(field: &'static str, raw: &str) -> Result<Option<Self>, ProcessError> {
-                if raw.trim().is_empty() { Ok(None) } else { Self::parse(field, raw).map(Some) }
+                Self::RULE
+                    .optional(raw)
+                    .map(|text| text.map(|t| Self(t.to_owned())))
+                    .map_err(|e| ProcessError::invalid(field, e.to_string()))
             }
 
             /// The text.
