@@ -20,7 +20,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
+};
 use async_graphql::{ServerError, Value};
 use axum::Router;
 use axum::body::Bytes;
@@ -28,6 +30,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use innohub_runtime::auth::{NOT_BEARER, bearer};
 use innohub_runtime::{Database, ErrorCode, Verifier, ops, telemetry};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -354,15 +357,14 @@ async fn caller(verifier: &Verifier, headers: &HeaderMap) -> Caller {
         return Caller::Anonymous;
     };
     let Ok(value) = value.to_str() else {
-        return Caller::Rejected("the Authorization header must be 'Bearer <token>'".into());
+        return Caller::Rejected(NOT_BEARER.into());
     };
-    match verifier.verify_header(value).await {
-        Ok(principal) => {
-            let token = value[value.find(' ').map_or(0, |i| i + 1)..]
-                .trim()
-                .to_owned();
-            Caller::Authenticated(principal, token)
-        }
+    let token = match bearer(value) {
+        Ok(token) => token,
+        Err(why) => return Caller::Rejected(why.to_string()),
+    };
+    match verifier.verify(token).await {
+        Ok(principal) => Caller::Authenticated(principal, token.to_owned()),
         Err(why) => Caller::Rejected(why.to_string()),
     }
 }
@@ -373,15 +375,11 @@ fn required_variables(
     document: &ExecutableDocument,
     request: &async_graphql::Request,
 ) -> Result<(), ServerError> {
-    let operation = match (&document.operations, request.operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
-            Some(op) => op,
-            None => return Ok(()),
-        },
-        _ => return Ok(()),
+    // Which operation runs is the executor's to report when it is ambiguous.
+    let Some(operation) = operation(document, request.operation_name.as_deref()) else {
+        return Ok(());
     };
-    for variable in &operation.node.variable_definitions {
+    for variable in &operation.variable_definitions {
         let variable = &variable.node;
         let given = request
             .variables
@@ -401,15 +399,17 @@ fn required_variables(
 }
 
 /// The operation a request runs, if the document names one unambiguously.
-fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
-        }
-        _ => None,
-    }
+fn operation<'a>(
+    document: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name)?,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next()?,
+        _ => return None,
+    };
+    Some(&operation.node)
 }
 
 async fn execute(
@@ -450,7 +450,7 @@ async fn execute(
     match state.parsed.document(&request.query) {
         Ok(Some(document)) => {
             if over_get
-                && operation_type(&document, request.operation_name.as_deref())
+                && operation(&document, request.operation_name.as_deref()).map(|op| op.ty)
                     != Some(OperationType::Query)
             {
                 let mut response = failure(

@@ -307,16 +307,8 @@ mod tests {
     fn details(title: &str, visibility: pb::Visibility) -> pb::ProcessDetails {
         pb::ProcessDetails {
             title: title.into(),
-            short_description: "Manuel sagsbehandling".into(),
-            departments: vec!["social".into()],
-            volume: Some(pb::Volume {
-                cases_per_year: 1200,
-                minutes_per_case: 15.0,
-                employees: None,
-                automation_share: 60,
-            }),
             visibility: visibility as i32,
-            ..Default::default()
+            ..crate::domain::tests::fields()
         }
     }
 

@@ -380,6 +380,18 @@ impl Oidc {
     }
 }
 
+/// Why an `Authorization` header is not a bearer token.
+pub const NOT_BEARER: &str = "the Authorization header must be 'Bearer <token>'";
+
+/// The token of an `Authorization` header's value (`Bearer <token>`).
+pub fn bearer(value: &str) -> Result<&str, AuthError> {
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+        .ok_or_else(|| AuthError(NOT_BEARER.into()))
+}
+
 /// Verifies bearer tokens into principals. Cheap to clone; clones share the key cache.
 #[derive(Clone)]
 pub struct Verifier(Arc<Inner>);
@@ -462,11 +474,7 @@ impl Verifier {
 
     /// Verify the value of an `Authorization` header (`Bearer <token>`).
     pub async fn verify_header(&self, value: &str) -> Result<Principal, AuthError> {
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .ok_or_else(|| AuthError("the Authorization header must be 'Bearer <token>'".into()))?;
-        self.verify(token.trim()).await
+        self.verify(bearer(value)?).await
     }
 }
 

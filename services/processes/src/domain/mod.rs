@@ -13,4 +13,4 @@ pub mod settings;
 pub mod values;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

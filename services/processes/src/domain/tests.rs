@@ -43,7 +43,8 @@ fn partner() -> Principal {
     person("pia", "SE-1283", Some("it"), &[Role::ItPortfolio])
 }
 
-fn fields() -> pb::ProcessDetails {
+/// A valid, public submission (also the app's tests' fixture).
+pub(crate) fn fields() -> pb::ProcessDetails {
     pb::ProcessDetails {
         title: "Indberetning af tabt arbejdsfortjeneste".into(),
         short_description: "Manuel sagsbehandling af kompensation".into(),
