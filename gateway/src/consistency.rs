@@ -53,8 +53,9 @@ impl FromStr for ConsistencyToken {
 /// Where to learn how far the read models are.
 #[derive(Clone)]
 pub enum Consistency {
-    /// Embedded: each store's projection runner's progress (the position it committed up to).
-    Local(BTreeMap<&'static str, watch::Receiver<i64>>),
+    /// Embedded: the progress (the position committed up to) of the projection runners that
+    /// each store feeds.
+    Local(BTreeMap<&'static str, Vec<watch::Receiver<i64>>>),
     /// Distributed: the read-model database, where the consumers record every event they
     /// applied with its source and position.
     Applied(Arc<Applied>),
@@ -81,13 +82,19 @@ impl Consistency {
     /// Returns whether it is; a token of a store no read model reads is at once.
     pub async fn wait(&self, token: &ConsistencyToken, timeout: Duration) -> bool {
         match self {
-            Consistency::Local(runners) => match runners.get(token.store.as_str()) {
-                Some(progress) => {
+            Consistency::Local(runners) => {
+                let Some(progress) = runners.get(token.store.as_str()) else {
+                    return true;
+                };
+                let waits = progress.iter().map(|progress| {
                     let mut progress = progress.clone();
-                    wait_for(&mut progress, token.position, timeout).await
-                }
-                None => true,
-            },
+                    async move { wait_for(&mut progress, token.position, timeout).await }
+                });
+                futures::future::join_all(waits)
+                    .await
+                    .into_iter()
+                    .all(|caught_up| caught_up)
+            }
             Consistency::Applied(_) if token.position <= 0 => true,
             Consistency::Applied(applied) => {
                 let Some((store, _)) = applied.projections.get_key_value(token.store.as_str())

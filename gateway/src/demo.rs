@@ -1,11 +1,14 @@
-//! The demo: three municipalities (Syddjurs, Helsingborg, Uppsala) with a few dozen
-//! automation candidates spread over the phases, loaded once into an empty store through
-//! the ordinary commands, so every rule applies to it as to real data.
+//! The demo: three municipalities (Syddjurs, Helsingborg, Uppsala), registered with their
+//! departments, Syddjurs and Helsingborg in a network, a few dozen automation candidates
+//! spread over the phases (a third of them public, several in operation), an adoption and an
+//! umbrella group, loaded once into an empty store through the ordinary commands, so every
+//! rule applies to it as to real data.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 
 use innohub_proto::innohub::common::v1::CommandReply;
+use innohub_proto::innohub::directory::v1 as dpb;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
 use innohub_proto::innohub::processes::v1::{self as pb, Phase, Visibility};
 use innohub_runtime::grpc::{Caller, Channel};
@@ -13,7 +16,7 @@ use innohub_runtime::{DepartmentId, MunicipalityId, Principal, Role, UserId};
 use pb::rank_process_request::Placement;
 use uuid::Uuid;
 
-use crate::graphql::{Services, send};
+use crate::graphql::Services;
 
 struct Candidate {
     title: &'static str,
@@ -285,6 +288,24 @@ fn municipalities() -> Vec<(&'static str, &'static str, Vec<Candidate>)> {
                     Idea,
                     Network,
                 ),
+                c(
+                    "Avgiftsfakturering",
+                    "Fakturering av avgifter för förskola och fritidshem",
+                    "economy",
+                    (18000, 3.0, 85),
+                    ("RPA", "Raindance", "economy", "RR 1.1"),
+                    Operation,
+                    Public,
+                ),
+                c(
+                    "Färdtjänst: beslut",
+                    "Beslut om färdtjänst enligt riktlinjerna",
+                    "social",
+                    (2200, 30.0, 50),
+                    ("RPA", "Pascal", "social", "RR 2.7"),
+                    Operation,
+                    Public,
+                ),
             ],
         ),
         (
@@ -399,6 +420,15 @@ fn municipalities() -> Vec<(&'static str, &'static str, Vec<Candidate>)> {
                     Development,
                     Network,
                 ),
+                c(
+                    "Leverantörsfakturor: matchning",
+                    "Matchning av leverantörsfakturor mot inköpsorder",
+                    "economy",
+                    (80000, 1.0, 85),
+                    ("RPA", "Raindance", "economy", "RR 1.1"),
+                    Operation,
+                    Public,
+                ),
             ],
         ),
     ]
@@ -418,7 +448,30 @@ fn person(
     })
 }
 
-/// The demo's way to the processes service: the same client and requests as the gateway's.
+/// Send `message` for `by` to a service with `call`: the same clients and requests as the
+/// gateway's.
+async fn send<C, M, F, Fut>(
+    client: &C,
+    by: &Principal,
+    message: M,
+    call: F,
+) -> anyhow::Result<CommandReply>
+where
+    C: Clone,
+    F: FnOnce(C, tonic::Request<M>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<CommandReply>, tonic::Status>>,
+{
+    // Embedded mode only: the call stays in this process, so it needs no token.
+    let caller = Caller {
+        principal: by,
+        token: None,
+        idempotency_key: None,
+        correlation_id: Some(Uuid::now_v7()),
+    };
+    Ok(innohub_runtime::grpc::send(client, caller, message, call).await?)
+}
+
+/// The demo's way to the processes service.
 struct Demo {
     client: ProcessesServiceClient<Channel>,
 }
@@ -435,23 +488,164 @@ impl Demo {
         F: FnOnce(ProcessesServiceClient<Channel>, tonic::Request<M>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<CommandReply>, tonic::Status>>,
     {
-        // Embedded mode only: the call stays in this process, so it needs no token.
-        let caller = Caller {
-            principal: by,
-            token: None,
-            idempotency_key: None,
-            correlation_id: Some(Uuid::now_v7()),
-        };
-        Ok(send(&self.client, caller, message, call).await?)
+        send(&self.client, by, message, call).await
     }
+}
+
+/// A municipality of the demo: id, name, inhabitants, and the departments its processes
+/// name (id, name).
+type Registered = (
+    &'static str,
+    &'static str,
+    u32,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The demo's municipalities.
+const DIRECTORY: &[Registered] = &[
+    (
+        "DK-0706",
+        "Syddjurs",
+        43_000,
+        &[
+            ("social", "Social og Sundhed"),
+            ("employment", "Jobcenter"),
+            ("citizen-service", "Borgerservice"),
+            ("hr", "HR og Løn"),
+            ("economy", "Økonomi"),
+            ("secretariat", "Sekretariatet"),
+            ("it", "IT og Digitalisering"),
+            ("technical", "Natur og Teknik"),
+            ("education", "Børn og Læring"),
+            ("children", "Børn og Familie"),
+            ("health", "Sundhed og Omsorg"),
+        ],
+    ),
+    (
+        "SE-1283",
+        "Helsingborg",
+        151_000,
+        &[
+            ("social", "Socialförvaltningen"),
+            ("technical", "Stadsbyggnadsförvaltningen"),
+            ("education", "Skol- och fritidsförvaltningen"),
+            ("economy", "Ekonomiavdelningen"),
+            ("hr", "HR-avdelningen"),
+            ("culture", "Kulturförvaltningen"),
+            ("elderly-care", "Vård- och omsorgsförvaltningen"),
+            ("secretariat", "Stadsledningsförvaltningen"),
+            ("it", "Digitaliseringsavdelningen"),
+        ],
+    ),
+    (
+        "SE-0380",
+        "Uppsala",
+        245_000,
+        &[
+            ("social", "Socialförvaltningen"),
+            ("technical", "Stadsbyggnadsförvaltningen"),
+            ("education", "Utbildningsförvaltningen"),
+            ("economy", "Kommunledningskontoret, ekonomi"),
+            ("hr", "Kommunledningskontoret, HR"),
+            ("elderly-care", "Äldreförvaltningen"),
+            ("environment", "Miljöförvaltningen"),
+            ("transport", "Gatu- och samhällsmiljöförvaltningen"),
+            ("secretariat", "Kommunledningskontoret"),
+            ("it", "IT-avdelningen"),
+        ],
+    ),
+];
+
+/// Register the demo's municipalities and their departments, and a network of Syddjurs and
+/// Helsingborg.
+async fn directory(services: &Services) -> anyhow::Result<()> {
+    let client = &services.directory;
+    let operator = person(
+        "platform.operator",
+        &MunicipalityId::parse("DK-0706").map_err(anyhow::Error::msg)?,
+        "it",
+        &[Role::PlatformAdmin],
+    )?;
+    let mut admins = Vec::new();
+    for (id, name, inhabitants, departments) in DIRECTORY {
+        let municipality = MunicipalityId::parse(id).map_err(anyhow::Error::msg)?;
+        let (country, code) = id.split_once('-').unwrap_or_default();
+        let profile = dpb::MunicipalityProfile {
+            country: country.into(),
+            code: code.into(),
+            name: (*name).into(),
+            inhabitants: *inhabitants,
+            size_band: 0,
+        };
+        send(
+            client,
+            &operator,
+            dpb::RegisterMunicipalityRequest {
+                profile: Some(profile),
+            },
+            |mut c, r| async move { c.register_municipality(r).await },
+        )
+        .await?;
+        let admin = person(
+            &format!("admin.{}", name.to_lowercase()),
+            &municipality,
+            "it",
+            &[Role::MunicipalityAdmin],
+        )?;
+        for (department, title) in *departments {
+            let request = dpb::AddDepartmentRequest {
+                department: Some(dpb::DepartmentAdded {
+                    department_id: (*department).into(),
+                    name: (*title).into(),
+                    parent_id: String::new(),
+                }),
+            };
+            send(client, &admin, request, |mut c, r| async move {
+                c.add_department(r).await
+            })
+            .await?;
+        }
+        admins.push(admin);
+    }
+    let [syddjurs, helsingborg, ..] = admins.as_slice() else {
+        anyhow::bail!("the demo has three municipalities");
+    };
+    let network = send(
+        client,
+        syddjurs,
+        dpb::CreateNetworkRequest {
+            name: "Nordisk automatiseringsnetværk".into(),
+        },
+        |mut c, r| async move { c.create_network(r).await },
+    )
+    .await?
+    .aggregate_id;
+    let request = dpb::InviteToNetworkRequest {
+        network_id: network.clone(),
+        municipality: helsingborg.municipality.to_string(),
+    };
+    send(client, syddjurs, request, |mut c, r| async move {
+        c.invite_to_network(r).await
+    })
+    .await?;
+    let request = dpb::AcceptNetworkInvitationRequest {
+        network_id: network,
+    };
+    send(client, helsingborg, request, |mut c, r| async move {
+        c.accept_network_invitation(r).await
+    })
+    .await?;
+    Ok(())
 }
 
 /// Load the demo into an empty store (embedded mode).
 pub async fn load(services: &Services) -> anyhow::Result<()> {
+    directory(services).await?;
     let app = Demo {
         client: services.processes.clone(),
     };
     let mut loaded = 0;
+    let mut ids = HashMap::new();
     for (code, name, candidates) in municipalities() {
         let municipality = MunicipalityId::parse(code).map_err(anyhow::Error::msg)?;
         let it = person(
@@ -497,6 +691,7 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
                 })
                 .await?
                 .aggregate_id;
+            ids.insert(cand.title, id.clone());
             loaded += 1;
             // Private drafts stay with their department; IT cannot see them yet.
             if cand.visibility == Visibility::Private || (cand.phase == Phase::Idea && i % 3 != 0) {
@@ -599,6 +794,55 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
             }
         }
     }
+    reuse(&app, &ids).await?;
     tracing::info!(processes = loaded, "demo loaded");
+    Ok(())
+}
+
+/// Reuse across municipalities: Uppsala adopts one of Syddjurs' public processes, and
+/// Helsingborg groups its own and Uppsala's economic-assistance automations under a public
+/// umbrella.
+async fn reuse(app: &Demo, ids: &HashMap<&str, String>) -> anyhow::Result<()> {
+    let id = |title: &str| {
+        ids.get(title)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("the demo has no process {title:?}"))
+    };
+    let uppsala = MunicipalityId::parse("SE-0380").map_err(anyhow::Error::msg)?;
+    let adopter = person("social.uppsala", &uppsala, "social", &[Role::Employee])?;
+    let request = pb::AdoptProcessRequest {
+        process_id: id("Tabt arbejdsfortjeneste")?,
+        departments: Vec::new(),
+    };
+    app.send(&adopter, request, |mut c, r| async move {
+        c.adopt_process(r).await
+    })
+    .await?;
+    let helsingborg = MunicipalityId::parse("SE-1283").map_err(anyhow::Error::msg)?;
+    let it = person("it.helsingborg", &helsingborg, "it", &[Role::ItPortfolio])?;
+    let request = pb::CreateUmbrellaRequest {
+        title: "Ekonomiskt bistånd: automatisering".into(),
+        description: "Robotar och integrationer i handläggningen av försörjningsstöd".into(),
+        visibility: Visibility::Public as i32,
+    };
+    let umbrella = app
+        .send(&it, request, |mut c, r| async move {
+            c.create_umbrella(r).await
+        })
+        .await?
+        .aggregate_id;
+    for title in [
+        "Ekonomiskt bistånd: ansökan",
+        "Ekonomiskt bistånd: kontroller",
+    ] {
+        let request = pb::AddToUmbrellaRequest {
+            umbrella_id: umbrella.clone(),
+            process_id: id(title)?,
+        };
+        app.send(&it, request, |mut c, r| async move {
+            c.add_to_umbrella(r).await
+        })
+        .await?;
+    }
     Ok(())
 }

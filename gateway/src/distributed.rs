@@ -1,7 +1,7 @@
 //! Distributed mode: each part of innohub as its own process over PostgreSQL and Kafka.
 //!
-//! - `innohub processes`: the processes service: gRPC commands, its own event store, and
-//!   the outbox relay publishing to `innohub.processes.events.v1`.
+//! - `innohub processes`, `innohub directory`: a service each: gRPC commands, its own event
+//!   store, and the outbox relay publishing to `innohub.<service>.events.v1`.
 //! - `innohub projections`: consumes the events topics into the read models.
 //! - `innohub projections rebuild`: replays a read model from the topics beside the live one
 //!   and swaps it in at the end.
@@ -10,19 +10,20 @@
 //!
 //! Every long-running process serves `/healthz`, `/readyz` and `/metrics`.
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use innohub_directory::DirectoryApp;
 use innohub_processes::ProcessesApp;
-use innohub_projections::{ProcessQueries, ProcessViews};
+use innohub_projections::ProcessQueries;
+use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
 use innohub_runtime::kafka::KafkaConfig;
 use innohub_runtime::kafka::relay::OutboxRelay;
 use innohub_runtime::kafka::source::KafkaProjection;
-use innohub_runtime::projection::Projection as _;
+use innohub_runtime::projection::Projection;
 use innohub_runtime::{Backend, Database, EventStore, Verifier, grpc, ops};
 use tokio::sync::watch;
 
@@ -82,29 +83,74 @@ async fn serve(
     Ok(())
 }
 
-/// `innohub processes`.
-pub async fn processes(
+/// A service's process: its event store on `database_url`, the outbox relay publishing to
+/// `innohub.<service>.events.v1`, and its gRPC `router` beside the operations endpoints.
+async fn service(
+    service: &'static str,
     address: SocketAddr,
     database_url: &str,
     kafka: KafkaConfig,
-    verifier: Verifier,
+    router: impl FnOnce(EventStore) -> axum::Router,
 ) -> anyhow::Result<()> {
     let db = postgres(database_url).await?;
     let store = EventStore::open(db.clone(), true).await?;
     let (stop, shutdown) = watch::channel(false);
-    let relay = OutboxRelay::new(store.clone(), &kafka, innohub_processes::SERVICE)?;
+    let relay = OutboxRelay::new(store.clone(), &kafka, service)?;
     let relay = tokio::spawn(relay.run(shutdown));
-    let app = innohub_processes::grpc::router(ProcessesApp::new(store), verifier)
-        .merge(ops::router(ops::databases_ready(vec![db.clone()])));
+    let app = router(store).merge(ops::router(ops::databases_ready(vec![db.clone()])));
     let listener = listen(address).await?;
-    tracing::info!(address = %listener.local_addr()?, "processes service (gRPC) serving");
+    tracing::info!(address = %listener.local_addr()?, service, "service (gRPC) serving");
     serve(listener, app, stop).await?;
     let _ = relay.await;
     db.close().await;
     Ok(())
 }
 
-/// `innohub projections`.
+/// `innohub processes`: it asks the directory service at `directory_url` who shares a
+/// network with a caller.
+pub async fn processes(
+    address: SocketAddr,
+    database_url: &str,
+    directory_url: &str,
+    kafka: KafkaConfig,
+    verifier: Verifier,
+) -> anyhow::Result<()> {
+    let directory = DirectoryServiceClient::new(
+        grpc::remote(directory_url)
+            .with_context(|| format!("directory service address {directory_url}"))?,
+    );
+    service(
+        innohub_processes::SERVICE,
+        address,
+        database_url,
+        kafka,
+        |store| {
+            let app = ProcessesApp::new(store).with_directory(directory);
+            innohub_processes::grpc::router(app, verifier)
+        },
+    )
+    .await
+}
+
+/// `innohub directory`.
+pub async fn directory(
+    address: SocketAddr,
+    database_url: &str,
+    kafka: KafkaConfig,
+    verifier: Verifier,
+) -> anyhow::Result<()> {
+    service(
+        innohub_directory::SERVICE,
+        address,
+        database_url,
+        kafka,
+        |store| innohub_directory::grpc::router(DirectoryApp::new(store), verifier),
+    )
+    .await
+}
+
+/// `innohub projections`: a consumer per read model, each restarted with backoff when it
+/// fails.
 pub async fn projections(
     address: SocketAddr,
     database_url: &str,
@@ -112,24 +158,14 @@ pub async fn projections(
 ) -> anyhow::Result<()> {
     let views = postgres(database_url).await?;
     views.migrate(&innohub_projections::migrations()).await?;
-    let source = KafkaProjection::new(ProcessViews, views.clone(), kafka).await?;
-    let (stop, mut shutdown) = watch::channel(false);
-    let consumer = tokio::spawn(async move {
-        let mut backoff = Duration::from_millis(500);
-        loop {
-            match source.run(shutdown.clone()).await {
-                Ok(()) => return,
-                Err(e) => {
-                    tracing::error!(error = %e, retry_in = ?backoff, "projection consumer failed");
-                    tokio::select! {
-                        _ = tokio::time::sleep(backoff) => {}
-                        _ = shutdown.changed() => return,
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
-                }
-            }
-        }
-    });
+    let (stop, shutdown) = watch::channel(false);
+    let mut consumers = Consumers {
+        views: views.clone(),
+        kafka,
+        shutdown,
+        running: Vec::new(),
+    };
+    innohub_projections::for_each(&mut consumers).await?;
     let listener = listen(address).await?;
     tracing::info!(address = %listener.local_addr()?, "projections service serving");
     serve(
@@ -138,9 +174,90 @@ pub async fn projections(
         stop,
     )
     .await?;
-    let _ = consumer.await;
+    for consumer in consumers.running {
+        let _ = consumer.await;
+    }
     views.close().await;
     Ok(())
+}
+
+/// The projections service's consumers, one per read model.
+struct Consumers {
+    views: Database,
+    kafka: KafkaConfig,
+    shutdown: watch::Receiver<bool>,
+    running: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl innohub_projections::Visitor for Consumers {
+    type Error = anyhow::Error;
+
+    async fn visit<P: Projection + Copy>(&mut self, projection: P) -> anyhow::Result<()> {
+        let source =
+            KafkaProjection::new(projection, self.views.clone(), self.kafka.clone()).await?;
+        let mut shutdown = self.shutdown.clone();
+        self.running.push(tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(500);
+            loop {
+                match source.run(shutdown.clone()).await {
+                    Ok(()) => return,
+                    Err(e) => {
+                        tracing::error!(projection = projection.name(), error = %e, retry_in = ?backoff, "projection consumer failed");
+                        tokio::select! {
+                            _ = tokio::time::sleep(backoff) => {}
+                            _ = shutdown.changed() => return,
+                        }
+                        backoff = (backoff * 2).min(Duration::from_secs(10));
+                    }
+                }
+            }
+        }));
+        Ok(())
+    }
+}
+
+/// `innohub projections rebuild`: the read model named `name`, replayed from its topic.
+struct Rebuild<'a> {
+    name: &'a str,
+    database_url: &'a str,
+    kafka: KafkaConfig,
+    done: bool,
+}
+
+impl innohub_projections::Visitor for Rebuild<'_> {
+    type Error = anyhow::Error;
+
+    async fn visit<P: Projection + Copy>(&mut self, projection: P) -> anyhow::Result<()> {
+        if projection.name() != self.name {
+            return Ok(());
+        }
+        let views = postgres(self.database_url).await?;
+        views.migrate(&innohub_projections::migrations()).await?;
+        let source = KafkaProjection::new(projection, views.clone(), self.kafka.clone()).await?;
+        let mut stderr = std::io::stderr();
+        let report = source
+            .rebuild(&innohub_projections::migrations(), |done, total| {
+                let _ = write!(stderr, "\r{}", progress_bar(done, total));
+                let _ = stderr.flush();
+            })
+            .await?;
+        eprintln!();
+        println!(
+            "rebuilt {}: {} events in {:.1} s ({:.0} events/s){}",
+            self.name,
+            report.events,
+            report.elapsed.as_secs_f64(),
+            report.events_per_second(),
+            if report.skipped > 0 {
+                format!(", {} undecodable messages skipped", report.skipped)
+            } else {
+                String::new()
+            }
+        );
+        views.close().await;
+        self.done = true;
+        Ok(())
+    }
 }
 
 /// `innohub projections rebuild`.
@@ -149,34 +266,24 @@ pub async fn rebuild(
     database_url: &str,
     kafka: KafkaConfig,
 ) -> anyhow::Result<()> {
-    let known = ProcessViews.name();
-    anyhow::ensure!(
-        projection == known,
-        "unknown projection {projection:?}; known: {known}"
-    );
-    let views = postgres(database_url).await?;
-    views.migrate(&innohub_projections::migrations()).await?;
-    let source = KafkaProjection::new(ProcessViews, views.clone(), kafka).await?;
-    let mut stderr = std::io::stderr();
-    let report = source
-        .rebuild(&innohub_projections::migrations(), |done, total| {
-            let _ = write!(stderr, "\r{}", progress_bar(done, total));
-            let _ = stderr.flush();
-        })
-        .await?;
-    eprintln!();
-    println!(
-        "rebuilt {projection}: {} events in {:.1} s ({:.0} events/s){}",
-        report.events,
-        report.elapsed.as_secs_f64(),
-        report.events_per_second(),
-        if report.skipped > 0 {
-            format!(", {} undecodable messages skipped", report.skipped)
-        } else {
-            String::new()
-        }
-    );
-    views.close().await;
+    let mut rebuild = Rebuild {
+        name: projection,
+        database_url,
+        kafka,
+        done: false,
+    };
+    innohub_projections::for_each(&mut rebuild).await?;
+    if !rebuild.done {
+        let known: Vec<_> = innohub_projections::names()
+            .await
+            .into_values()
+            .flatten()
+            .collect();
+        anyhow::bail!(
+            "unknown projection {projection:?}; known: {}",
+            known.join(", ")
+        );
+    }
     Ok(())
 }
 
@@ -194,30 +301,33 @@ fn progress_bar(done: u64, total: u64) -> String {
 pub async fn gateway(
     address: SocketAddr,
     processes_url: &str,
+    directory_url: &str,
     views_url: &str,
     verifier: Verifier,
     edge: EdgeArgs,
 ) -> anyhow::Result<()> {
     let views = postgres(views_url).await?;
-    let channel = grpc::remote(processes_url)
+    let processes = grpc::remote(processes_url)
         .with_context(|| format!("processes service address {processes_url}"))?;
+    let directory = grpc::remote(directory_url)
+        .with_context(|| format!("directory service address {directory_url}"))?;
     let services = Services {
-        processes: ProcessesServiceClient::new(channel),
+        processes: ProcessesServiceClient::new(processes),
+        directory: DirectoryServiceClient::new(directory),
         queries: ProcessQueries::new(views.clone()),
-        consistency: Consistency::applied(
-            views.clone(),
-            BTreeMap::from([(ProcessViews.source(), vec![ProcessViews.name()])]),
-        ),
+        views: views.clone(),
+        consistency: Consistency::applied(views.clone(), innohub_projections::names().await),
     };
     let (stop, _) = watch::channel(false);
     let state = AppState::new(
         graphql::schema(services),
         verifier,
+        views.clone(),
         vec![views.clone()],
         &edge,
     )?;
     let listener = listen(address).await?;
-    tracing::info!(address = %listener.local_addr()?, processes = processes_url, "gateway serving GraphQL (distributed)");
+    tracing::info!(address = %listener.local_addr()?, processes = processes_url, directory = directory_url, "gateway serving GraphQL (distributed)");
     serve(listener, router(state), stop).await?;
     views.close().await;
     Ok(())

@@ -8,10 +8,12 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::Context as _;
+use innohub_directory::DirectoryApp;
 use innohub_processes::ProcessesApp;
-use innohub_projections::{ProcessQueries, ProcessViews};
+use innohub_projections::ProcessQueries;
+use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
-use innohub_runtime::projection::{Projection as _, ProjectionRunner};
+use innohub_runtime::projection::{Projection, ProjectionRunner};
 use innohub_runtime::{Database, EventStore};
 use tokio::sync::watch;
 
@@ -34,19 +36,68 @@ pub async fn start(
     let store = EventStore::open(events.clone(), false).await?;
     views.migrate(&innohub_projections::migrations()).await?;
     let empty = store.head() == 0;
-    let runner = ProjectionRunner::new(ProcessViews, store.clone(), views.clone()).await?;
-    let consistency =
-        Consistency::Local(BTreeMap::from([(ProcessViews.source(), runner.progress())]));
-    runner.catch_up().await?;
-    tokio::spawn(runner.run(shutdown));
+    // Every read model, each tailing the one store (a projection skips the other services'
+    // events).
+    let mut runners = Runners {
+        store: store.clone(),
+        views: views.clone(),
+        progress: BTreeMap::new(),
+        runs: Vec::new(),
+    };
+    innohub_projections::for_each(&mut runners).await?;
+    runners.spawn(shutdown);
+    let directory = DirectoryServiceClient::new(innohub_directory::grpc::channel(
+        DirectoryApp::new(store.clone()),
+    ));
     let services = Services {
         processes: ProcessesServiceClient::new(innohub_processes::grpc::channel(
-            ProcessesApp::new(store),
+            ProcessesApp::new(store).with_directory(directory.clone()),
         )),
+        directory,
         queries: ProcessQueries::new(views.clone()),
-        consistency,
+        views: views.clone(),
+        consistency: Consistency::Local(runners.progress),
     };
     Ok((services, vec![events, views], empty))
+}
+
+/// The projection runners of embedded mode: caught up before serving, then kept current.
+struct Runners {
+    store: EventStore,
+    views: Database,
+    /// Each runner's progress, by the service whose events feed it.
+    progress: BTreeMap<&'static str, Vec<watch::Receiver<i64>>>,
+    /// The runners, to start once all have caught up.
+    runs: Vec<Box<dyn FnOnce(watch::Receiver<bool>) + Send>>,
+}
+
+impl innohub_projections::Visitor for Runners {
+    type Error = anyhow::Error;
+
+    /// Catch `projection` up with the store, to be kept current by [`Runners::spawn`].
+    async fn visit<P: Projection + Copy>(&mut self, projection: P) -> anyhow::Result<()> {
+        let source = projection.source();
+        let runner =
+            ProjectionRunner::new(projection, self.store.clone(), self.views.clone()).await?;
+        self.progress
+            .entry(source)
+            .or_default()
+            .push(runner.progress());
+        runner.catch_up().await?;
+        self.runs.push(Box::new(move |shutdown| {
+            tokio::spawn(runner.run(shutdown));
+        }));
+        Ok(())
+    }
+}
+
+impl Runners {
+    /// Keep every runner current until `shutdown`.
+    fn spawn(&mut self, shutdown: watch::Receiver<bool>) {
+        for run in self.runs.drain(..) {
+            run(shutdown.clone());
+        }
+    }
 }
 
 /// Serve GraphQL until ctrl-c or SIGTERM.
@@ -64,9 +115,11 @@ pub async fn serve(
         (true, false) => tracing::info!("store is not empty; demo not loaded"),
         (false, _) => {}
     }
+    let views = services.views.clone();
     let state = AppState::new(
         graphql::schema(services),
         verifier,
+        views,
         databases.clone(),
         &edge,
     )?;

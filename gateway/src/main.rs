@@ -2,9 +2,9 @@
 //!
 //! - `innohub serve` (the default): GraphQL on 127.0.0.1:8080 with every service in this
 //!   process on SQLite in `./innohub-data`.
-//! - `innohub processes` / `projections` / `gateway`: distributed mode, one process each,
-//!   over PostgreSQL and Kafka (see [`distributed`]); `innohub projections rebuild` replays a
-//!   read model from the topics.
+//! - `innohub processes` / `directory` / `projections` / `gateway`: distributed mode, one
+//!   process each, over PostgreSQL and Kafka (see [`distributed`]); `innohub projections
+//!   rebuild` replays a read model from the topics.
 //! - `innohub token`: mint a development token that `serve` and `gateway` accept.
 
 mod auth;
@@ -12,8 +12,10 @@ mod consistency;
 mod demo;
 mod distributed;
 mod embedded;
+mod export;
 mod graphiql;
 mod graphql;
+mod import;
 mod limits;
 mod server;
 
@@ -155,7 +157,17 @@ enum Command {
     /// Serve GraphQL with every service in this process (embedded SQLite, no broker).
     Serve(ServeArgs),
     /// Distributed: the processes service (gRPC, event store, outbox relay to Kafka).
-    Processes(ServiceArgs),
+    Processes {
+        #[command(flatten)]
+        service: ServiceArgs,
+        /// The directory service, asked who shares a network with a caller, e.g.
+        /// http://directory:50052.
+        #[arg(long, env = "INNOHUB_DIRECTORY_URL")]
+        directory_url: String,
+    },
+    /// Distributed: the directory service: municipalities, departments, networks (gRPC,
+    /// event store, outbox relay to Kafka).
+    Directory(ServiceArgs),
     /// Distributed: the projections service (Kafka → read models); or `rebuild`.
     Projections(ProjectionsArgs),
     /// Distributed: the GraphQL gateway in front of the services.
@@ -166,6 +178,9 @@ enum Command {
         /// The processes service, e.g. http://processes:50051.
         #[arg(long, env = "INNOHUB_PROCESSES_URL")]
         processes_url: String,
+        /// The directory service, e.g. http://directory:50052.
+        #[arg(long, env = "INNOHUB_DIRECTORY_URL")]
+        directory_url: String,
         /// The projections' read-model database (read only).
         #[arg(long, env = "INNOHUB_VIEWS_DATABASE_URL", hide_env_values = true)]
         views_database_url: String,
@@ -174,6 +189,8 @@ enum Command {
         #[command(flatten)]
         edge: server::EdgeArgs,
     },
+    /// Import processes from another register (stop `innohub serve` on the data dir first).
+    Import(import::ImportArgs),
     /// Print a development token for `Authorization: Bearer …`.
     Token {
         /// The user id (the token's subject).
@@ -212,10 +229,11 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let component = match &cli.command {
         None | Some(Command::Serve(_)) => "embedded",
-        Some(Command::Processes(_)) => "processes",
+        Some(Command::Processes { .. }) => "processes",
+        Some(Command::Directory(_)) => "directory",
         Some(Command::Projections(_)) => "projections",
         Some(Command::Gateway { .. }) => "gateway",
-        Some(Command::Token { .. }) => "cli",
+        Some(Command::Token { .. } | Command::Import(_)) => "cli",
     };
     let telemetry = innohub_runtime::telemetry::init(component).map_err(anyhow::Error::msg)?;
     let result = run(cli).await;
@@ -227,9 +245,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
-        Some(Command::Processes(args)) => {
+        Some(Command::Processes {
+            service: args,
+            directory_url,
+        }) => {
             let verifier = args.auth.verifier(None).await?;
             distributed::processes(
+                args.listen,
+                &args.database_url,
+                &directory_url,
+                args.kafka.config(),
+                verifier,
+            )
+            .await
+        }
+        Some(Command::Directory(args)) => {
+            let verifier = args.auth.verifier(None).await?;
+            distributed::directory(
                 args.listen,
                 &args.database_url,
                 args.kafka.config(),
@@ -263,13 +295,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Gateway {
             listen,
             processes_url,
+            directory_url,
             views_database_url,
             auth,
             edge,
         }) => {
             let verifier = auth.verifier(None).await?;
-            distributed::gateway(listen, &processes_url, &views_database_url, verifier, edge).await
+            distributed::gateway(
+                listen,
+                &processes_url,
+                &directory_url,
+                &views_database_url,
+                verifier,
+                edge,
+            )
+            .await
         }
+        Some(Command::Import(args)) => import::run(args).await,
         Some(Command::Token {
             user,
             municipality,

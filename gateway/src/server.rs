@@ -9,8 +9,10 @@
 //!   fails before execution (parse, validation, variable coercion) is `400`.
 //! - A GET runs a query from the URL's parameters; a mutation over GET is `405`. A GET
 //!   without parameters is the GraphiQL page.
-//! - The bearer token is verified once per request into the [`Caller`] that resolvers read;
-//!   each caller (by principal, or by address without a valid token) is rate limited
+//! - The bearer token is verified once per request into the [`Caller`] that resolvers read,
+//!   and its municipality admitted: a token for a municipality the directory does not know is
+//!   `FORBIDDEN` (but a platform administrator's, who registers municipalities); the caller's
+//!   network partners come with it, for the read rule. Each caller (by principal, or by address without a valid token) is rate limited
 //!   ([`crate::limits`], `429` with `Retry-After`); CORS is allowed for configured origins.
 //! - A `traceparent` header continues the caller's trace; parsed documents are kept by
 //!   their text ([`ParsedQueries`]).
@@ -30,8 +32,9 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use innohub_projections::DirectoryQueries;
 use innohub_runtime::auth::{NOT_BEARER, bearer};
-use innohub_runtime::{Database, ErrorCode, Verifier, ops, telemetry};
+use innohub_runtime::{Database, ErrorCode, Role, Verifier, Viewer, ops, telemetry};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tracing::Instrument as _;
@@ -68,12 +71,38 @@ pub struct AppState {
     schema: InnohubSchema,
     /// Token verification.
     verifier: Verifier,
+    /// Who is registered, and who shares a network with whom.
+    directory: DirectoryQueries,
     /// Databases checked by `/readyz`.
     databases: Vec<Database>,
     /// Documents already parsed and checked.
     parsed: ParsedQueries,
     limits: Arc<Limits>,
     cors: Vec<HeaderValue>,
+}
+
+impl AppState {
+    /// The services the schema serves (for the plain HTTP endpoints, the exports).
+    pub fn services(&self) -> Option<&crate::graphql::Services> {
+        self.schema.data()
+    }
+
+    /// Count a request of `caller` from `address` against its rate limit: how long to wait
+    /// when it is over.
+    fn limit(&self, caller: &Caller, address: SocketAddr) -> Result<(), Duration> {
+        let limited = match caller {
+            Caller::Authenticated(viewer, _) => self.limits.principal.as_ref().map(|l| {
+                let p = &viewer.principal;
+                l.check(&format!("{}/{}", p.municipality, p.user))
+            }),
+            _ => self
+                .limits
+                .anonymous
+                .as_ref()
+                .map(|l| l.check(&address.ip().to_string())),
+        };
+        limited.unwrap_or(Ok(()))
+    }
 }
 
 /// The rate limits, each absent when turned off.
@@ -87,6 +116,7 @@ impl AppState {
     pub fn new(
         schema: InnohubSchema,
         verifier: Verifier,
+        views: Database,
         databases: Vec<Database>,
         edge: &EdgeArgs,
     ) -> anyhow::Result<Self> {
@@ -104,6 +134,7 @@ impl AppState {
         Ok(Self {
             schema,
             verifier,
+            directory: DirectoryQueries::new(views),
             databases,
             parsed: ParsedQueries::new(enums),
             limits: Arc::new(Limits {
@@ -185,6 +216,8 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/", get(graphiql))
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/export/processes.xlsx", get(crate::export::xlsx))
+        .route("/export/processes.csv", get(crate::export::csv))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .with_state(state);
     let api = match cors {
@@ -351,8 +384,10 @@ fn not_acceptable() -> Response {
     )
 }
 
-/// Verify the bearer token, if any.
-async fn caller(verifier: &Verifier, headers: &HeaderMap) -> Caller {
+/// Verify the bearer token, if any, and admit its municipality: a registered one, with its
+/// network partners from the directory's read model, or any for a platform administrator
+/// (who registers the others).
+pub async fn caller(state: &AppState, headers: &HeaderMap) -> Caller {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Caller::Anonymous;
     };
@@ -363,9 +398,96 @@ async fn caller(verifier: &Verifier, headers: &HeaderMap) -> Caller {
         Ok(token) => token,
         Err(why) => return Caller::Rejected(why.to_string()),
     };
-    match verifier.verify(token).await {
-        Ok(principal) => Caller::Authenticated(principal, token.to_owned()),
-        Err(why) => Caller::Rejected(why.to_string()),
+    let principal = match state.verifier.verify(token).await {
+        Ok(principal) => principal,
+        Err(why) => return Caller::Rejected(why.to_string()),
+    };
+    let tenant = match state.directory.tenant(&principal.municipality).await {
+        Ok(tenant) => tenant,
+        Err(e) => {
+            tracing::error!(error = %e, "reading the directory");
+            return Caller::Rejected("the directory is not available; try again".into());
+        }
+    };
+    let network_partners = match tenant {
+        Some(partners) => partners,
+        None if principal.has(Role::PlatformAdmin) => Default::default(),
+        None => return Caller::Unregistered(principal.municipality),
+    };
+    Caller::Authenticated(
+        Viewer {
+            principal,
+            network_partners,
+        },
+        token.to_owned(),
+    )
+}
+
+/// Why a caller may not use an HTTP endpoint outside GraphQL: the status and a JSON body
+/// `{"error": {"code", "message"}}`.
+#[derive(Debug)]
+pub struct Refusal {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+}
+
+impl Refusal {
+    /// A refusal with `code`'s status.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        let status = match code {
+            ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "error": { "code": self.code.as_str(), "message": self.message }
+        });
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// The caller of a plain HTTP endpoint (the exports) as the read rule sees them: the same
+/// verification, admission and rate limit as GraphQL.
+pub async fn viewer_of(
+    state: &AppState,
+    address: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<Viewer, Refusal> {
+    let caller = caller(state, headers).await;
+    if let Err(wait) = state.limit(&caller, address) {
+        return Err(Refusal::new(
+            ErrorCode::RateLimited,
+            format!("too many requests; retry in {} s", wait.as_secs().max(1)),
+        ));
+    }
+    match caller {
+        Caller::Authenticated(viewer, _) => Ok(viewer),
+        other => {
+            let (code, message) = other
+                .refusal()
+                .unwrap_or((ErrorCode::Unauthenticated, String::new()));
+            Err(Refusal::new(code, message))
+        }
     }
 }
 
@@ -420,20 +542,9 @@ async fn execute(
     request: async_graphql::Request,
     over_get: bool,
 ) -> Response {
-    let caller = caller(&state.verifier, headers).await;
-    let limited = match &caller {
-        Caller::Authenticated(p, _) => state
-            .limits
-            .principal
-            .as_ref()
-            .map(|l| l.check(&format!("{}/{}", p.municipality, p.user))),
-        _ => state
-            .limits
-            .anonymous
-            .as_ref()
-            .map(|l| l.check(&address.ip().to_string())),
-    };
-    if let Some(Err(wait)) = limited {
+    let caller = caller(state, headers).await;
+    let limited = state.limit(&caller, address);
+    if let Err(wait) = limited {
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         let mut response = failure(
             StatusCode::TOO_MANY_REQUESTS,

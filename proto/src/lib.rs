@@ -9,6 +9,8 @@
 //!   marks (`Sensitivity`) are there too.
 //! - [`innohub::processes::v1`]: the events of the processes context (one message per
 //!   event type) and its gRPC service `ProcessesService` (client and server).
+//! - [`innohub::directory::v1`]: the events of the directory context (municipalities,
+//!   departments, networks) and its gRPC service `DirectoryService`.
 //! - [`innohub::projections::v1`]: the records the read models store (`ProcessRecord`).
 //!
 //! These messages are the ONE schema of every fact. A service stores each event as the
@@ -46,6 +48,15 @@ pub mod innohub {
         pub mod v1 {
             #![allow(missing_docs, clippy::all, clippy::pedantic)]
             include!(concat!(env!("OUT_DIR"), "/innohub.processes.v1.rs"));
+        }
+    }
+
+    /// The directory context: municipalities, departments and networks.
+    pub mod directory {
+        /// Package `innohub.directory.v1`.
+        pub mod v1 {
+            #![allow(missing_docs, clippy::all, clippy::pedantic)]
+            include!(concat!(env!("OUT_DIR"), "/innohub.directory.v1.rs"));
         }
     }
 

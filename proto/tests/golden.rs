@@ -93,6 +93,8 @@ fn process_submitted() -> EventEnvelope {
             run_period: 0,
             legal_basis_verified_on: String::new(),
         }),
+        // Added after the sample was blessed: absent, not on the wire.
+        adopted_from: None,
     };
     envelope("0195d2c4-7a10-7b3e-9f21-3c4d5e6f0001", 1, 41, "", &event)
 }
@@ -303,6 +305,135 @@ fn descriptor_set_holds_every_contract() -> TestResult {
         .flat_map(|f| &f.service)
         .find(|s| s.name() == "ProcessesService")
         .ok_or("ProcessesService missing")?;
-    assert_eq!(service.method.len(), 13);
+    // 13 rpcs, then AdoptProcess, CreateUmbrella, AddToUmbrella and RemoveFromUmbrella.
+    assert_eq!(service.method.len(), 17);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The directory context
+// ---------------------------------------------------------------------------------------
+
+const NETWORK_ID: &str = "0195d2c6-1b20-7c4d-8e3f-4a5b6c7d8e9f";
+
+fn municipality_registered() -> EventEnvelope {
+    use innohub_proto::innohub::directory::v1::{
+        MunicipalityProfile, MunicipalityRegistered, SizeBand,
+    };
+    let event = MunicipalityRegistered {
+        municipality: "DK-0706".to_owned(),
+        profile: Some(MunicipalityProfile {
+            country: "DK".to_owned(),
+            code: "0706".to_owned(),
+            name: "Syddjurs".to_owned(),
+            inhabitants: 43_000,
+            size_band: SizeBand::SizeBand30kTo60k as i32,
+        }),
+    };
+    EventEnvelope {
+        aggregate_type: "municipality".to_owned(),
+        aggregate_id: "DK-0706".to_owned(),
+        actor: Some(Actor {
+            user: "platform@innohub.eu".to_owned(),
+            municipality: "DK-0706".to_owned(),
+        }),
+        ..envelope("0195d2c6-0000-7000-8000-000000000001", 1, 3, "", &event)
+    }
+}
+
+fn network_invitation_accepted() -> EventEnvelope {
+    use innohub_proto::innohub::directory::v1::NetworkInvitationAccepted;
+    let event = NetworkInvitationAccepted {
+        municipality: "SE-1283".to_owned(),
+    };
+    EventEnvelope {
+        // The network's stream belongs to its founder; the actor is the joining one's.
+        aggregate_type: "network".to_owned(),
+        aggregate_id: NETWORK_ID.to_owned(),
+        actor: Some(Actor {
+            user: "admin@helsingborg.se".to_owned(),
+            municipality: "SE-1283".to_owned(),
+        }),
+        ..envelope("0195d2c7-0000-7000-8000-000000000003", 3, 97, "", &event)
+    }
+}
+
+#[test]
+fn municipality_registered_stays_decodable() -> TestResult {
+    use innohub_proto::innohub::directory::v1::{MunicipalityRegistered, SizeBand};
+    let sample = municipality_registered();
+    let stored = golden("municipality_registered", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+
+    assert_eq!(env.event_id, "0195d2c6-0000-7000-8000-000000000001");
+    assert_eq!(env.municipality, "DK-0706");
+    assert_eq!(env.aggregate_type, "municipality");
+    assert_eq!(env.aggregate_id, "DK-0706");
+    assert_eq!(env.sequence, 1);
+    assert_eq!(env.position, 3);
+    assert_eq!(env.event_type, "MunicipalityRegistered");
+    let actor = env.actor.clone().ok_or("actor missing")?;
+    assert_eq!(actor.user, "platform@innohub.eu");
+    assert_eq!(actor.municipality, "DK-0706");
+    assert_eq!(env.schema_version, 1);
+
+    let event = MunicipalityRegistered::decode(env.payload.as_slice())?;
+    assert_eq!(event.municipality, "DK-0706");
+    let p = event.profile.ok_or("profile missing")?;
+    assert_eq!((p.country.as_str(), p.code.as_str()), ("DK", "0706"));
+    assert_eq!(p.name, "Syddjurs");
+    assert_eq!(p.inhabitants, 43_000);
+    assert_eq!(p.size_band(), SizeBand::SizeBand30kTo60k);
+    assert_eq!(p.size_band, 3);
+
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn network_invitation_accepted_stays_decodable() -> TestResult {
+    use innohub_proto::innohub::directory::v1::NetworkInvitationAccepted;
+    let sample = network_invitation_accepted();
+    let stored = golden("network_invitation_accepted", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+
+    assert_eq!(env.event_id, "0195d2c7-0000-7000-8000-000000000003");
+    assert_eq!(env.municipality, "DK-0706", "the founder's");
+    assert_eq!(env.aggregate_type, "network");
+    assert_eq!(env.aggregate_id, NETWORK_ID);
+    assert_eq!(env.sequence, 3);
+    assert_eq!(env.position, 97);
+    assert_eq!(env.event_type, "NetworkInvitationAccepted");
+    let actor = env.actor.clone().ok_or("actor missing")?;
+    assert_eq!(actor.user, "admin@helsingborg.se");
+    assert_eq!(actor.municipality, "SE-1283");
+
+    let event = NetworkInvitationAccepted::decode(env.payload.as_slice())?;
+    assert_eq!(event.municipality, "SE-1283");
+
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn descriptor_set_holds_the_directory_contract() -> TestResult {
+    let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)?;
+    let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
+    for expected in [
+        "innohub/directory/v1/events.proto",
+        "innohub/directory/v1/service.proto",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    let service = set
+        .file
+        .iter()
+        .flat_map(|f| &f.service)
+        .find(|s| s.name() == "DirectoryService")
+        .ok_or("DirectoryService missing")?;
+    assert_eq!(service.method.len(), 10);
     Ok(())
 }

@@ -279,12 +279,17 @@ impl Service {
     }
 }
 
-/// processes + projections + gateway, on fresh databases, against `broker`.
+/// directory + processes + projections + gateway, on fresh databases, against `broker`, with
+/// the tests' municipalities registered ([`crate::MUNICIPALITIES`]).
 pub struct Cluster {
     /// The gateway, spoken to like the embedded app.
     pub gateway: App,
     /// The gateway's process.
     pub gateway_process: Service,
+    /// The directory service.
+    pub directory: Service,
+    /// The directory service's event store.
+    pub directory_db: String,
     /// The processes service.
     pub processes: Service,
     /// The projections service.
@@ -301,6 +306,7 @@ impl Cluster {
     /// Start every process; `env` is added to each (e.g. telemetry settings).
     pub async fn start(broker: &Broker, env: &[(String, String)]) -> anyhow::Result<Cluster> {
         let events_db = fresh_database("innohub_e2e_events").await?;
+        let directory_db = fresh_database("innohub_e2e_directory").await?;
         let views_db = fresh_database("innohub_e2e_views").await?;
         let brokers = broker.address();
         let service = |role: &str, port: u16, db: &str| {
@@ -317,7 +323,12 @@ impl Cluster {
             ]
         };
         let port = free_port()?;
-        let mut processes = Service::new(service("processes", port, &events_db), port, env);
+        let mut directory = Service::new(service("directory", port, &directory_db), port, env);
+        directory.start().await?;
+        let port = free_port()?;
+        let mut processes_args = service("processes", port, &events_db);
+        processes_args.extend(["--directory-url".to_owned(), directory.url.clone()]);
+        let mut processes = Service::new(processes_args, port, env);
         processes.start().await?;
         let port = free_port()?;
         let mut projections = Service::new(service("projections", port, &views_db), port, env);
@@ -329,6 +340,8 @@ impl Cluster {
             &format!("127.0.0.1:{port}"),
             "--processes-url",
             &processes.url,
+            "--directory-url",
+            &directory.url,
             "--views-database-url",
             &views_db,
         ]
@@ -336,9 +349,13 @@ impl Cluster {
         .to_vec();
         let mut gateway_process = Service::new(gateway_args, port, env);
         gateway_process.start().await?;
+        let gateway = App::at(gateway_process.url.clone());
+        gateway.register(crate::MUNICIPALITIES).await?;
         Ok(Cluster {
-            gateway: App::at(gateway_process.url.clone()),
+            gateway,
             gateway_process,
+            directory,
+            directory_db,
             processes,
             projections,
             events_db,
@@ -365,6 +382,23 @@ impl Cluster {
             bail!("rebuild failed: {}", String::from_utf8_lossy(&out.stderr));
         }
         Ok(String::from_utf8(out.stdout)?)
+    }
+
+    /// Whether every read model fed by the processes service has applied exactly `events`
+    /// events (each read model records what it applied in `applied_events`).
+    pub async fn processes_views_applied(&self, events: i64) -> anyhow::Result<bool> {
+        let names = innohub_projections::names().await;
+        let projections = names
+            .get(innohub_processes::SERVICE)
+            .context("read models of the processes service")?;
+        for projection in projections {
+            let sql =
+                format!("SELECT COUNT(*) FROM applied_events WHERE projection = '{projection}'");
+            if Self::scalar(&self.views_db, &sql).await? != events {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// One number from a database: `SELECT COUNT(*) …` and the like.

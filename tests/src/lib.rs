@@ -21,6 +21,19 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions as _, Connection as _};
 use tokio::process::{Child, Command};
 
+/// The municipalities every spawned app has registered (id, name, inhabitants): the ones
+/// the tests act for. Others are refused, as in production.
+pub const MUNICIPALITIES: &[(&str, &str, u32)] = &[
+    ("DK-0706", "Syddjurs", 43_000),
+    ("DK-0751", "Aarhus", 367_000),
+    ("DK-0101", "København", 660_000),
+    ("SE-1283", "Helsingborg", 151_000),
+    ("SE-0380", "Uppsala", 245_000),
+    ("NO-4626", "Øygarden", 39_000),
+    ("NO-0301", "Oslo", 717_000),
+    ("FI-0091", "Helsinki", 674_000),
+];
+
 /// The signing secret every spawned app uses, so tests can mint tokens with the CLI.
 pub const SECRET: &str = "innohub-black-box-tests";
 
@@ -133,8 +146,16 @@ impl App {
         Self::spawn_in(&temp_data_dir(name), &[]).await
     }
 
-    /// Start an app on `data_dir` (reused across restarts) with extra `serve` flags.
+    /// Start an app on `data_dir` (reused across restarts) with extra `serve` flags, and
+    /// register the tests' municipalities.
     pub async fn spawn_in(data_dir: &Path, extra: &[&str]) -> anyhow::Result<App> {
+        let app = Self::start_in(data_dir, extra).await?;
+        app.register(MUNICIPALITIES).await?;
+        Ok(app)
+    }
+
+    /// Start an app on `data_dir` with extra `serve` flags, registering nothing.
+    pub async fn start_in(data_dir: &Path, extra: &[&str]) -> anyhow::Result<App> {
         let port = free_port()?;
         let child = serve_command(data_dir, port)?
             .args(extra)
@@ -148,6 +169,63 @@ impl App {
         };
         app.wait_ready().await?;
         Ok(app)
+    }
+
+    /// Register `municipalities` (id, name, inhabitants) as a platform administrator and wait
+    /// until the directory's read model admits them. Idempotent: a restarted app on the same
+    /// data directory replays the registrations.
+    pub async fn register(&self, municipalities: &[(&str, &str, u32)]) -> anyhow::Result<()> {
+        let admin = self
+            .token("platform-operator", "DK-0706", None, &["platform_admin"])
+            .await?;
+        self.register_as(&admin, municipalities).await
+    }
+
+    /// [`Self::register`] with the platform administrator's token `admin`.
+    pub async fn register_as(
+        &self,
+        admin: &str,
+        municipalities: &[(&str, &str, u32)],
+    ) -> anyhow::Result<()> {
+        let admin = Some(admin);
+        let mut last = None;
+        for (id, name, inhabitants) in municipalities {
+            let (country, code) = id.split_once('-').context("a municipality id")?;
+            let response = self
+                .gql(
+                    admin,
+                    "mutation($input: RegisterMunicipalityInput!, $key: String) { \
+                     registerMunicipality(input: $input, idempotencyKey: $key) { consistencyToken } }",
+                    json!({
+                        "input": { "country": country, "code": code, "name": name, "inhabitants": inhabitants },
+                        "key": format!("test-harness-register-{id}"),
+                    }),
+                )
+                .await?;
+            match response["data"]["registerMunicipality"]["consistencyToken"].as_str() {
+                Some(token) => last = Some(token.to_owned()),
+                // Registered by other means before (the demo registers its own).
+                None if response.to_string().contains("is already registered") => {}
+                None => bail!("registering {id}: {response}"),
+            }
+        }
+        if let Some(token) = last {
+            let response = self
+                .gql(
+                    admin,
+                    "query($c: String) { municipalities(consistency: $c) { id } }",
+                    json!({ "c": token }),
+                )
+                .await?;
+            let known = response["data"]["municipalities"]
+                .as_array()
+                .map(Vec::len)
+                .unwrap_or_default();
+            if known < municipalities.len() {
+                bail!("registered municipalities are not in the directory: {response}");
+            }
+        }
+        Ok(())
     }
 
     /// A handle on a server started elsewhere (the distributed gateway), answering at `url`;

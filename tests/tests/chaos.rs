@@ -178,12 +178,11 @@ async fn views_hold_every_acknowledged_command_once_after_repeated_sigkills() {
     // The views converge to it.
     let events = count(events_db.clone(), "SELECT COUNT(*) FROM events".into()).await;
     let converged = Cluster::eventually(CONVERGE, "the views to converge", || {
-        let (events_db, views_db) = (events_db.clone(), views_db.clone());
+        let (events_db, cluster) = (events_db.clone(), &cluster);
         async move {
             Ok(
                 Cluster::scalar(&events_db, "SELECT COUNT(*) FROM outbox").await? == 0
-                    && Cluster::scalar(&views_db, "SELECT COUNT(*) FROM applied_events").await?
-                        == events,
+                    && cluster.processes_views_applied(events).await?,
             )
         }
     })

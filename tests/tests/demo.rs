@@ -39,7 +39,7 @@ async fn the_demo_is_loaded_once() -> anyhow::Result<()> {
     // The demo is written before serving; a later write's token covers all of it.
     let after_load = bystander_write(&app).await;
     assert!(
-        after_load.position() > 36,
+        after_load.position() > 39,
         "the demo wrote its events first: {}",
         after_load.token
     );
@@ -51,8 +51,8 @@ async fn the_demo_is_loaded_once() -> anyhow::Result<()> {
     );
     let sum: i64 = own.iter().sum();
     assert!(
-        (30..=36).contains(&sum),
-        "about 36 processes, less the private ones IT cannot see: {own:?}"
+        (34..=40).contains(&sum),
+        "about 40 processes (39 and an adoption), less the private ones IT cannot see: {own:?}"
     );
     assert!(total(&dk_backlog) > 0, "{dk_backlog:#}");
     assert_eq!(
@@ -62,20 +62,34 @@ async fn the_demo_is_loaded_once() -> anyhow::Result<()> {
     );
     assert!(column(&dk_backlog, "municipality").iter().all(|m| m == DK));
 
-    // A partner sees only what Syddjurs shares publicly, redacted.
-    let sven = app.token("sven", SE, Some("social"), &["employee"]).await?;
-    let shared = processes(
-        &app,
-        &sven,
-        serde_json::json!({ "municipality": DK }),
-        &after_load.token,
-    )
-    .await;
-    assert!(total(&shared) > 0 && total(&shared) < own[0], "{shared:#}");
-    for node in nodes(&shared) {
-        assert_eq!(node["visibility"], "PUBLIC", "{node:#}");
-        assert_eq!(node["sharedWithYou"], true);
-        assert_eq!(node["reporter"], Value::Null);
+    // A partner sees only what Syddjurs shares, redacted: Helsingborg, in a network with
+    // Syddjurs, its PUBLIC and NETWORK processes; Uppsala only the PUBLIC ones.
+    for (partner, municipality, shared_with) in [
+        ("sven", SE, &["PUBLIC", "NETWORK"][..]),
+        ("ulla", UPPSALA, &["PUBLIC"][..]),
+    ] {
+        let token = app
+            .token(partner, municipality, Some("social"), &["employee"])
+            .await?;
+        let shared = processes(
+            &app,
+            &token,
+            serde_json::json!({ "municipality": DK }),
+            &after_load.token,
+        )
+        .await;
+        assert!(total(&shared) > 0 && total(&shared) < own[0], "{shared:#}");
+        let seen: std::collections::BTreeSet<_> =
+            column(&shared, "visibility").into_iter().collect();
+        assert_eq!(
+            seen,
+            shared_with.iter().map(|v| v.to_string()).collect(),
+            "{partner}: {shared:#}"
+        );
+        for node in nodes(&shared) {
+            assert_eq!(node["sharedWithYou"], true);
+            assert_eq!(node["reporter"], Value::Null);
+        }
     }
     app.stop().await?;
 

@@ -282,7 +282,14 @@ async fn enum_values_written_as_strings_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn callers_over_their_rate_get_429_with_retry_after_and_others_do_not() {
     let dir = temp_data_dir("edge-rate");
-    let app = App::spawn_in(
+    // The tests' municipalities are registered first, by a server without limits.
+    App::spawn_in(&dir, &[])
+        .await
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
+    let app = App::start_in(
         &dir,
         &[
             "--rate-limit",
@@ -410,7 +417,7 @@ async fn the_token_command_does_not_invent_a_secret_the_server_does_not_have() {
     let app = App::at(format!("http://127.0.0.1:{port}"));
     app.wait_ready().await.unwrap();
 
-    let token = |data_dir: &std::path::Path| {
+    let token = |data_dir: &std::path::Path, roles: &str| {
         std::process::Command::new(binary().unwrap())
             .args([
                 "token",
@@ -419,7 +426,7 @@ async fn the_token_command_does_not_invent_a_secret_the_server_does_not_have() {
                 "--municipality",
                 DK,
                 "--roles",
-                "employee",
+                roles,
             ])
             .arg("--data-dir")
             .arg(data_dir)
@@ -428,7 +435,7 @@ async fn the_token_command_does_not_invent_a_secret_the_server_does_not_have() {
             .unwrap()
     };
     let elsewhere = temp_data_dir("edge-token-elsewhere");
-    let out = token(&elsewhere);
+    let out = token(&elsewhere, "employee");
     assert!(
         !out.status.success(),
         "a token signed with a secret nobody has"
@@ -440,7 +447,12 @@ async fn the_token_command_does_not_invent_a_secret_the_server_does_not_have() {
         "no secret was created"
     );
 
-    let out = token(&dir);
+    let out = token(&dir, "platform_admin");
+    let admin = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    app.register_as(&admin, innohub_tests::MUNICIPALITIES)
+        .await
+        .unwrap();
+    let out = token(&dir, "employee");
     assert!(
         out.status.success(),
         "{}",

@@ -137,11 +137,19 @@ impl Idp {
     }
 }
 
-/// `innohub serve` trusting `idp`, with extra flags.
+/// `innohub serve` trusting `idp`, with extra flags, on a data directory where the tests'
+/// municipalities were registered first (by a server trusting development tokens).
 async fn serve(name: &str, idp: &Idp, extra: &[&str]) -> App {
+    let dir = temp_data_dir(name);
+    App::spawn_in(&dir, &[])
+        .await
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
     let mut args = vec!["--oidc-issuer", &idp.issuer, "--oidc-audience", AUDIENCE];
     args.extend_from_slice(extra);
-    App::spawn_in(&temp_data_dir(name), &args).await.unwrap()
+    App::start_in(&dir, &args).await.unwrap()
 }
 
 async fn me(app: &App, token: &str) -> Value {

@@ -4,25 +4,47 @@
 //! mode), reads to the projections' queries, and every error leaves with a stable
 //! `extensions.code`.
 
+mod directory;
 mod literals;
 mod mutation;
+mod overview;
 mod query;
+mod reuse;
 mod types;
 
 use std::future::Future;
 use std::time::Duration;
 
-use async_graphql::{EmptySubscription, ErrorExtensions, Schema};
+use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
 use innohub_projections::ProcessQueries;
+use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
-use innohub_runtime::grpc::{self, Caller as Metadata, Channel, ServiceError};
-use innohub_runtime::{ErrorCode, HasErrorCode, Principal, Viewer};
+use innohub_runtime::grpc::{self, Caller as Metadata, Channel};
+use innohub_runtime::{Database, ErrorCode, HasErrorCode, MunicipalityId, Principal, Viewer};
 use uuid::Uuid;
 
 pub use crate::consistency::{Consistency, ConsistencyToken};
 pub use literals::EnumInputs;
-pub use mutation::Mutation;
-pub use query::Query;
+pub use types::ProcessFilter;
+
+/// The query root: each context's queries, merged.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct Query(
+    query::ProcessesQuery,
+    directory::DirectoryQuery,
+    overview::OverviewQuery,
+    reuse::ReuseQuery,
+);
+
+/// The mutation root: each context's mutations, merged.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct Mutation(
+    mutation::ProcessesMutation,
+    directory::DirectoryMutation,
+    reuse::ReuseMutation,
+);
 
 /// The schema type.
 pub type InnohubSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -39,8 +61,13 @@ const CONSISTENCY_WAIT: Duration = Duration::from_secs(5);
 pub struct Services {
     /// The processes service's client: in-process (embedded) or over gRPC (distributed).
     pub processes: ProcessesServiceClient<Channel>,
+    /// The directory service's client, the same way.
+    pub directory: DirectoryServiceClient<Channel>,
     /// Processes read models.
     pub queries: ProcessQueries,
+    /// The read-model database every projection writes (for the queries of the other
+    /// read models).
+    pub views: Database,
     /// How far the read models have caught up.
     pub consistency: Consistency,
 }
@@ -48,18 +75,42 @@ pub struct Services {
 /// The caller, as the HTTP layer found them.
 #[derive(Debug, Clone)]
 pub enum Caller {
-    /// A verified token: who it names, and the token, which is relayed to the services so
-    /// that they verify it themselves.
-    Authenticated(Principal, String),
+    /// A verified token of a registered municipality: who it names, with their network
+    /// partners as the directory's read model knows them, and the token, which is relayed to
+    /// the services so that they verify it themselves.
+    Authenticated(Viewer, String),
     /// No `Authorization` header.
     Anonymous,
     /// A token that failed verification, and why.
     Rejected(String),
+    /// A valid token for a municipality the directory does not know.
+    Unregistered(MunicipalityId),
+}
+
+impl Caller {
+    /// The refusal of a caller that may not act, or `None` for an authenticated one.
+    pub fn refusal(&self) -> Option<(ErrorCode, String)> {
+        match self {
+            Caller::Authenticated(..) => None,
+            Caller::Rejected(why) => Some((ErrorCode::Unauthenticated, why.clone())),
+            Caller::Anonymous => Some((
+                ErrorCode::Unauthenticated,
+                "a bearer token is required".into(),
+            )),
+            Caller::Unregistered(municipality) => Some((
+                ErrorCode::Forbidden,
+                format!(
+                    "municipality {municipality} is not registered in innohub; a platform \
+                     administrator registers it (registerMunicipality)"
+                ),
+            )),
+        }
+    }
 }
 
 /// Build the schema with its limits.
 pub fn schema(services: Services) -> InnohubSchema {
-    Schema::build(Query, Mutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(services)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -95,21 +146,28 @@ pub fn ensure_codes(response: &mut async_graphql::Response) {
     }
 }
 
-/// The authenticated principal, or `UNAUTHENTICATED`.
-pub fn principal<'a>(ctx: &'a async_graphql::Context<'_>) -> async_graphql::Result<&'a Principal> {
-    match ctx.data_opt::<Caller>() {
-        Some(Caller::Authenticated(p, _)) => Ok(p),
-        Some(Caller::Rejected(why)) => Err(error(ErrorCode::Unauthenticated, why.clone())),
-        _ => Err(error(
+/// The authenticated caller as the read rule sees them; `UNAUTHENTICATED` without a valid
+/// token, `FORBIDDEN` for an unregistered municipality.
+pub fn authenticated<'a>(ctx: &'a async_graphql::Context<'_>) -> async_graphql::Result<&'a Viewer> {
+    let caller = ctx.data_opt::<Caller>().unwrap_or(&Caller::Anonymous);
+    match (caller, caller.refusal()) {
+        (Caller::Authenticated(viewer, _), _) => Ok(viewer),
+        (_, Some((code, message))) => Err(error(code, message)),
+        (_, None) => Err(error(
             ErrorCode::Unauthenticated,
             "a bearer token is required",
         )),
     }
 }
 
-/// The caller as the read rule sees them.
+/// The authenticated principal (see [`authenticated`]).
+pub fn principal<'a>(ctx: &'a async_graphql::Context<'_>) -> async_graphql::Result<&'a Principal> {
+    authenticated(ctx).map(|viewer| &viewer.principal)
+}
+
+/// The caller as the read rule sees them (see [`authenticated`]).
 pub fn viewer(ctx: &async_graphql::Context<'_>) -> async_graphql::Result<Viewer> {
-    principal(ctx).map(|p| Viewer::new(p.clone()))
+    authenticated(ctx).cloned()
 }
 
 /// The services.
@@ -117,24 +175,7 @@ pub fn services<'a>(ctx: &'a async_graphql::Context<'_>) -> &'a Services {
     ctx.data_unchecked::<Services>()
 }
 
-/// Call a service for `caller`: `call` gets a client and the request carrying `message`
-/// with the caller's metadata; a refusal comes back with its stable code.
-pub async fn send<C, M, R, F, Fut>(
-    client: &C,
-    caller: Metadata<'_>,
-    message: M,
-    call: F,
-) -> Result<R, ServiceError>
-where
-    C: Clone,
-    F: FnOnce(C, tonic::Request<M>) -> Fut,
-    Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
-{
-    let request = grpc::request(caller, message)?;
-    Ok(call(client.clone(), request).await?.into_inner())
-}
-
-/// [`send`] for the authenticated caller of a GraphQL request, with a new correlation id.
+/// [`grpc::send`] for the authenticated caller of a GraphQL request, with a new correlation id.
 pub async fn call<C, M, R, F, Fut>(
     ctx: &async_graphql::Context<'_>,
     client: &C,
@@ -157,7 +198,7 @@ where
         idempotency_key,
         correlation_id: Some(Uuid::now_v7()),
     };
-    send(client, caller, message, call)
+    grpc::send(client, caller, message, call)
         .await
         .map_err(from_service)
 }
@@ -173,6 +214,38 @@ pub async fn consistent(services: &Services, token: Option<&ConsistencyToken>) {
             "read models did not catch up in time; serving what they have"
         );
     }
+}
+
+/// The caller as the read rule sees them once the read models include `token` (see
+/// [`consistent`]). After the wait the caller's network partners are read again: the token
+/// may be of the acceptance or the leave that changed them, which the partners read when
+/// the request came in do not include.
+pub async fn reader_after(
+    ctx: &async_graphql::Context<'_>,
+    token: Option<&ConsistencyToken>,
+) -> async_graphql::Result<Viewer> {
+    let mut viewer = viewer(ctx)?;
+    if token.is_some() {
+        let services = services(ctx);
+        consistent(services, token).await;
+        let directory = innohub_projections::DirectoryQueries::new(services.views.clone());
+        if let Some(partners) = directory
+            .tenant(&viewer.principal.municipality)
+            .await
+            .map_err(from_service)?
+        {
+            viewer.network_partners = partners;
+        }
+    }
+    Ok(viewer)
+}
+
+/// [`reader_after`] a client's `consistency` argument.
+pub async fn reader(
+    ctx: &async_graphql::Context<'_>,
+    consistency: Option<&str>,
+) -> async_graphql::Result<Viewer> {
+    reader_after(ctx, token(consistency)?.as_ref()).await
 }
 
 /// A client's `consistency` argument, which must be a token a mutation returned.

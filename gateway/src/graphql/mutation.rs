@@ -15,8 +15,9 @@ use super::types::{
 };
 use super::{ConsistencyToken, call, error, from_service, principal, record_id, services};
 
-/// The mutation root.
-pub struct Mutation;
+/// The processes context's mutations (part of the mutation root, [`super::Mutation`]).
+#[derive(Default)]
+pub struct ProcessesMutation;
 
 /// Where to rank a process when no neighbour is named.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -83,7 +84,7 @@ macro_rules! transition {
 }
 
 #[Object]
-impl Mutation {
+impl ProcessesMutation {
     /// Report a work process as a candidate for automation. It starts in phase IDEA with
     /// status NOT_ASSESSED.
     async fn submit_process(

@@ -11,10 +11,11 @@ use innohub_runtime::{ErrorCode, Viewer};
 use prost::Name as _;
 
 use super::types::{Phase, Process, ProcessFilter, ScoringWeights, Status, municipality};
-use super::{call, consistent, error, from_service, principal, record_id, services, token, viewer};
+use super::{call, error, from_service, principal, reader, record_id, services};
 
-/// The query root.
-pub struct Query;
+/// The processes context's queries (part of the query root, [`super::Query`]).
+#[derive(Default)]
+pub struct ProcessesQuery;
 
 /// Extra fields on process connections: what the list is, to count it when asked.
 pub struct ListInfo {
@@ -68,9 +69,8 @@ async fn list(
         })
         .transpose()
         .map_err(|e| error(ErrorCode::BadUserInput, format!("after is {e}")))?;
-    let viewer = viewer(ctx)?;
+    let viewer = reader(ctx, consistency.as_deref()).await?;
     let services = services(ctx);
-    consistent(services, token(consistency.as_deref())?.as_ref()).await;
     let filter = filter.unwrap_or_default().into_filter()?;
     let page = services
         .queries
@@ -139,7 +139,7 @@ pub struct Me {
 }
 
 #[Object]
-impl Query {
+impl ProcessesQuery {
     /// Who you are.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
         let p = principal(ctx)?;
@@ -158,9 +158,8 @@ impl Query {
         id: ID,
         consistency: Option<String>,
     ) -> async_graphql::Result<Process> {
-        let viewer = viewer(ctx)?;
+        let viewer = reader(ctx, consistency.as_deref()).await?;
         let services = services(ctx);
-        consistent(services, token(consistency.as_deref())?.as_ref()).await;
         services
             .queries
             .get(&viewer, record_id(&id)?)
@@ -206,9 +205,8 @@ impl Query {
         municipality: Option<String>,
         consistency: Option<String>,
     ) -> async_graphql::Result<StatusOverview> {
-        let viewer = viewer(ctx)?;
+        let viewer = reader(ctx, consistency.as_deref()).await?;
         let services = services(ctx);
-        consistent(services, token(consistency.as_deref())?.as_ref()).await;
         let municipality = match municipality {
             Some(m) => self::municipality(&m)?,
             None => viewer.principal.municipality.clone(),

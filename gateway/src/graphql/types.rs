@@ -13,7 +13,7 @@ use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::{Access, ErrorCode, MunicipalityId};
 use prost_types::FieldMask;
 
-use super::{ConsistencyToken, consistent, error, from_service, services, viewer};
+use super::{ConsistencyToken, error, from_service, reader_after, services, viewer};
 
 /// Declares a GraphQL enum with the variants of a contract enum, and the conversions: to
 /// the contract always; from its wire value unless that is the contract's UNSPECIFIED or
@@ -46,9 +46,10 @@ macro_rules! contract_enum {
         }
     };
 }
+pub(super) use contract_enum;
 
 /// A stored enum value this build does not know.
-fn unknown(name: &str, raw: i32) -> async_graphql::Error {
+pub(super) fn unknown(name: &str, raw: i32) -> async_graphql::Error {
     from_service(innohub_runtime::grpc::ServiceError {
         code: ErrorCode::Internal,
         message: format!("no {name} {raw}"),
@@ -452,6 +453,28 @@ impl Process {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Where it was adopted from (the origin's municipality always; the origin itself when
+    /// you may see it); null if it was not adopted.
+    async fn adopted_from(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::reuse::AdoptionOrigin>> {
+        super::reuse::adopted_from(ctx, self).await
+    }
+    /// Who adopted it, oldest first (the copy's id and phase only when you may see it).
+    async fn adoptions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::reuse::Adoption>> {
+        super::reuse::adoptions(ctx, self).await
+    }
+    /// The umbrella groups you may see that hold it.
+    async fn umbrellas(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::reuse::Umbrella>> {
+        super::reuse::umbrellas_of(ctx, self).await
+    }
 }
 
 impl Process {
@@ -486,11 +509,10 @@ impl ProcessPayload {
     }
     /// The process as it is after the command (waits for the views to include it).
     async fn process(&self, ctx: &Context<'_>) -> async_graphql::Result<Process> {
-        let services = services(ctx);
-        consistent(services, Some(&self.token)).await;
-        let found = services
+        let viewer = reader_after(ctx, Some(&self.token)).await?;
+        let found = services(ctx)
             .queries
-            .get(&viewer(ctx)?, self.id)
+            .get(&viewer, self.id)
             .await
             .map_err(from_service)?;
         found

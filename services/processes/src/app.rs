@@ -1,14 +1,26 @@
 //! Command handling of the processes service: load → decide → append through
 //! [`innohub_runtime::command::execute`], with the read rule applied first so that a record
 //! the caller may not see answers `NOT_FOUND`, exactly as if it did not exist.
+//!
+//! The read rule needs the caller's network partners for NETWORK-visible records of other
+//! municipalities: with a directory client ([`ProcessesApp::with_directory`]) the app asks
+//! the directory's `GetNetworkPartners` for them, only when a record in question is
+//! NETWORK-visible and the caller is not a member of its municipality, relaying the
+//! caller's token (the directory verifies it; in-process the verified caller travels with
+//! the call).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use innohub_proto::innohub::directory::v1::GetNetworkPartnersRequest;
+use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::command::{CommandContext, CommandError, Executed, execute, load};
+use innohub_runtime::grpc::{self, Caller, Channel, ServiceError};
 use innohub_runtime::reflect::{redact, redact_payload};
 use innohub_runtime::{
-    Access, Aggregate, DecodeError, EventStore, Principal, StoreError, StoredEvent, Viewer,
+    Access, Aggregate, DecodeError, EventStore, MunicipalityId, Principal, StoreError, StoredEvent,
+    Viewer, Visibility,
 };
 use prost::{Message as _, Name as _};
 use uuid::Uuid;
@@ -18,6 +30,7 @@ use crate::domain::backlog::{Backlog, BacklogCommand};
 use crate::domain::process::{Process, ProcessCommand};
 use crate::domain::scoring::ScoringWeights;
 use crate::domain::settings::{MunicipalitySettings, SettingsCommand};
+use crate::domain::umbrella::{Candidate, Umbrella, UmbrellaCommand, UmbrellaEvent};
 
 /// The longest aggregate id there is (`settings:` and a municipality); longer ones name none.
 const MAX_AGGREGATE_ID: usize = 64;
@@ -26,15 +39,137 @@ const MAX_AGGREGATE_ID: usize = 64;
 pub type Outcome<A> = Result<Executed<A>, CommandError<ProcessError>>;
 
 /// The processes service's command side.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ProcessesApp {
     store: EventStore,
+    directory: Option<DirectoryServiceClient<Channel>>,
+}
+
+impl std::fmt::Debug for ProcessesApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessesApp")
+            .field("store", &self.store)
+            .field("directory", &self.directory.is_some())
+            .finish()
+    }
+}
+
+/// Whether the read rule needs `principal`'s network partners for a record of
+/// `municipality` shared with `visibility`.
+fn needs_partners(
+    principal: &Principal,
+    municipality: &MunicipalityId,
+    visibility: Visibility,
+) -> bool {
+    visibility == Visibility::Network && !principal.is_member_of(municipality)
+}
+
+/// The caller as the read rule sees them, with their network partners asked of the
+/// directory once, and only when a record in question needs them.
+struct Asker<'a> {
+    app: &'a ProcessesApp,
+    viewer: Viewer,
+    token: Option<&'a str>,
+    correlation_id: Option<Uuid>,
+    complete: bool,
+}
+
+impl Asker<'_> {
+    /// The viewer, complete enough for a record of `municipality` shared with `visibility`.
+    async fn for_record(
+        &mut self,
+        municipality: &MunicipalityId,
+        visibility: Visibility,
+    ) -> Result<&Viewer, CommandError<ProcessError>> {
+        if !self.complete && needs_partners(&self.viewer.principal, municipality, visibility) {
+            self.complete_partners().await?;
+        }
+        Ok(&self.viewer)
+    }
+
+    async fn complete_partners(&mut self) -> Result<(), CommandError<ProcessError>> {
+        self.viewer.network_partners = self
+            .app
+            .network_partners(&self.viewer.principal, self.token, self.correlation_id)
+            .await?;
+        self.complete = true;
+        Ok(())
+    }
 }
 
 impl ProcessesApp {
-    /// Serve commands against `store`.
+    /// Serve commands against `store`. Without a directory ([`Self::with_directory`]) no
+    /// caller has network partners: NETWORK records are their municipality's only.
     pub fn new(store: EventStore) -> Self {
-        Self { store }
+        Self {
+            store,
+            directory: None,
+        }
+    }
+
+    /// Ask `directory` for callers' network partners when the read rule needs them.
+    pub fn with_directory(mut self, directory: DirectoryServiceClient<Channel>) -> Self {
+        self.directory = Some(directory);
+        self
+    }
+
+    /// The municipalities that share a network with `principal`'s, as the directory says,
+    /// asked with the caller's `token` relayed.
+    async fn network_partners(
+        &self,
+        principal: &Principal,
+        token: Option<&str>,
+        correlation_id: Option<Uuid>,
+    ) -> Result<BTreeSet<MunicipalityId>, CommandError<ProcessError>> {
+        let Some(directory) = &self.directory else {
+            return Ok(BTreeSet::new());
+        };
+        let failed = |e: ServiceError| {
+            CommandError::Domain(ProcessError::Internal(format!(
+                "directory GetNetworkPartners: {} {}",
+                e.code, e.message
+            )))
+        };
+        let caller = Caller {
+            principal,
+            token,
+            idempotency_key: None,
+            correlation_id,
+        };
+        let reply = grpc::send(
+            directory,
+            caller,
+            GetNetworkPartnersRequest {},
+            |mut c, r| async move { c.get_network_partners(r).await },
+        )
+        .await
+        .map_err(failed)?;
+        reply
+            .municipalities
+            .iter()
+            .map(|m| {
+                MunicipalityId::parse(m).map_err(|e| {
+                    CommandError::Domain(ProcessError::Internal(format!(
+                        "directory named a bad municipality {m:?}: {e}"
+                    )))
+                })
+            })
+            .collect()
+    }
+
+    fn asker<'a>(
+        &'a self,
+        principal: &Principal,
+        token: Option<&'a str>,
+        correlation_id: Option<Uuid>,
+    ) -> Asker<'a> {
+        Asker {
+            app: self,
+            viewer: Viewer::new(principal.clone()),
+            token,
+            correlation_id,
+            complete: self.directory.is_none(),
+        }
     }
 
     /// The store commands append to.
@@ -60,21 +195,170 @@ impl ProcessesApp {
         .await
     }
 
-    /// Run a command, made for the caller, on an existing process the caller can read.
+    /// Run a command, made for the caller, on an existing process the caller can read
+    /// (without the caller's token: see [`Self::on_process_for`]).
     pub async fn on_process(
         &self,
         ctx: CommandContext<'_>,
         id: Uuid,
         command: impl Fn(Principal) -> ProcessCommand,
     ) -> Outcome<Process> {
-        let viewer = Viewer::new(ctx.principal.clone());
+        self.on_process_for(ctx, None, id, command).await
+    }
+
+    /// Run a command, made for the caller, on an existing process the caller can read;
+    /// `token` is the caller's bearer token, relayed when their network partners are asked
+    /// of the directory (only for a NETWORK process of another municipality).
+    pub async fn on_process_for(
+        &self,
+        ctx: CommandContext<'_>,
+        token: Option<&str>,
+        id: Uuid,
+        command: impl Fn(Principal) -> ProcessCommand,
+    ) -> Outcome<Process> {
+        let mut asker = self.asker(ctx.principal, token, Some(ctx.correlation_id));
+        loop {
+            let viewer = &asker.viewer;
+            let needs = AtomicBool::new(false);
+            let outcome = execute(
+                &self.store,
+                &id.to_string(),
+                ctx.clone(),
+                |state: &Process| match &state.0 {
+                    Some(record) if record.access(viewer) != Access::None => {
+                        state.decide(command(viewer.principal.clone()))
+                    }
+                    Some(record) => {
+                        needs.store(
+                            needs_partners(
+                                &viewer.principal,
+                                &record.municipality,
+                                record.details.visibility,
+                            ),
+                            Ordering::Relaxed,
+                        );
+                        Err(ProcessError::NotFound)
+                    }
+                    None => Err(ProcessError::NotFound),
+                },
+            )
+            .await;
+            // Not found without partners, but a partner might see it: ask, and try again.
+            if needs.load(Ordering::Relaxed) && !asker.complete {
+                asker.complete_partners().await?;
+                continue;
+            }
+            return outcome;
+        }
+    }
+
+    /// Adopt process `origin` for the caller: a new process in their municipality with the
+    /// origin's shareable fields and a link to it (see `domain::process::adopt`). `token`
+    /// as for [`Self::on_process_for`].
+    pub async fn adopt(
+        &self,
+        ctx: CommandContext<'_>,
+        token: Option<&str>,
+        origin: Uuid,
+        departments: Vec<String>,
+    ) -> Outcome<Process> {
+        let (process, _) = load::<Process>(&self.store, &origin.to_string()).await?;
+        let Some(record) = process.0 else {
+            return Err(CommandError::Domain(ProcessError::NotFound));
+        };
+        let mut asker = self.asker(ctx.principal, token, Some(ctx.correlation_id));
+        let access = record.access(
+            asker
+                .for_record(&record.municipality, record.details.visibility)
+                .await?,
+        );
+        let id = Uuid::now_v7();
+        let by = ctx.principal.clone();
+        let origin = Box::new(record);
+        execute(&self.store, &id.to_string(), ctx, |state: &Process| {
+            state.decide(ProcessCommand::Adopt {
+                id,
+                by: by.clone(),
+                origin: origin.clone(),
+                access,
+                departments: departments.clone(),
+            })
+        })
+        .await
+    }
+
+    /// Create an umbrella in the caller's municipality; its id is returned in the result.
+    pub async fn create_umbrella(
+        &self,
+        ctx: CommandContext<'_>,
+        title: String,
+        description: String,
+        visibility: i32,
+    ) -> Outcome<Umbrella> {
+        let id = Uuid::now_v7();
+        let by = ctx.principal.clone();
+        execute(&self.store, &id.to_string(), ctx, |state: &Umbrella| {
+            state.decide(UmbrellaCommand::Create {
+                id,
+                by: by.clone(),
+                title: title.clone(),
+                description: description.clone(),
+                visibility,
+            })
+        })
+        .await
+    }
+
+    /// Add (`add`) or remove process `process` to or from umbrella `umbrella`, which the
+    /// caller must be able to read (else `NOT_FOUND`). An added process must be one the
+    /// caller can read. `token` as for [`Self::on_process_for`].
+    pub async fn umbrella_member(
+        &self,
+        ctx: CommandContext<'_>,
+        token: Option<&str>,
+        umbrella: Uuid,
+        process: Uuid,
+        add: bool,
+    ) -> Outcome<Umbrella> {
+        let mut asker = self.asker(ctx.principal, token, Some(ctx.correlation_id));
+        let (current, _) = load::<Umbrella>(&self.store, &umbrella.to_string()).await?;
+        let Some(record) = current.0 else {
+            return Err(CommandError::Domain(ProcessError::NotFound));
+        };
+        asker
+            .for_record(&record.municipality, record.visibility)
+            .await?;
+        let candidate = if add {
+            let (found, _) = load::<Process>(&self.store, &process.to_string()).await?;
+            let Some(found) = found.0 else {
+                return Err(CommandError::Domain(ProcessError::NotFound));
+            };
+            let viewer = asker
+                .for_record(&found.municipality, found.details.visibility)
+                .await?;
+            Some(Candidate {
+                id: found.id,
+                access: found.access(viewer),
+                municipality: found.municipality,
+            })
+        } else {
+            None
+        };
+        let viewer = &asker.viewer;
         execute(
             &self.store,
-            &id.to_string(),
+            &umbrella.to_string(),
             ctx,
-            |state: &Process| match &state.0 {
-                Some(record) if record.access(&viewer) != Access::None => {
-                    state.decide(command(viewer.principal.clone()))
+            |state: &Umbrella| match &state.0 {
+                Some(record) if record.access(viewer) != Access::None => {
+                    let by = viewer.principal.clone();
+                    state.decide(match &candidate {
+                        Some(candidate) => UmbrellaCommand::Add {
+                            by,
+                            process: candidate.clone(),
+                        },
+                        None => UmbrellaCommand::Remove { by, process },
+                    })
                 }
                 _ => Err(ProcessError::NotFound),
             },
@@ -123,9 +407,14 @@ impl ProcessesApp {
     /// Members of the owning municipality get every event. A partner gets only the events
     /// that showed them something new ([`PartnerTrail`]), so that the count, the times
     /// and the order of their history say nothing about what the owner does not share.
+    ///
+    /// An umbrella's history is read by the umbrella's read rule; of its member events, a
+    /// reader gets those about processes they can read now, so that no id of a process
+    /// hidden from them leaves through it. `token` as for [`Self::on_process_for`].
     pub async fn history(
         &self,
         principal: &Principal,
+        token: Option<&str>,
         aggregate_id: &str,
     ) -> Result<Vec<StoredEvent>, CommandError<ProcessError>> {
         if aggregate_id.len() > MAX_AGGREGATE_ID {
@@ -133,10 +422,24 @@ impl ProcessesApp {
         }
         // One read: the events decide the access and are the answer.
         let events = self.store.read_stream(aggregate_id).await?;
+        let mut asker = self.asker(principal, token, None);
         let readable = match events.first() {
             Some(first) if first.aggregate_type == Process::TYPE => {
-                return shown_to(&Viewer::new(principal.clone()), events)?
+                // The partners are needed if the process was ever NETWORK-visible.
+                let mut process = Process::default();
+                for event in &events {
+                    process = process.evolve(&event.decode()?);
+                    if let Some(record) = &process.0 {
+                        asker
+                            .for_record(&record.municipality, record.details.visibility)
+                            .await?;
+                    }
+                }
+                return shown_to(&asker.viewer, events)?
                     .ok_or(CommandError::Domain(ProcessError::NotFound));
+            }
+            Some(first) if first.aggregate_type == Umbrella::TYPE => {
+                return self.umbrella_history(&mut asker, events).await;
             }
             Some(first) => {
                 [Backlog::TYPE, MunicipalitySettings::TYPE].contains(&first.aggregate_type.as_str())
@@ -149,6 +452,63 @@ impl ProcessesApp {
         } else {
             Err(CommandError::Domain(ProcessError::NotFound))
         }
+    }
+
+    /// The events of an umbrella's stream that the asker may see (see [`Self::history`]).
+    async fn umbrella_history(
+        &self,
+        asker: &mut Asker<'_>,
+        events: Vec<StoredEvent>,
+    ) -> Result<Vec<StoredEvent>, CommandError<ProcessError>> {
+        let mut umbrella = Umbrella::default();
+        let mut decoded = Vec::with_capacity(events.len());
+        for event in &events {
+            let e: UmbrellaEvent = event.decode()?;
+            umbrella = umbrella.evolve(&e);
+            decoded.push(e);
+        }
+        let Some(record) = umbrella.0 else {
+            return Err(CommandError::Domain(ProcessError::NotFound));
+        };
+        let viewer = asker
+            .for_record(&record.municipality, record.visibility)
+            .await?;
+        if record.access(viewer) == Access::None {
+            return Err(CommandError::Domain(ProcessError::NotFound));
+        }
+        let mut readable: HashMap<Uuid, bool> = HashMap::new();
+        let mut shown = Vec::with_capacity(events.len());
+        for (event, e) in events.into_iter().zip(decoded) {
+            let process = match e {
+                UmbrellaEvent::UmbrellaCreated { .. } => {
+                    shown.push(event);
+                    continue;
+                }
+                UmbrellaEvent::UmbrellaMemberAdded { process, .. }
+                | UmbrellaEvent::UmbrellaMemberRemoved { process } => process,
+            };
+            let sees = match readable.get(&process) {
+                Some(sees) => *sees,
+                None => {
+                    let (found, _) = load::<Process>(&self.store, &process.to_string()).await?;
+                    let sees = match found.0 {
+                        Some(p) => {
+                            let viewer = asker
+                                .for_record(&p.municipality, p.details.visibility)
+                                .await?;
+                            p.access(viewer) != Access::None
+                        }
+                        None => false,
+                    };
+                    readable.insert(process, sees);
+                    sees
+                }
+            };
+            if sees {
+                shown.push(event);
+            }
+        }
+        Ok(shown)
     }
 
     /// A process the caller's municipality owns and the caller can read.
@@ -343,6 +703,7 @@ mod tests {
             municipality: DK.into(),
             reporter: "anna".into(),
             details: Some(d),
+            adopted_from: None,
         };
         (pb::ProcessSubmitted::NAME, e.encode_to_vec())
     }

@@ -41,6 +41,16 @@ fn id(raw: &str) -> Result<Uuid, Failure> {
     Uuid::parse_str(raw).map_err(|_| CommandError::Domain(ProcessError::NotFound))
 }
 
+/// The caller's bearer token as the call carries it, to relay to the directory.
+fn token<T>(request: &Request<T>) -> Option<String> {
+    request
+        .metadata()
+        .get(grpc::AUTHORIZATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| innohub_runtime::auth::bearer(v).ok())
+        .map(str::to_owned)
+}
+
 /// Optional text: `""` is absent.
 fn text(raw: String) -> Option<String> {
     (!raw.is_empty()).then_some(raw)
@@ -62,12 +72,13 @@ impl Server {
     async fn on_process(
         &self,
         call: &grpc::Call,
+        token: Option<&str>,
         raw_id: &str,
         command: impl Fn(Principal) -> C,
     ) -> Result<CommandReply, Failure> {
         let outcome = self
             .app
-            .on_process(call.context(), id(raw_id)?, command)
+            .on_process_for(call.context(), token, id(raw_id)?, command)
             .await;
         Ok(command_reply(outcome?))
     }
@@ -92,12 +103,13 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::UpdateProcessRequest>,
     ) -> Reply<CommandReply> {
+        let token = token(&request);
         handle("UpdateProcess", request, |call, req| async move {
             let (details, mask) = (
                 req.details.unwrap_or_default(),
                 req.update_mask.unwrap_or_default(),
             );
-            self.on_process(&call, &req.process_id, |by| C::Update {
+            self.on_process(&call, token.as_deref(), &req.process_id, |by| C::Update {
                 by,
                 details: details.clone(),
                 mask: mask.clone(),
@@ -111,10 +123,14 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::AssessProcessRequest>,
     ) -> Reply<CommandReply> {
+        let token = token(&request);
         handle("AssessProcess", request, |call, req| async move {
             let assessment = req.assessment.unwrap_or_default();
-            self.on_process(&call, &req.process_id, |by| C::Assess { by, assessment })
-                .await
+            self.on_process(&call, token.as_deref(), &req.process_id, |by| C::Assess {
+                by,
+                assessment,
+            })
+            .await
         })
         .await
     }
@@ -123,12 +139,15 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::ChangeProcessPhaseRequest>,
     ) -> Reply<CommandReply> {
+        let token = token(&request);
         handle("ChangeProcessPhase", request, |call, req| async move {
             let (to, reason) = (phase(req.to).map_err(invalid)?, text(req.reason));
-            self.on_process(&call, &req.process_id, |by| C::ChangePhase {
-                by,
-                to,
-                reason: reason.clone(),
+            self.on_process(&call, token.as_deref(), &req.process_id, |by| {
+                C::ChangePhase {
+                    by,
+                    to,
+                    reason: reason.clone(),
+                }
             })
             .await
         })
@@ -139,13 +158,16 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::ChangeProcessStatusRequest>,
     ) -> Reply<CommandReply> {
+        let token = token(&request);
         handle("ChangeProcessStatus", request, |call, req| async move {
             let to = status(req.to).map_err(invalid)?;
             let reason = text(req.reason);
-            self.on_process(&call, &req.process_id, |by| C::ChangeStatus {
-                by,
-                to,
-                reason: reason.clone(),
+            self.on_process(&call, token.as_deref(), &req.process_id, |by| {
+                C::ChangeStatus {
+                    by,
+                    to,
+                    reason: reason.clone(),
+                }
             })
             .await
         })
@@ -156,9 +178,10 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::CommentOnProcessRequest>,
     ) -> Reply<CommandReply> {
+        let token = token(&request);
         handle("CommentOnProcess", request, |call, req| async move {
             let comment_id = Uuid::now_v7();
-            self.on_process(&call, &req.process_id, |by| C::Comment {
+            self.on_process(&call, token.as_deref(), &req.process_id, |by| C::Comment {
                 by,
                 comment_id,
                 text: req.text.clone(),
@@ -172,9 +195,12 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::FollowProcessRequest>,
     ) -> Reply<CommandReply> {
+        let token = token(&request);
         handle("FollowProcess", request, |call, req| async move {
-            self.on_process(&call, &req.process_id, |by| C::Follow { by })
-                .await
+            self.on_process(&call, token.as_deref(), &req.process_id, |by| C::Follow {
+                by,
+            })
+            .await
         })
         .await
     }
@@ -183,9 +209,12 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::UnfollowProcessRequest>,
     ) -> Reply<CommandReply> {
+        let token = token(&request);
         handle("UnfollowProcess", request, |call, req| async move {
-            self.on_process(&call, &req.process_id, |by| C::Unfollow { by })
-                .await
+            self.on_process(&call, token.as_deref(), &req.process_id, |by| C::Unfollow {
+                by,
+            })
+            .await
         })
         .await
     }
@@ -194,11 +223,14 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::RecordProcessExperienceRequest>,
     ) -> Reply<CommandReply> {
+        let token = token(&request);
         handle("RecordProcessExperience", request, |call, req| async move {
             let experience = req.experience.unwrap_or_default();
-            self.on_process(&call, &req.process_id, |by| C::RecordExperience {
-                by,
-                experience: experience.clone(),
+            self.on_process(&call, token.as_deref(), &req.process_id, |by| {
+                C::RecordExperience {
+                    by,
+                    experience: experience.clone(),
+                }
             })
             .await
         })
@@ -251,9 +283,75 @@ impl ProcessesService for Server {
         .await
     }
 
+    async fn adopt_process(
+        &self,
+        request: Request<pb::AdoptProcessRequest>,
+    ) -> Reply<CommandReply> {
+        let token = token(&request);
+        handle("AdoptProcess", request, |call, req| async move {
+            let origin = id(&req.process_id)?;
+            Ok::<_, Failure>(command_reply(
+                self.app
+                    .adopt(call.context(), token.as_deref(), origin, req.departments)
+                    .await?,
+            ))
+        })
+        .await
+    }
+
+    async fn create_umbrella(
+        &self,
+        request: Request<pb::CreateUmbrellaRequest>,
+    ) -> Reply<CommandReply> {
+        handle("CreateUmbrella", request, |call, req| async move {
+            Ok::<_, Failure>(command_reply(
+                self.app
+                    .create_umbrella(call.context(), req.title, req.description, req.visibility)
+                    .await?,
+            ))
+        })
+        .await
+    }
+
+    async fn add_to_umbrella(
+        &self,
+        request: Request<pb::AddToUmbrellaRequest>,
+    ) -> Reply<CommandReply> {
+        let token = token(&request);
+        handle("AddToUmbrella", request, |call, req| async move {
+            let (umbrella, process) = (id(&req.umbrella_id)?, id(&req.process_id)?);
+            Ok::<_, Failure>(command_reply(
+                self.app
+                    .umbrella_member(call.context(), token.as_deref(), umbrella, process, true)
+                    .await?,
+            ))
+        })
+        .await
+    }
+
+    async fn remove_from_umbrella(
+        &self,
+        request: Request<pb::RemoveFromUmbrellaRequest>,
+    ) -> Reply<CommandReply> {
+        let token = token(&request);
+        handle("RemoveFromUmbrella", request, |call, req| async move {
+            let (umbrella, process) = (id(&req.umbrella_id)?, id(&req.process_id)?);
+            Ok::<_, Failure>(command_reply(
+                self.app
+                    .umbrella_member(call.context(), token.as_deref(), umbrella, process, false)
+                    .await?,
+            ))
+        })
+        .await
+    }
+
     async fn get_history(&self, request: Request<GetHistoryRequest>) -> Reply<HistoryReply> {
+        let token = token(&request);
         handle("GetHistory", request, |call, req| async move {
-            let events = self.app.history(&call.principal, &req.aggregate_id).await?;
+            let events = self
+                .app
+                .history(&call.principal, token.as_deref(), &req.aggregate_id)
+                .await?;
             Ok::<_, Failure>(history_reply(
                 &events,
                 &call.principal,

@@ -4,19 +4,17 @@
 //! compared between the two, so the embedded mode cannot drift from the distributed one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeSet;
 use std::future::Future;
-use std::path::PathBuf;
 
 use innohub_processes::{ProcessesApp, grpc};
 use innohub_proto::innohub::common::v1::{CommandReply, EventEnvelope, GetHistoryRequest};
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::auth::DevKeys;
 use innohub_runtime::grpc::{Caller, Channel, ServiceError};
-use innohub_runtime::{
-    Database, DepartmentId, ErrorCode, EventStore, MunicipalityId, Principal, Role, UserId,
-    Verifier,
+use innohub_runtime::testing::{
+    Served, Server, forged_request, person, send, test_verifier, token_for,
 };
+use innohub_runtime::{ErrorCode, Principal, Role};
 use pb::processes_service_client::ProcessesServiceClient;
 use prost::Message as _;
 use prost_types::FieldMask;
@@ -25,71 +23,20 @@ use uuid::Uuid;
 type Client = ProcessesServiceClient<Channel>;
 
 /// A served processes service and both clients on its store.
-struct Harness {
-    url: String,
-    remote: Client,
-    local: Client,
-    app: ProcessesApp,
-    store: EventStore,
-    dir: PathBuf,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Harness {
-    fn drop(&mut self) {
-        self.server.abort();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+type Harness = Served<ProcessesApp, Client>;
 
 async fn start() -> Harness {
-    let dir = std::env::temp_dir().join(format!("innohub-grpc-{}", Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = Database::connect(&Database::sqlite_url(&dir.join("events.sqlite")))
-        .await
-        .unwrap();
-    let store = EventStore::open(db, false).await.unwrap();
-    let app = ProcessesApp::new(store.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let router = grpc::router(app.clone(), Verifier::development(keys()));
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
-    let url = format!("http://127.0.0.1:{port}");
-    Harness {
-        remote: ProcessesServiceClient::new(innohub_runtime::grpc::remote(&url).unwrap()),
-        local: ProcessesServiceClient::new(grpc::channel(app.clone())),
-        url,
-        app,
-        store,
-        dir,
-        server,
-    }
-}
-
-/// The keys the served service accepts development tokens of.
-fn keys() -> DevKeys {
-    DevKeys::from_secret(b"the grpc tests' secret")
-}
-
-/// A token for `by` that the served service accepts.
-fn token(by: &Principal) -> String {
-    keys().mint(by, 1).unwrap()
-}
-
-fn person(user: &str, municipality: &str, department: &str, roles: &[Role]) -> Principal {
-    Principal {
-        user: UserId::parse(user).unwrap(),
-        municipality: MunicipalityId::parse(municipality).unwrap(),
-        department: Some(DepartmentId::parse(department).unwrap()),
-        roles: roles.iter().copied().collect::<BTreeSet<_>>(),
-    }
+    Served::start(ProcessesApp::new, grpc::router, grpc::channel, Client::new).await
 }
 
 /// A reporter in Syddjurs.
 fn anne() -> Principal {
-    person("anne@syddjurs.dk", "DK-0706", "social", &[Role::Employee])
+    person(
+        "anne@syddjurs.dk",
+        "DK-0706",
+        Some("social"),
+        &[Role::Employee],
+    )
 }
 
 /// IT portfolio and administrator in Syddjurs.
@@ -97,7 +44,7 @@ fn it() -> Principal {
     person(
         "it@syddjurs.dk",
         "DK-0706",
-        "it",
+        Some("it"),
         &[Role::ItPortfolio, Role::MunicipalityAdmin],
     )
 }
@@ -107,32 +54,9 @@ fn partner() -> Principal {
     person(
         "sven@helsingborg.se",
         "SE-1283",
-        "social",
+        Some("social"),
         &[Role::Employee, Role::ItPortfolio],
     )
-}
-
-/// Call `client` for `by` (with an idempotency key, maybe) and the error's stable code.
-async fn send<M, R, F, Fut>(
-    client: &Client,
-    by: &Principal,
-    key: Option<&str>,
-    message: M,
-    call: F,
-) -> Result<R, ServiceError>
-where
-    F: FnOnce(Client, tonic::Request<M>) -> Fut,
-    Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
-{
-    let token = token(by);
-    let caller = Caller {
-        principal: by,
-        token: Some(&token),
-        idempotency_key: key,
-        correlation_id: None,
-    };
-    let request = innohub_runtime::grpc::request(caller, message)?;
-    Ok(call(client.clone(), request).await?.into_inner())
 }
 
 /// Submit `details` for `by`.
@@ -267,7 +191,7 @@ async fn every_command_succeeds_over_the_network() {
     let request = innohub_runtime::grpc::request(
         Caller {
             principal: &anne,
-            token: Some(&token(&anne)),
+            token: Some(&token_for(&anne)),
             idempotency_key: None,
             correlation_id: Some(correlation_id),
         },
@@ -630,24 +554,19 @@ async fn invalid_input_is_refused_alike_remotely_and_locally() {
 /// in the metadata the service trusted before it verified tokens itself.
 async fn forged(h: &Harness, authorization: Option<&str>) -> tonic::Status {
     let mut raw = ProcessesServiceClient::new(innohub_runtime::grpc::remote(&h.url).unwrap());
-    let mut request = tonic::Request::new(pb::SubmitProcessRequest {
-        details: Some(details("Forged", pb::Visibility::Public)),
-    });
     let principal = innohub_proto::innohub::common::v1::Principal {
         user: "it@syddjurs.dk".into(),
         municipality: "DK-0706".into(),
         department: "it".into(),
         roles: vec!["it_portfolio".into(), "municipality_admin".into()],
     };
-    request.metadata_mut().insert_bin(
-        "x-innohub-principal-bin",
-        tonic::metadata::MetadataValue::from_bytes(&principal.encode_to_vec()),
+    let request = forged_request(
+        pb::SubmitProcessRequest {
+            details: Some(details("Forged", pb::Visibility::Public)),
+        },
+        &principal,
+        authorization,
     );
-    if let Some(value) = authorization {
-        request
-            .metadata_mut()
-            .insert("authorization", value.parse().unwrap());
-    }
     raw.submit_process(request).await.unwrap_err()
 }
 
@@ -674,7 +593,7 @@ async fn calls_without_a_valid_token_are_unauthenticated_and_record_nothing() {
     let other = DevKeys::from_secret(b"another secret")
         .mint(&it(), 1)
         .unwrap();
-    let genuine = token(&anne());
+    let genuine = token_for(&anne());
     let mut parts: Vec<&str> = genuine.split('.').collect();
     let claims = base64_url(&claims_of(&it()));
     parts[1] = &claims;
@@ -702,7 +621,7 @@ async fn calls_without_a_valid_token_are_unauthenticated_and_record_nothing() {
     });
     unspecified.metadata_mut().insert(
         "authorization",
-        format!("Bearer {}", token(&it())).parse().unwrap(),
+        format!("Bearer {}", token_for(&it())).parse().unwrap(),
     );
     let status = raw.change_process_phase(unspecified).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
@@ -711,7 +630,7 @@ async fn calls_without_a_valid_token_are_unauthenticated_and_record_nothing() {
 
 /// The claims of a development token for `who`, as JSON.
 fn claims_of(who: &Principal) -> String {
-    let genuine = token(who);
+    let genuine = token_for(who);
     let payload = genuine.split('.').nth(1).unwrap().to_owned();
     String::from_utf8(base64_url_decode(&payload)).unwrap()
 }
@@ -822,4 +741,502 @@ async fn a_retry_with_the_same_key_replays_the_first_reply() {
             .unwrap_err();
         assert_eq!(refused.code, ErrorCode::BadUserInput, "key {key:?}");
     }
+}
+
+/// Adopt process `id` for `by`.
+async fn adopt(
+    client: &Client,
+    by: &Principal,
+    id: &str,
+    departments: &[&str],
+) -> Result<CommandReply, ServiceError> {
+    let request = pb::AdoptProcessRequest {
+        process_id: id.to_owned(),
+        departments: departments.iter().map(|d| (*d).to_owned()).collect(),
+    };
+    send(client, by, None, request, |mut c, r| async move {
+        c.adopt_process(r).await
+    })
+    .await
+}
+
+/// Create an umbrella for `by`.
+async fn create_umbrella(
+    client: &Client,
+    by: &Principal,
+    title: &str,
+    visibility: pb::Visibility,
+) -> Result<CommandReply, ServiceError> {
+    let request = pb::CreateUmbrellaRequest {
+        title: title.to_owned(),
+        description: "Robots for the same kind of case".to_owned(),
+        visibility: visibility as i32,
+    };
+    send(client, by, None, request, |mut c, r| async move {
+        c.create_umbrella(r).await
+    })
+    .await
+}
+
+/// Add (`add`) or remove `process` to or from `umbrella` for `by`.
+async fn member(
+    client: &Client,
+    by: &Principal,
+    umbrella: &str,
+    process: &str,
+    add: bool,
+) -> Result<CommandReply, ServiceError> {
+    if add {
+        let request = pb::AddToUmbrellaRequest {
+            umbrella_id: umbrella.to_owned(),
+            process_id: process.to_owned(),
+        };
+        send(client, by, None, request, |mut c, r| async move {
+            c.add_to_umbrella(r).await
+        })
+        .await
+    } else {
+        let request = pb::RemoveFromUmbrellaRequest {
+            umbrella_id: umbrella.to_owned(),
+            process_id: process.to_owned(),
+        };
+        send(client, by, None, request, |mut c, r| async move {
+            c.remove_from_umbrella(r).await
+        })
+        .await
+    }
+}
+
+#[tokio::test]
+async fn a_partner_adopts_a_shared_process_with_a_link_and_without_people_alike() {
+    let h = start().await;
+    let public = submit(
+        &h.remote,
+        &anne(),
+        None,
+        details("Public", pb::Visibility::Public),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    let kept = submit(
+        &h.remote,
+        &anne(),
+        None,
+        details("Kept", pb::Visibility::Municipality),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    for client in [&h.remote, &h.local] {
+        // A partner adopts the public process: one new process stream, in their municipality.
+        let before = h.store.head();
+        let copy = adopt(client, &partner(), &public, &[]).await.unwrap();
+        assert_ne!(copy.aggregate_id, public);
+        let events = h.store.read_stream(&copy.aggregate_id).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].municipality, "SE-1283");
+        let submitted: pb::ProcessSubmitted = events[0].message().unwrap();
+        assert_eq!(
+            submitted.adopted_from,
+            Some(pb::AdoptionOrigin {
+                process_id: public.clone(),
+                municipality: "DK-0706".into(),
+            })
+        );
+        assert_eq!(submitted.reporter, partner().user.as_str());
+        let d = submitted.details.unwrap();
+        assert_eq!(d.title, "Public");
+        assert_eq!(d.technologies, ["RPA"]);
+        assert_eq!((d.owner.as_str(), d.internal_notes.as_str()), ("", ""));
+        assert_eq!(d.departments, ["social"], "the adopter's own department");
+        assert_eq!(d.visibility, pb::Visibility::Municipality as i32);
+        assert!(h.store.head() > before);
+
+        // What is not shared with them cannot be adopted, one's own is refused, and the
+        // refusals record nothing.
+        let head = h.store.head();
+        let hidden = adopt(client, &partner(), &kept, &[]).await.unwrap_err();
+        assert_eq!(hidden.code, ErrorCode::NotFound);
+        let unknown = adopt(client, &partner(), &Uuid::now_v7().to_string(), &[])
+            .await
+            .unwrap_err();
+        assert_eq!(unknown.code, ErrorCode::NotFound);
+        let own = adopt(client, &anne(), &public, &[]).await.unwrap_err();
+        assert_eq!(own.code, ErrorCode::BadUserInput);
+        assert!(
+            own.message.contains("another municipality's process"),
+            "{}",
+            own.message
+        );
+        let many: Vec<String> = (0..31).map(|i| format!("d{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let bad = adopt(client, &partner(), &public, &many).await.unwrap_err();
+        assert_eq!(bad.code, ErrorCode::BadUserInput);
+        assert!(bad.message.starts_with("departments"), "{}", bad.message);
+        assert_eq!(h.store.head(), head);
+    }
+}
+
+#[tokio::test]
+async fn umbrellas_group_local_and_shared_processes_and_keep_a_history_alike() {
+    let h = start().await;
+    let own = submit(
+        &h.remote,
+        &anne(),
+        None,
+        details("Own", pb::Visibility::Municipality),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    let private = submit(
+        &h.remote,
+        &anne(),
+        None,
+        details("Mine", pb::Visibility::Private),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    let theirs = submit(
+        &h.remote,
+        &partner(),
+        None,
+        details("Theirs", pb::Visibility::Public),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    let hidden = submit(
+        &h.remote,
+        &partner(),
+        None,
+        details("Hidden", pb::Visibility::Municipality),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    for client in [&h.remote, &h.local] {
+        let local = create_umbrella(client, &it(), "Local", pb::Visibility::Municipality)
+            .await
+            .unwrap()
+            .aggregate_id;
+        let shared = create_umbrella(client, &it(), "Shared", pb::Visibility::Public)
+            .await
+            .unwrap()
+            .aggregate_id;
+        let head = h.store.head();
+        // Only IT portfolio creates umbrellas; a title is required.
+        let e = create_umbrella(client, &anne(), "No", pb::Visibility::Public)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        let e = create_umbrella(client, &it(), " ", pb::Visibility::Public)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadUserInput);
+        // A local umbrella refuses a partner's process; a shared one takes it.
+        let e = member(client, &it(), &local, &theirs, true)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadUserInput);
+        // What the caller cannot see does not exist; a second add is refused.
+        let e = member(client, &it(), &shared, &hidden, true)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotFound);
+        // Nobody but the owner's IT portfolio changes members; partners who cannot see a
+        // local umbrella do not find it.
+        let e = member(client, &partner(), &shared, &theirs, true)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        let e = member(client, &partner(), &local, &theirs, true)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotFound);
+        let e = member(client, &it(), &shared, &own, false)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadUserInput, "not a member");
+        assert_eq!(h.store.head(), head, "refusals record nothing");
+
+        member(client, &it(), &local, &own, true).await.unwrap();
+        member(client, &it(), &shared, &own, true).await.unwrap();
+        member(client, &it(), &shared, &theirs, true).await.unwrap();
+        member(client, &anne(), &shared, &private, true)
+            .await
+            .expect_err("anne is not IT portfolio");
+        let e = member(client, &it(), &shared, &theirs, true)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::BadUserInput, "added twice");
+        member(client, &it(), &shared, &own, false).await.unwrap();
+
+        // The history follows the umbrella's read rule.
+        let types = |events: &[EventEnvelope]| -> Vec<String> {
+            events.iter().map(|e| e.event_type.clone()).collect()
+        };
+        let seen = history(client, &it(), &shared).await.unwrap();
+        assert_eq!(
+            types(&seen),
+            [
+                "UmbrellaCreated",
+                "UmbrellaMemberAdded",
+                "UmbrellaMemberAdded",
+                "UmbrellaMemberRemoved"
+            ]
+        );
+        // A partner reads the shared umbrella's history without its creator, and only the
+        // member events of processes they can read (here: all of them).
+        let theirs_view = history(client, &partner(), &shared).await.unwrap();
+        assert_eq!(theirs_view.len(), 1 + 3 - 2, "own was MUNICIPALITY: hidden");
+        let created = pb::UmbrellaCreated::decode(theirs_view[0].payload.as_slice()).unwrap();
+        assert_eq!(created.created_by, "");
+        assert_eq!(created.title, "Shared");
+        let e = history(client, &partner(), &local).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotFound);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Network partners, asked of the real directory service
+// ---------------------------------------------------------------------------------------
+
+use innohub_proto::innohub::directory::v1 as dpb;
+use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
+
+type Directory = DirectoryServiceClient<Channel>;
+
+/// A processes service that asks a directory served over the network for its callers'
+/// partners (relaying their tokens), and one that asks it in-process; one directory store.
+struct Networked {
+    processes: Harness,
+    directory: Directory,
+    remote_with_directory: Client,
+    local_with_directory: Client,
+    /// The directory and the processes service that asks it, served until dropped.
+    _servers: [Server; 2],
+}
+
+async fn networked() -> Networked {
+    let processes = start().await;
+    let directory_app =
+        innohub_directory::DirectoryApp::new(processes.open_store("directory.sqlite").await);
+    let directory_server = Server::start(innohub_directory::grpc::router(
+        directory_app.clone(),
+        test_verifier(),
+    ))
+    .await;
+    let remote_directory = Directory::new(directory_server.remote());
+    let local_directory = Directory::new(innohub_directory::grpc::channel(directory_app));
+    // Over the network: processes relays the caller's token to the directory, which
+    // verifies it itself.
+    let remote_app =
+        ProcessesApp::new(processes.store.clone()).with_directory(remote_directory.clone());
+    let server = Server::start(grpc::router(remote_app, test_verifier())).await;
+    // In-process: the verified caller travels with the call.
+    let local_app = ProcessesApp::new(processes.store.clone()).with_directory(local_directory);
+    Networked {
+        remote_with_directory: ProcessesServiceClient::new(server.remote()),
+        local_with_directory: ProcessesServiceClient::new(grpc::channel(local_app)),
+        directory: remote_directory,
+        processes,
+        _servers: [directory_server, server],
+    }
+}
+
+fn admin(municipality: &str) -> Principal {
+    person(
+        &format!("admin@{municipality}"),
+        municipality,
+        Some("it"),
+        &[Role::MunicipalityAdmin],
+    )
+}
+
+/// Call the directory for `by`.
+async fn directory_call<M, R, F, Fut>(
+    directory: &Directory,
+    by: &Principal,
+    message: M,
+    call: F,
+) -> R
+where
+    F: FnOnce(Directory, tonic::Request<M>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+{
+    send(directory, by, None, message, call).await.unwrap()
+}
+
+/// Register DK-0706, SE-1283 and NO-4626, and put DK-0706 and SE-1283 in one network once
+/// `accepted`; returns the network id.
+async fn network_of_two(directory: &Directory, accepted: bool) -> String {
+    let root = person(
+        "root@innohub",
+        "DK-0706",
+        Some("it"),
+        &[Role::PlatformAdmin],
+    );
+    for (country, code, name) in [
+        ("DK", "0706", "Syddjurs"),
+        ("SE", "1283", "Helsingborg"),
+        ("NO", "4626", "Øygarden"),
+    ] {
+        let profile = dpb::MunicipalityProfile {
+            country: country.into(),
+            code: code.into(),
+            name: name.into(),
+            inhabitants: 40_000,
+            ..Default::default()
+        };
+        directory_call(
+            directory,
+            &root,
+            dpb::RegisterMunicipalityRequest {
+                profile: Some(profile),
+            },
+            |mut c, r| async move { c.register_municipality(r).await },
+        )
+        .await;
+    }
+    let network = directory_call(
+        directory,
+        &admin("DK-0706"),
+        dpb::CreateNetworkRequest {
+            name: "Østjylland og Skåne".into(),
+        },
+        |mut c, r| async move { c.create_network(r).await },
+    )
+    .await
+    .aggregate_id;
+    directory_call(
+        directory,
+        &admin("DK-0706"),
+        dpb::InviteToNetworkRequest {
+            network_id: network.clone(),
+            municipality: "SE-1283".into(),
+        },
+        |mut c, r| async move { c.invite_to_network(r).await },
+    )
+    .await;
+    if accepted {
+        accept(directory, &network).await;
+    }
+    network
+}
+
+async fn accept(directory: &Directory, network: &str) {
+    directory_call(
+        directory,
+        &admin("SE-1283"),
+        dpb::AcceptNetworkInvitationRequest {
+            network_id: network.to_owned(),
+        },
+        |mut c, r| async move { c.accept_network_invitation(r).await },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_network_partner_comments_follows_adopts_and_reads_a_network_process() {
+    let n = networked().await;
+    let network = network_of_two(&n.directory, false).await;
+    let process = submit(
+        &n.remote_with_directory,
+        &anne(),
+        None,
+        details("Netværk", pb::Visibility::Network),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    let outsider = person("ola@oygarden.no", "NO-4626", Some("it"), &[Role::Employee]);
+    for client in [&n.remote_with_directory, &n.local_with_directory] {
+        // Before the acceptance, Helsingborg is no partner: the process does not exist.
+        let e = comment(client, &partner(), None, &process, "Hej")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotFound);
+        let e = adopt(client, &partner(), &process, &[]).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotFound);
+    }
+    accept(&n.directory, &network).await;
+    for client in [&n.remote_with_directory, &n.local_with_directory] {
+        comment(client, &partner(), None, &process, "Hvordan?")
+            .await
+            .unwrap();
+        let follow = pb::FollowProcessRequest {
+            process_id: process.clone(),
+        };
+        send(client, &partner(), None, follow, |mut c, r| async move {
+            c.follow_process(r).await
+        })
+        .await
+        .unwrap();
+        let copy = adopt(client, &partner(), &process, &[]).await.unwrap();
+        let events = n
+            .processes
+            .store
+            .read_stream(&copy.aggregate_id)
+            .await
+            .unwrap();
+        assert_eq!(events[0].municipality, "SE-1283");
+        let trail = history(client, &partner(), &process).await.unwrap();
+        assert!(!trail.is_empty());
+        // Partners still change nothing but their own follows and comments.
+        let e = change_phase(client, &partner(), &process, pb::Phase::PreAnalysis)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        // A municipality in no network with Syddjurs never sees it.
+        let e = comment(client, &outsider, None, &process, "Hei")
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotFound);
+        let e = adopt(client, &outsider, &process, &[]).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotFound);
+        let e = history(client, &outsider, &process).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::NotFound);
+    }
+    // Without a directory, nobody has partners: the app of `start()` refuses the partner.
+    let e = comment(&n.processes.remote, &partner(), None, &process, "Hej")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn a_shared_umbrella_holds_a_network_partners_process() {
+    let n = networked().await;
+    network_of_two(&n.directory, true).await;
+    let theirs = submit(
+        &n.remote_with_directory,
+        &partner(),
+        None,
+        details("Deres", pb::Visibility::Network),
+    )
+    .await
+    .unwrap()
+    .aggregate_id;
+    for client in [&n.remote_with_directory, &n.local_with_directory] {
+        let shared = create_umbrella(client, &it(), "Netværk", pb::Visibility::Network)
+            .await
+            .unwrap()
+            .aggregate_id;
+        member(client, &it(), &shared, &theirs, true).await.unwrap();
+        // The partner reads the NETWORK umbrella and the member event of their own process.
+        let trail = history(client, &partner(), &shared).await.unwrap();
+        assert_eq!(trail.len(), 2);
+    }
+    // Without the directory, the partner's NETWORK process is not found.
+    let shared = create_umbrella(&n.processes.remote, &it(), "Uden", pb::Visibility::Network)
+        .await
+        .unwrap()
+        .aggregate_id;
+    let e = member(&n.processes.remote, &it(), &shared, &theirs, true)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
 }

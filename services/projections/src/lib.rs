@@ -3,20 +3,36 @@
 //!
 //! - [`process_views`]: the projection that keeps one row per process (score, rank, facets,
 //!   comments) from the processes events.
+//! - [`directory_views`]: the directory's read models (municipalities, departments,
+//!   networks) and their queries, among them the gateway's tenant check.
 //! - [`access`]: the read rule in SQL and the partner redaction: the ONE place the read path
 //!   decides what a viewer may see.
 //! - [`filter`]: how lists are narrowed, and the facets a process is filed under.
 //! - [`queries`]: the prioritised backlog, process lists, the status overview, comments.
+//! - [`overview`]: the cross-municipal overview of shared processes by classification.
+//! - [`reuse_views`]: adoption links and umbrella groups, and their queries.
+//! - [`timeline`]: the `process_timeline` projection and the quarterly status history.
 
 pub mod access;
+pub mod directory_views;
 pub mod filter;
+pub mod overview;
 pub mod process_views;
 pub mod queries;
+pub mod reuse_views;
+pub mod timeline;
 
+pub use directory_views::{DirectoryQueries, DirectoryViews};
+pub use overview::OverviewQueries;
 pub use process_views::ProcessViews;
 pub use queries::ProcessQueries;
+pub use reuse_views::{ReuseQueries, ReuseViews};
+pub use timeline::{HistoryQueries, ProcessTimeline};
+
+use std::collections::BTreeMap;
 
 use innohub_runtime::db::{Migrations, Retired};
+use innohub_runtime::projection::Projection;
 
 /// Migrations of the read-model tables (the same SQL serves both backends).
 pub fn migrations() -> Migrations {
@@ -27,5 +43,51 @@ pub fn migrations() -> Migrations {
             versions: &[3001, 3002],
             what: "read models with JSON records",
         },
+    }
+}
+
+/// Something to do with each read model: start its runner (embedded), consume its topic
+/// (distributed), find it by name (rebuild). [`for_each`] hands it every one.
+pub trait Visitor {
+    /// Why it failed.
+    type Error;
+
+    /// Do it with `projection`.
+    fn visit<P: Projection + Copy>(
+        &mut self,
+        projection: P,
+    ) -> impl Future<Output = Result<(), Self::Error>>;
+}
+
+/// Hand `visitor` every read model innohub keeps: the one list that both modes run.
+pub async fn for_each<V: Visitor>(visitor: &mut V) -> Result<(), V::Error> {
+    visitor.visit(ProcessViews).await?;
+    visitor.visit(DirectoryViews).await?;
+    visitor.visit(ProcessTimeline).await?;
+    visitor.visit(ReuseViews).await?;
+    Ok(())
+}
+
+/// The names of the read models, by the service whose events feed them.
+#[derive(Default)]
+struct Names(BTreeMap<&'static str, Vec<&'static str>>);
+
+impl Visitor for Names {
+    type Error = std::convert::Infallible;
+
+    async fn visit<P: Projection + Copy>(&mut self, projection: P) -> Result<(), Self::Error> {
+        self.0
+            .entry(projection.source())
+            .or_default()
+            .push(projection.name());
+        Ok(())
+    }
+}
+
+/// Every read model's name, by the service whose events feed it.
+pub async fn names() -> BTreeMap<&'static str, Vec<&'static str>> {
+    let mut names = Names::default();
+    match for_each(&mut names).await {
+        Ok(()) => names.0,
     }
 }

@@ -207,11 +207,13 @@ const SHARED_BACKLOG_KEY: &str = "-pv.score";
 const VIEW_COLUMNS: &str =
     "r.record, pv.score, pv.backlog_rank, pv.submitted_at, pv.updated_at, pv.shared_updated_at";
 
-fn corrupt(e: impl std::fmt::Display) -> QueryError {
+/// A read model that holds something it cannot understand.
+pub(crate) fn corrupt(e: impl std::fmt::Display) -> QueryError {
     QueryError::Corrupt(e.to_string())
 }
 
-fn time(row: &AnyRow, column: &str) -> Result<DateTime<Utc>, QueryError> {
+/// A time column (RFC 3339 text).
+pub(crate) fn time(row: &AnyRow, column: &str) -> Result<DateTime<Utc>, QueryError> {
     let raw: String = row.try_get(column)?;
     Ok(DateTime::parse_from_rfc3339(&raw)
         .map_err(corrupt)?

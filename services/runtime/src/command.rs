@@ -162,9 +162,14 @@ where
     Err(StoreError::Conflict.into())
 }
 
-/// The current state and version of an aggregate (version 0: it does not exist).
+/// The current state and version of an aggregate (version 0: it does not exist). An id
+/// whose stream is another aggregate type's is [`StoreError::OtherRecord`]: the store may
+/// hold several services' streams (embedded mode) and a service several types.
 pub async fn load<A: Aggregate>(store: &EventStore, id: &str) -> Result<(A, i64), StoreError> {
     let stored = store.read_stream(id).await?;
+    if stored.first().is_some_and(|e| e.aggregate_type != A::TYPE) {
+        return Err(StoreError::OtherRecord);
+    }
     let version = stored.last().map_or(0, |e| e.sequence);
     let mut state = A::default();
     for event in &stored {

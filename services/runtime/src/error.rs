@@ -42,6 +42,70 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// Why a domain service refused a command, in the reasons every service shares, each with
+/// its stable code. Nothing was changed. Each service names it after itself
+/// (`ProcessError`, `DirectoryError`) in its `error.rs`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DomainError {
+    /// An input field broke its rule.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The input field, in the API's spelling.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The command breaks a rule in the record's current state.
+    #[error("{0}")]
+    Rule(String),
+    /// The caller may see the record but not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such record (or the caller may not know of it).
+    #[error("not found")]
+    NotFound,
+    /// Something the command needs failed (e.g. another service did not answer); logged,
+    /// sent as "internal error".
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    /// An invalid field.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        DomainError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// The input field at fault, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            DomainError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl HasErrorCode for DomainError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            DomainError::Invalid { .. } | DomainError::Rule(_) => ErrorCode::BadUserInput,
+            DomainError::Forbidden(_) => ErrorCode::Forbidden,
+            DomainError::NotFound => ErrorCode::NotFound,
+            DomainError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+/// A stored event that breaks a domain rule is unreadable, never misread.
+impl From<DomainError> for crate::DecodeError {
+    fn from(e: DomainError) -> Self {
+        crate::DecodeError::new(e)
+    }
+}
+
 /// Errors that know which stable code they map to.
 pub trait HasErrorCode {
     /// The code for this error.

@@ -204,6 +204,23 @@ pub struct Caller<'a> {
     pub correlation_id: Option<Uuid>,
 }
 
+/// Call a service for `caller`: `call` gets a clone of `client` and the [`request`] of
+/// `message`; a refusal comes back as the [`ServiceError`] of its stable code.
+pub async fn send<C, M, R, F, Fut>(
+    client: &C,
+    caller: Caller<'_>,
+    message: M,
+    call: F,
+) -> Result<R, ServiceError>
+where
+    C: Clone,
+    F: FnOnce(C, Request<M>) -> Fut,
+    Fut: std::future::Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+{
+    let request = request(caller, message)?;
+    Ok(call(client.clone(), request).await?.into_inner())
+}
+
 /// A request carrying `message` and the caller's metadata, with the current span's
 /// `traceparent`.
 pub fn request<M>(caller: Caller<'_>, message: M) -> Result<Request<M>, ServiceError> {

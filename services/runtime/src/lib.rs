@@ -1,7 +1,8 @@
 //! innohub-runtime: what every innohub service stands on.
 //!
 //! - [`aggregate`]: the contract of an event-sourced aggregate (pure `decide` / `evolve`)
-//!   and, under [`testing`], the given/when/then helper every domain test is written with.
+//!   and, under [`testing`], the given/when/then helper every domain test is written with
+//!   (and the harness every service's gRPC test is written with).
 //! - [`store`]: the event store (SQLite for embedded mode, PostgreSQL for distributed mode)
 //!   with optimistic concurrency, idempotency keys and the transactional outbox.
 //! - [`command`]: load → decide → append with bounded retries on a lost race.
@@ -47,6 +48,6 @@ pub use access::{Access, Audience, Viewer, Visibility};
 pub use aggregate::{Aggregate, DecodeError, DomainEvent, EncodedEvent};
 pub use auth::{AuthError, Verifier};
 pub use db::{Backend, Database};
-pub use error::{ErrorCode, HasErrorCode};
+pub use error::{DomainError, ErrorCode, HasErrorCode};
 pub use principal::{DepartmentId, MunicipalityId, Principal, Role, UserId};
 pub use store::{AppendOutcome, AppendResult, EventStore, StoreError, StoredEvent};

@@ -248,6 +248,7 @@ mod tests {
             municipality: "DK-0706".into(),
             reporter: "anne".into(),
             details: Some(details()),
+            adopted_from: None,
         };
         let own = redact(&submitted, "DK-0706", "DK-0706").expect("redact");
         assert_eq!(own, submitted);

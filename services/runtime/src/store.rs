@@ -51,6 +51,10 @@ pub enum StoreError {
     /// The database holds a format this build does not read.
     #[error(transparent)]
     Retired(#[from] crate::db::RetiredFormat),
+    /// The id names a record of another kind (e.g. an umbrella's id given as a process's):
+    /// for the caller, the record they asked for does not exist.
+    #[error("not found")]
+    OtherRecord,
     /// The process is shutting down.
     #[error("the append was interrupted by shutdown")]
     ShuttingDown,
@@ -65,6 +69,7 @@ impl HasErrorCode for StoreError {
         match self {
             StoreError::Conflict => ErrorCode::Conflict,
             StoreError::KeyReused => ErrorCode::BadUserInput,
+            StoreError::OtherRecord => ErrorCode::NotFound,
             StoreError::Database(_)
             | StoreError::Corrupt(_)
             | StoreError::Retired(_)

@@ -1,9 +1,18 @@
-//! given/when/then for aggregates: `given(events).when(command).then_events(expected)`.
-//! Every domain rule is tested as such a sentence, without I/O.
+//! What the services' tests are written with:
+//!
+//! - given/when/then for aggregates: `given(events).when(command).then_events(expected)`.
+//!   Every domain rule is tested as such a sentence, without I/O.
+//! - [`grpc`]: the harness of every service's gRPC test: the service served over the network
+//!   and in-process on one fresh store ([`Served`]), test principals and their tokens, and a
+//!   call made for one ([`send`]).
 
 use std::fmt::Debug;
 
 use crate::{Aggregate, ErrorCode, HasErrorCode};
+
+pub mod grpc;
+
+pub use grpc::{Served, Server, forged_request, person, send, test_keys, test_verifier, token_for};
 
 /// Start a scenario from a history of events.
 pub fn given<A: Aggregate>(events: impl IntoIterator<Item = A::Event>) -> Given<A> {

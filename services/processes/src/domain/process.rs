@@ -16,6 +16,7 @@ use prost_types::FieldMask;
 use uuid::Uuid;
 
 use super::assessment::Assessment;
+use super::details::visibility_of;
 use super::details::{ProcessDetails, date};
 use super::lifecycle::{Phase, PhaseRules, Status, StatusRules, phase, status};
 use super::values::{Label, LongText, text_of};
@@ -115,6 +116,15 @@ impl Follower {
     }
 }
 
+/// Where an adopted process was copied from: the permanent link to its origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdoptionOrigin {
+    /// The adopted (origin) process.
+    pub process: Uuid,
+    /// Its municipality.
+    pub municipality: MunicipalityId,
+}
+
 /// What can be asked of a process.
 #[derive(Debug, Clone)]
 pub enum ProcessCommand {
@@ -126,6 +136,20 @@ pub enum ProcessCommand {
         by: Principal,
         /// The form, as reported.
         details: pb::ProcessDetails,
+    },
+    /// Adopt another municipality's process shared with the caller: a new process `id`
+    /// in the caller's municipality with the origin's shareable fields.
+    Adopt {
+        /// New id.
+        id: Uuid,
+        /// The adopter, who becomes the reporter.
+        by: Principal,
+        /// The origin as it stands.
+        origin: Box<ProcessRecord>,
+        /// What the adopter may see of the origin, by the read rule.
+        access: Access,
+        /// The adopter's departments; empty = the adopter's own department.
+        departments: Vec<String>,
     },
     /// Change the descriptive fields that `mask` names.
     Update {
@@ -202,6 +226,8 @@ pub enum ProcessEvent {
         reporter: UserId,
         /// The form.
         details: ProcessDetails,
+        /// Set when it was adopted from another municipality's process.
+        adopted_from: Option<AdoptionOrigin>,
     },
     /// Descriptive fields changed; holds the full new details.
     ProcessDetailsChanged {
@@ -268,11 +294,16 @@ impl DomainEvent for ProcessEvent {
                 municipality,
                 reporter,
                 details,
+                adopted_from,
             } => EncodedEvent::of(&pb::ProcessSubmitted {
                 process_id: id.to_string(),
                 municipality: municipality.to_string(),
                 reporter: reporter.to_string(),
                 details: Some(details.into()),
+                adopted_from: adopted_from.as_ref().map(|o| pb::AdoptionOrigin {
+                    process_id: o.process.to_string(),
+                    municipality: o.municipality.to_string(),
+                }),
             }),
             E::ProcessDetailsChanged { details } => EncodedEvent::of(&pb::ProcessDetailsChanged {
                 details: Some(details.into()),
@@ -341,6 +372,15 @@ impl DomainEvent for ProcessEvent {
                     municipality: municipality(&m.municipality)?,
                     reporter: user(&m.reporter)?,
                     details: required(m.details, "details")?.try_into()?,
+                    adopted_from: m
+                        .adopted_from
+                        .map(|o| -> Result<AdoptionOrigin, DecodeError> {
+                            Ok(AdoptionOrigin {
+                                process: id(&o.process_id)?,
+                                municipality: municipality(&o.municipality)?,
+                            })
+                        })
+                        .transpose()?,
                 }
             }
             pb::ProcessDetailsChanged::NAME => {
@@ -428,6 +468,8 @@ pub struct ProcessRecord {
     pub followers: BTreeSet<Follower>,
     /// How many comments it has.
     pub comment_count: u32,
+    /// Where it was adopted from, if it was.
+    pub adopted_from: Option<AdoptionOrigin>,
 }
 
 impl ProcessRecord {
@@ -554,7 +596,20 @@ impl Aggregate for Process {
                     municipality: by.municipality,
                     reporter: by.user,
                     details,
+                    adopted_from: None,
                 }])
+            }
+            C::Adopt {
+                id,
+                by,
+                origin,
+                access,
+                departments,
+            } => {
+                if self.0.is_some() {
+                    return Err(ProcessError::Rule(format!("process {id} already exists")));
+                }
+                adopt(id, by, &origin, access, departments).map(|e| vec![e])
             }
             C::Update { by, details, mask } => {
                 let record = self.owned_by(&by)?;
@@ -727,6 +782,7 @@ impl Aggregate for Process {
             municipality,
             reporter,
             details,
+            adopted_from,
         } = event
         {
             return Process(Some(ProcessRecord {
@@ -741,6 +797,7 @@ impl Aggregate for Process {
                 experience: None,
                 followers: BTreeSet::new(),
                 comment_count: 0,
+                adopted_from: adopted_from.clone(),
             }));
         }
         let Some(mut r) = self.0 else {
@@ -770,4 +827,65 @@ impl Aggregate for Process {
     fn municipality(&self) -> Option<&MunicipalityId> {
         self.0.as_ref().map(|r| &r.municipality)
     }
+}
+
+/// The decision of an adoption: `by` copies `origin`, which they see with `access`, into
+/// their municipality as process `id`.
+///
+/// The copy holds what the contract's privacy marks let a reader from the adopter's
+/// municipality see of the origin (`reflect::redact`: never people, internal notes or
+/// departments), then the adopter's own: their departments, visibility MUNICIPALITY, and no
+/// go-live date (the origin's date is not the adopter's plan). It starts as every process
+/// does, in IDEA and NOT_ASSESSED, reported by the adopter.
+fn adopt(
+    id: Uuid,
+    by: Principal,
+    origin: &ProcessRecord,
+    access: Access,
+    departments: Vec<String>,
+) -> Result<ProcessEvent, ProcessError> {
+    if access == Access::None {
+        return Err(ProcessError::NotFound);
+    }
+    if by.is_member_of(&origin.municipality) {
+        return Err(ProcessError::invalid(
+            "id",
+            "adopt copies another municipality's process; this one is your own",
+        ));
+    }
+    if !(by.has(Role::Employee) || by.has(Role::ItPortfolio)) {
+        return Err(ProcessError::Forbidden(
+            "adopting a process needs the employee or it_portfolio role".into(),
+        ));
+    }
+    let departments = if departments.is_empty() {
+        by.department.iter().map(ToString::to_string).collect()
+    } else {
+        departments
+    };
+    if departments.is_empty() {
+        return Err(ProcessError::invalid(
+            "departments",
+            "name at least one of your departments (your sign-in names none)",
+        ));
+    }
+    let mut copy = innohub_runtime::reflect::redact(
+        &pb::ProcessDetails::from(&origin.details),
+        origin.municipality.as_str(),
+        by.municipality.as_str(),
+    )
+    .map_err(|e| ProcessError::Internal(format!("redacting the origin: {e}")))?;
+    copy.departments = departments;
+    copy.visibility = visibility_of(innohub_runtime::Visibility::Municipality) as i32;
+    copy.go_live_date = String::new();
+    Ok(ProcessEvent::ProcessSubmitted {
+        id,
+        municipality: by.municipality,
+        reporter: by.user,
+        details: ProcessDetails::reported(copy)?,
+        adopted_from: Some(AdoptionOrigin {
+            process: origin.id,
+            municipality: origin.municipality.clone(),
+        }),
+    })
 }

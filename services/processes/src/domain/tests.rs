@@ -90,6 +90,7 @@ fn submitted() -> E {
         municipality: MunicipalityId::parse("DK-0706").unwrap(),
         reporter: UserId::parse("anna").unwrap(),
         details: details(),
+        adopted_from: None,
     }
 }
 
@@ -811,6 +812,7 @@ fn a_stored_event_that_breaks_a_rule_is_refused_not_misread() {
             title: "x".repeat(81),
             ..fields()
         }),
+        adopted_from: None,
     };
     assert_eq!(
         E::decode("ProcessSubmitted", &too_long.encode_to_vec()),
@@ -849,6 +851,7 @@ fn the_contracts_golden_samples_decode_into_the_domain() {
         municipality,
         reporter,
         details,
+        adopted_from,
     } = E::decode(&envelope.event_type, &envelope.payload).unwrap()
     else {
         panic!("not a submission");
@@ -863,6 +866,7 @@ fn the_contracts_golden_samples_decode_into_the_domain() {
     assert_eq!(details.volume.automation_share, 70);
     assert_eq!(details.development_effort_hours, Some(0));
     assert_eq!(details.visibility, Visibility::Network);
+    assert_eq!(adopted_from, None, "blessed before adoption existed");
 
     let bytes = golden(include_str!(
         "../../../../proto/tests/golden/process_phase_changed.hex"
@@ -1110,4 +1114,342 @@ fn visible_text_with_direction_marks_and_joiners_is_kept_as_written() {
         })
         .then_state();
     assert_eq!(state.0.unwrap().details.title.as_str(), title);
+}
+
+// ---------------------------------------------------------------------------------------
+// Adoption
+// ---------------------------------------------------------------------------------------
+
+use innohub_runtime::{Access, Aggregate as _, Viewer};
+
+use super::process::AdoptionOrigin;
+use super::umbrella::{Candidate, Umbrella, UmbrellaCommand as U, UmbrellaEvent as UE};
+
+/// DK's process with everything a partner must not get: people, internal notes,
+/// departments, and a go-live date.
+fn origin() -> super::process::ProcessRecord {
+    let mut full = fields();
+    full.owner = "olle".into();
+    full.contact = "olle@syddjurs.dk".into();
+    full.internal_notes = "Kun til internt brug".into();
+    full.departments = vec!["social".into(), "jobcenter".into()];
+    full.classification = Some(pb::Classification {
+        scheme: "KLE".into(),
+        code: "15.00.00".into(),
+    });
+    full.it_systems = vec!["KMD Sygedagpenge".into()];
+    full.technologies = vec!["RPA".into()];
+    full.long_description = "Robot henter anmodninger".into();
+    full.go_live_date = "2026-01-01".into();
+    let submitted = E::ProcessSubmitted {
+        id: ID,
+        municipality: MunicipalityId::parse("DK-0706").unwrap(),
+        reporter: UserId::parse("anna").unwrap(),
+        details: ProcessDetails::reported(full).unwrap(),
+        adopted_from: None,
+    };
+    Process::from_events(&[submitted]).0.unwrap()
+}
+
+const COPY: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
+
+fn adopt(by: Principal, access: Access, departments: &[&str]) -> C {
+    C::Adopt {
+        id: COPY,
+        by,
+        origin: Box::new(origin()),
+        access,
+        departments: departments.iter().map(|d| (*d).to_owned()).collect(),
+    }
+}
+
+#[test]
+fn a_partner_adopts_a_shared_process_as_a_new_idea_with_only_its_shareable_fields() {
+    // Given nothing at the new id, when a partner adopts DK's shared process,
+    let state = given::<Process>([])
+        .when(adopt(partner(), Access::Partner, &[]))
+        .then_state();
+    let copy = state.0.unwrap();
+    // then a new IDEA process in their municipality, reported by them, links to its origin,
+    assert_eq!(copy.id, COPY);
+    assert_eq!(copy.municipality, partner().municipality);
+    assert_eq!(copy.reporter, partner().user);
+    assert_eq!(
+        (copy.phase, copy.status),
+        (Phase::Idea, Status::NotAssessed)
+    );
+    assert_eq!(
+        copy.adopted_from,
+        Some(AdoptionOrigin {
+            process: ID,
+            municipality: MunicipalityId::parse("DK-0706").unwrap(),
+        })
+    );
+    // with the shareable fields copied,
+    let from = origin().details;
+    let d = &copy.details;
+    assert_eq!(d.title, from.title);
+    assert_eq!(d.short_description, from.short_description);
+    assert_eq!(d.long_description, from.long_description);
+    assert_eq!(d.classification, from.classification);
+    assert_eq!(d.it_systems, from.it_systems);
+    assert_eq!(d.technologies, from.technologies);
+    assert_eq!(d.volume, from.volume);
+    // never people, internal notes or departments (theirs: the adopter's department),
+    assert_eq!((d.owner.as_ref(), d.contact.as_ref()), (None, None));
+    assert_eq!(d.internal_notes, None);
+    assert_eq!(
+        d.departments,
+        vec![innohub_runtime::DepartmentId::parse("it").unwrap()]
+    );
+    // kept to the adopter's municipality, without the origin's go-live date.
+    assert_eq!(d.visibility, Visibility::Municipality);
+    assert_eq!(d.go_live_date, None);
+}
+
+#[test]
+fn an_adopter_names_their_departments_or_has_one() {
+    let state = given::<Process>([])
+        .when(adopt(partner(), Access::Partner, &["digital", "social"]))
+        .then_state();
+    let departments: Vec<String> = state
+        .0
+        .unwrap()
+        .details
+        .departments
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(departments, ["digital", "social"]);
+    let homeless = person("sven", "SE-1283", None, &[Role::Employee]);
+    let e = given::<Process>([])
+        .when(adopt(homeless, Access::Partner, &[]))
+        .then_error(ErrorCode::BadUserInput);
+    assert_eq!(e.field(), Some("departments"));
+}
+
+#[test]
+fn only_a_process_shared_by_another_municipality_can_be_adopted() {
+    // Not visible to the caller: it does not exist for them.
+    given::<Process>([])
+        .when(adopt(partner(), Access::None, &[]))
+        .then_error(ErrorCode::NotFound);
+    // One's own municipality's: nothing to adopt.
+    let e = given::<Process>([])
+        .when(adopt(colleague(), Access::Full, &[]))
+        .then_error(ErrorCode::BadUserInput);
+    assert_eq!(e.field(), Some("id"));
+    assert!(
+        e.to_string().contains("another municipality's process"),
+        "{e}"
+    );
+    // Adopting needs the employee or it_portfolio role.
+    let admin = person("ada", "SE-1283", Some("it"), &[Role::MunicipalityAdmin]);
+    given::<Process>([])
+        .when(adopt(admin, Access::Partner, &[]))
+        .then_error(ErrorCode::Forbidden);
+    // An existing id is never overwritten.
+    given::<Process>([submitted()])
+        .when(adopt(partner(), Access::Partner, &[]))
+        .then_error(ErrorCode::BadUserInput);
+}
+
+#[test]
+fn an_adopted_submission_maps_to_its_contract_message_and_back() {
+    let mut event = submitted();
+    if let E::ProcessSubmitted { adopted_from, .. } = &mut event {
+        *adopted_from = Some(AdoptionOrigin {
+            process: Uuid::from_u128(5),
+            municipality: partner().municipality,
+        });
+    }
+    round_trip(event);
+}
+
+// ---------------------------------------------------------------------------------------
+// Umbrella groups
+// ---------------------------------------------------------------------------------------
+
+const UMBRELLA: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0003);
+const OWN: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0004);
+const THEIRS: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0005);
+
+fn umbrella_created(visibility: Visibility) -> UE {
+    UE::UmbrellaCreated {
+        id: UMBRELLA,
+        municipality: it().municipality,
+        title: super::values::Title::parse("title", "Sygedagpenge").unwrap(),
+        description: None,
+        visibility,
+        created_by: it().user,
+    }
+}
+
+fn create(by: Principal, title: &str, visibility: pb::Visibility) -> U {
+    U::Create {
+        id: UMBRELLA,
+        by,
+        title: title.into(),
+        description: String::new(),
+        visibility: visibility as i32,
+    }
+}
+
+fn own(access: Access) -> Candidate {
+    Candidate {
+        id: OWN,
+        municipality: it().municipality,
+        access,
+    }
+}
+
+fn theirs(access: Access) -> Candidate {
+    Candidate {
+        id: THEIRS,
+        municipality: partner().municipality,
+        access,
+    }
+}
+
+fn add(by: Principal, process: Candidate) -> U {
+    U::Add { by, process }
+}
+
+#[test]
+fn it_portfolio_creates_an_umbrella_local_by_default() {
+    given::<Umbrella>([])
+        .when(create(it(), "Sygedagpenge", pb::Visibility::Unspecified))
+        .then_events([umbrella_created(Visibility::Municipality)]);
+    given::<Umbrella>([])
+        .when(create(colleague(), "Sygedagpenge", pb::Visibility::Public))
+        .then_error(ErrorCode::Forbidden);
+    let e = given::<Umbrella>([])
+        .when(create(it(), &"x".repeat(81), pb::Visibility::Public))
+        .then_error(ErrorCode::BadUserInput);
+    assert_eq!(e.field(), Some("title"));
+    let e = given::<Umbrella>([])
+        .when(create(it(), "Sygedagpenge", pb::Visibility::Unspecified))
+        .then_state();
+    assert_eq!(e.0.unwrap().visibility, Visibility::Municipality);
+}
+
+#[test]
+fn a_local_umbrella_holds_only_its_municipalitys_processes() {
+    given::<Umbrella>([umbrella_created(Visibility::Municipality)])
+        .when(add(it(), own(Access::Full)))
+        .then_events([UE::UmbrellaMemberAdded {
+            process: OWN,
+            municipality: it().municipality,
+        }]);
+    let e = given::<Umbrella>([umbrella_created(Visibility::Private)])
+        .when(add(it(), theirs(Access::Partner)))
+        .then_error(ErrorCode::BadUserInput);
+    assert_eq!(e.field(), Some("process"));
+}
+
+#[test]
+fn a_shared_umbrella_also_holds_processes_others_share_with_its_municipality() {
+    for visibility in [Visibility::Network, Visibility::Public] {
+        given::<Umbrella>([umbrella_created(visibility)])
+            .when(add(it(), theirs(Access::Partner)))
+            .then_events([UE::UmbrellaMemberAdded {
+                process: THEIRS,
+                municipality: partner().municipality,
+            }]);
+        // A process the caller cannot see does not exist for them.
+        given::<Umbrella>([umbrella_created(visibility)])
+            .when(add(it(), theirs(Access::None)))
+            .then_error(ErrorCode::NotFound);
+    }
+}
+
+#[test]
+fn members_are_added_once_and_removed_only_when_members() {
+    let added = UE::UmbrellaMemberAdded {
+        process: OWN,
+        municipality: it().municipality,
+    };
+    let e = given::<Umbrella>([umbrella_created(Visibility::Public), added.clone()])
+        .when(add(it(), own(Access::Full)))
+        .then_error(ErrorCode::BadUserInput);
+    assert_eq!(e.field(), Some("process"));
+    given::<Umbrella>([umbrella_created(Visibility::Public), added.clone()])
+        .when(U::Remove {
+            by: it(),
+            process: OWN,
+        })
+        .then_events([UE::UmbrellaMemberRemoved { process: OWN }]);
+    let e = given::<Umbrella>([umbrella_created(Visibility::Public)])
+        .when(U::Remove {
+            by: it(),
+            process: OWN,
+        })
+        .then_error(ErrorCode::BadUserInput);
+    assert_eq!(e.field(), Some("process"));
+    let state = given::<Umbrella>([
+        umbrella_created(Visibility::Public),
+        added,
+        UE::UmbrellaMemberRemoved { process: OWN },
+    ])
+    .when(add(it(), own(Access::Full)))
+    .then_state();
+    assert_eq!(
+        state.0.unwrap().members.len(),
+        1,
+        "added again after removal"
+    );
+}
+
+#[test]
+fn only_it_portfolio_of_the_umbrellas_municipality_changes_its_members() {
+    given::<Umbrella>([umbrella_created(Visibility::Public)])
+        .when(add(colleague(), own(Access::Full)))
+        .then_error(ErrorCode::Forbidden);
+    given::<Umbrella>([umbrella_created(Visibility::Public)])
+        .when(add(partner(), theirs(Access::Full)))
+        .then_error(ErrorCode::Forbidden);
+    given::<Umbrella>([])
+        .when(add(it(), own(Access::Full)))
+        .then_error(ErrorCode::NotFound);
+}
+
+#[test]
+fn an_umbrella_is_read_by_the_read_rule_of_processes() {
+    let umbrella = |visibility| {
+        Umbrella::from_events(&[umbrella_created(visibility)])
+            .0
+            .unwrap()
+    };
+    let partner_in_network = Viewer {
+        principal: partner(),
+        network_partners: [it().municipality].into_iter().collect(),
+    };
+    let see = |visibility, viewer: &Viewer| umbrella(visibility).access(viewer);
+    use Visibility::{Municipality, Network, Private, Public};
+    assert_eq!(see(Private, &Viewer::new(it())), Access::Full);
+    assert_eq!(see(Private, &Viewer::new(colleague())), Access::None);
+    assert_eq!(see(Municipality, &Viewer::new(colleague())), Access::Full);
+    assert_eq!(see(Municipality, &partner_in_network), Access::None);
+    assert_eq!(see(Network, &Viewer::new(partner())), Access::None);
+    assert_eq!(see(Network, &partner_in_network), Access::Partner);
+    assert_eq!(see(Public, &Viewer::new(partner())), Access::Partner);
+}
+
+#[test]
+fn every_umbrella_event_maps_to_its_contract_message_and_back() {
+    round_trip(umbrella_created(Visibility::Network));
+    round_trip(UE::UmbrellaCreated {
+        id: UMBRELLA,
+        municipality: it().municipality,
+        title: super::values::Title::parse("title", "Sygedagpenge").unwrap(),
+        description: Some(text("Robotter til sygedagpenge")),
+        visibility: Visibility::Private,
+        created_by: it().user,
+    });
+    round_trip(UE::UmbrellaMemberAdded {
+        process: THEIRS,
+        municipality: partner().municipality,
+    });
+    round_trip(UE::UmbrellaMemberRemoved { process: THEIRS });
+    assert!(UE::decode("UmbrellaCreated", &[]).is_err(), "no title");
 }
