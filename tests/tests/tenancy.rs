@@ -53,6 +53,21 @@ fn id_of(data: &Value, field: &str) -> String {
         .to_owned()
 }
 
+/// `query` with `variables` naming a record hidden from `token` answers NOT_FOUND exactly
+/// as with an id no record has.
+async fn hidden_like_missing(app: &App, token: &str, query: &str, variables: Value) {
+    let hidden = refused(app, Some(token), query, variables.clone(), "NOT_FOUND").await;
+    let missing = refused(
+        app,
+        Some(token),
+        query,
+        with(variables, json!({ "id": NOBODY })),
+        "NOT_FOUND",
+    )
+    .await;
+    assert_eq!(hidden, missing, "{query}: a hidden record looks missing");
+}
+
 /// The HTTP status and body of an export as `token`.
 async fn export(app: &App, token: &str, format: &str) -> (u16, String) {
     let response = app
@@ -260,16 +275,7 @@ async fn no_operation_reaches_another_municipalitys_unshared_data() {
         (ACCEPT, json!({ "id": network })),
         (LEAVE, json!({ "id": network })),
     ] {
-        let hidden = refused(&app, Some(&sven), query, variables.clone(), "NOT_FOUND").await;
-        let missing = refused(
-            &app,
-            Some(&sven),
-            query,
-            with(variables, json!({ "id": NOBODY })),
-            "NOT_FOUND",
-        )
-        .await;
-        assert_eq!(hidden, missing, "{query}: a hidden network looks missing");
+        hidden_like_missing(&app, &sven, query, variables).await;
     }
     // Helsingborg's admin changes Helsingborg's tree, never Syddjurs', even where the
     // department ids are the same.
@@ -301,16 +307,7 @@ async fn no_operation_reaches_another_municipalitys_unshared_data() {
         ),
         (HISTORY, json!({ "id": local })),
     ] {
-        let hidden = refused(&app, Some(&sven), query, variables.clone(), "NOT_FOUND").await;
-        let missing = refused(
-            &app,
-            Some(&sven),
-            query,
-            with(variables, json!({ "id": NOBODY })),
-            "NOT_FOUND",
-        )
-        .await;
-        assert_eq!(hidden, missing, "{query}: a hidden umbrella looks missing");
+        hidden_like_missing(&app, &sven, query, variables).await;
     }
     let listed = ok(&app, &sven, UMBRELLAS, json!({ "c": settled })).await;
     assert_eq!(listed["umbrellas"], json!([]));

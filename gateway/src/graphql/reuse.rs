@@ -11,6 +11,8 @@ use innohub_projections::ReuseQueries;
 use innohub_projections::reuse_views::{AdoptedFrom, Adoption as AdoptionRow, UmbrellaView};
 use innohub_proto::innohub::common::v1::CommandReply;
 use innohub_proto::innohub::processes::v1 as pb;
+use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
+use innohub_runtime::grpc::Channel;
 use innohub_runtime::{Access, ErrorCode, Visibility as Rule};
 use uuid::Uuid;
 
@@ -274,6 +276,22 @@ impl UmbrellaPayload {
     }
 }
 
+/// Send an umbrella command of the processes service for the caller; its payload.
+async fn umbrella_command<M, F, Fut>(
+    ctx: &Context<'_>,
+    idempotency_key: Option<String>,
+    request: M,
+    method: F,
+) -> async_graphql::Result<UmbrellaPayload>
+where
+    F: FnOnce(ProcessesServiceClient<Channel>, tonic::Request<M>) -> Fut,
+    Fut: std::future::Future<Output = Result<tonic::Response<CommandReply>, tonic::Status>>,
+{
+    let client = &services(ctx).processes;
+    let reply = call(ctx, client, idempotency_key.as_deref(), request, method).await?;
+    umbrella_payload(&reply)
+}
+
 /// The umbrella's and the process's ids of a membership change.
 fn member(umbrella: &ID, process: &ID) -> async_graphql::Result<(String, String)> {
     Ok((
@@ -338,16 +356,10 @@ impl ReuseMutation {
                 .map_or(pb::Visibility::Unspecified, pb::Visibility::from)
                 as i32,
         };
-        let client = &services(ctx).processes;
-        let reply = call(
-            ctx,
-            client,
-            idempotency_key.as_deref(),
-            request,
-            |mut c, r| async move { c.create_umbrella(r).await },
-        )
-        .await?;
-        umbrella_payload(&reply)
+        umbrella_command(ctx, idempotency_key, request, |mut c, r| async move {
+            c.create_umbrella(r).await
+        })
+        .await
     }
 
     /// Add a process you may see to an umbrella of your municipality (it_portfolio).
@@ -363,15 +375,10 @@ impl ReuseMutation {
             umbrella_id,
             process_id,
         };
-        let reply = call(
-            ctx,
-            &services(ctx).processes,
-            idempotency_key.as_deref(),
-            request,
-            |mut c, r| async move { c.add_to_umbrella(r).await },
-        )
-        .await?;
-        umbrella_payload(&reply)
+        umbrella_command(ctx, idempotency_key, request, |mut c, r| async move {
+            c.add_to_umbrella(r).await
+        })
+        .await
     }
 
     /// Remove a member from an umbrella of your municipality (it_portfolio).
@@ -387,14 +394,9 @@ impl ReuseMutation {
             umbrella_id,
             process_id,
         };
-        let reply = call(
-            ctx,
-            &services(ctx).processes,
-            idempotency_key.as_deref(),
-            request,
-            |mut c, r| async move { c.remove_from_umbrella(r).await },
-        )
-        .await?;
-        umbrella_payload(&reply)
+        umbrella_command(ctx, idempotency_key, request, |mut c, r| async move {
+            c.remove_from_umbrella(r).await
+        })
+        .await
     }
 }

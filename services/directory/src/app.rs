@@ -130,11 +130,9 @@ impl DirectoryApp {
         id: Uuid,
         command: impl Fn(Principal) -> NetworkCommand,
     ) -> Outcome<Network> {
+        // A process's id in a shared store (embedded mode) is NOT_FOUND: `execute` loads
+        // only streams of this aggregate type.
         let stream = id.to_string();
-        // The store may be shared (embedded): a process's id names no network.
-        if !self.is_a(Network::TYPE, &stream).await? {
-            return Err(CommandError::Domain(DirectoryError::NotFound));
-        }
         let by = ctx.principal.clone();
         execute(&self.store, &stream, ctx, |state: &Network| {
             state.decide(command(by.clone()))
