@@ -12,3 +12,6 @@ CREATE DATABASE innohub_projections OWNER innohub_projections;
 
 CREATE ROLE innohub_directory LOGIN PASSWORD 'innohub_directory';
 CREATE DATABASE innohub_directory OWNER innohub_directory;
+
+CREATE ROLE innohub_ideas LOGIN PASSWORD 'innohub_ideas';
+CREATE DATABASE innohub_ideas OWNER innohub_ideas;

@@ -1,6 +1,6 @@
-//! Read-your-writes: the consistency token a mutation returns (which service's store, and
-//! the position of the command's last event in it), and how a query waits (bounded) until
-//! the read models include it, in either mode.
+//! Read-your-writes: the consistency token a mutation returns (for each service's store it
+//! wrote to, the position of the command's last event in it), and how a query waits
+//! (bounded) until the read models include it, in either mode.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
@@ -17,20 +17,56 @@ use tokio::sync::{Notify, oneshot, watch};
 const POLL: Duration = Duration::from_millis(10);
 /// How often the idle look-out checks that the gateway still runs.
 const IDLE_CHECK: Duration = Duration::from_secs(5);
+/// Most stores one token names (a command writes to one or two).
+const MAX_STORES: usize = 8;
 
-/// Where a command's events are: a service's store and a position in it. Clients see it as
-/// an opaque string (`processes:41`) and pass it back as it is.
+/// Where a command's events are: for each service's store it wrote to, the position of the
+/// command's last event in it. Clients see it as an opaque string and pass it back as it is:
+/// `processes:41` for one store; `ideas:12,processes:40` for a command that wrote to two
+/// (each `<store>:<position>`, by store, comma-separated). A query waits for each store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsistencyToken {
-    /// The service whose store holds the event, e.g. `processes`.
-    pub store: String,
-    /// The event's global position in that store.
-    pub position: i64,
+    /// The position in each store, by store name (e.g. `processes`); never empty.
+    positions: BTreeMap<String, i64>,
+}
+
+impl ConsistencyToken {
+    /// The token of one store, e.g. `processes`, at `position`.
+    pub fn at(store: impl Into<String>, position: i64) -> Self {
+        Self {
+            positions: BTreeMap::from([(store.into(), position)]),
+        }
+    }
+
+    /// One token covering this one and `other`: the later position of a store both name.
+    #[must_use]
+    pub fn and(mut self, other: ConsistencyToken) -> Self {
+        for (store, position) in other.positions {
+            self.include(store, position);
+        }
+        self
+    }
+
+    /// The stores and the positions in them, by store.
+    pub fn positions(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.positions.iter().map(|(s, p)| (s.as_str(), *p))
+    }
+
+    /// Take `position` of `store` in: waiting for the later event of a store includes the
+    /// earlier.
+    fn include(&mut self, store: String, position: i64) {
+        let at = self.positions.entry(store).or_insert(position);
+        *at = (*at).max(position);
+    }
 }
 
 impl fmt::Display for ConsistencyToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.store, self.position)
+        for (i, (store, position)) in self.positions.iter().enumerate() {
+            let comma = if i == 0 { "" } else { "," };
+            write!(f, "{comma}{store}:{position}")?;
+        }
+        Ok(())
     }
 }
 
@@ -38,15 +74,24 @@ impl FromStr for ConsistencyToken {
     type Err = ();
 
     fn from_str(raw: &str) -> Result<Self, ()> {
-        let (store, position) = raw.split_once(':').ok_or(())?;
-        let valid = !store.is_empty() && store.bytes().all(|b| b.is_ascii_lowercase());
-        match (valid, position.parse()) {
-            (true, Ok(position)) if position >= 0 => Ok(Self {
-                store: store.to_owned(),
-                position,
-            }),
-            _ => Err(()),
+        let mut positions = BTreeMap::new();
+        if raw.split(',').count() > MAX_STORES {
+            return Err(());
         }
+        for part in raw.split(',') {
+            let (store, position) = part.split_once(':').ok_or(())?;
+            let valid = !store.is_empty() && store.bytes().all(|b| b.is_ascii_lowercase());
+            match (valid, position.parse::<i64>()) {
+                (true, Ok(position)) if position >= 0 => {
+                    // A store named twice is malformed: the gateway never writes it.
+                    if positions.insert(store.to_owned(), position).is_some() {
+                        return Err(());
+                    }
+                }
+                _ => return Err(()),
+            }
+        }
+        Ok(Self { positions })
     }
 }
 
@@ -78,33 +123,44 @@ impl Consistency {
         Consistency::Applied(applied)
     }
 
-    /// Wait until the event `token` names is in the read models, at most `timeout`.
-    /// Returns whether it is; a token of a store no read model reads is at once.
+    /// Wait until the events `token` names (one per store) are in the read models, at most
+    /// `timeout`. Returns whether they are; a store no read model reads is at once.
     pub async fn wait(&self, token: &ConsistencyToken, timeout: Duration) -> bool {
+        let waits = token
+            .positions()
+            .map(|(store, position)| self.wait_for(store, position, timeout));
+        futures::future::join_all(waits)
+            .await
+            .into_iter()
+            .all(|caught_up| caught_up)
+    }
+
+    /// Wait until the event at `position` of `store` is in the read models it feeds, at most
+    /// `timeout`.
+    async fn wait_for(&self, store: &str, position: i64, timeout: Duration) -> bool {
         match self {
             Consistency::Local(runners) => {
-                let Some(progress) = runners.get(token.store.as_str()) else {
+                let Some(progress) = runners.get(store) else {
                     return true;
                 };
                 let waits = progress.iter().map(|progress| {
                     let mut progress = progress.clone();
-                    async move { wait_for(&mut progress, token.position, timeout).await }
+                    async move { wait_for(&mut progress, position, timeout).await }
                 });
                 futures::future::join_all(waits)
                     .await
                     .into_iter()
                     .all(|caught_up| caught_up)
             }
-            Consistency::Applied(_) if token.position <= 0 => true,
+            Consistency::Applied(_) if position <= 0 => true,
             Consistency::Applied(applied) => {
-                let Some((store, _)) = applied.projections.get_key_value(token.store.as_str())
-                else {
+                let Some((store, _)) = applied.projections.get_key_value(store) else {
                     return true;
                 };
                 let (found, seen) = oneshot::channel();
                 applied.lock().push(Waiter {
                     store,
-                    position: token.position,
+                    position,
                     found,
                 });
                 applied.wake.notify_one();
@@ -211,10 +267,7 @@ mod tests {
 
     #[test]
     fn tokens_name_their_store_and_position() {
-        let token = ConsistencyToken {
-            store: "processes".into(),
-            position: 41,
-        };
+        let token = ConsistencyToken::at("processes", 41);
         assert_eq!(token.to_string(), "processes:41");
         assert_eq!("processes:41".parse(), Ok(token));
         for bad in [
@@ -224,8 +277,52 @@ mod tests {
             "processes:-1",
             "Processes:1",
             "soon",
+            "",
+            "ideas:12,",
+            ",ideas:12",
+            "ideas:12;processes:40",
+            "ideas:12,processes",
+            "ideas:12,ideas:13",
         ] {
             assert!(bad.parse::<ConsistencyToken>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn one_token_names_several_stores() {
+        let both = ConsistencyToken::at("processes", 40).and(ConsistencyToken::at("ideas", 12));
+        assert_eq!(both.to_string(), "ideas:12,processes:40");
+        assert_eq!("ideas:12,processes:40".parse(), Ok(both.clone()));
+        assert_eq!("processes:40,ideas:12".parse(), Ok(both.clone()));
+        assert_eq!(
+            both.positions().collect::<Vec<_>>(),
+            [("ideas", 12), ("processes", 40)]
+        );
+        let later = both.and(ConsistencyToken::at("ideas", 15));
+        assert_eq!(later.to_string(), "ideas:15,processes:40");
+        let earlier = later.and(ConsistencyToken::at("processes", 3));
+        assert_eq!(earlier.to_string(), "ideas:15,processes:40");
+    }
+
+    #[tokio::test]
+    async fn a_query_waits_for_every_store_its_token_names() {
+        let (ideas, ideas_progress) = watch::channel(0_i64);
+        let (processes, processes_progress) = watch::channel(0_i64);
+        let consistency = Consistency::Local(BTreeMap::from([
+            ("ideas", vec![ideas_progress]),
+            ("processes", vec![processes_progress]),
+        ]));
+        let token: ConsistencyToken = "ideas:12,processes:40".parse().expect("token");
+        let short = Duration::from_millis(20);
+        assert!(!consistency.wait(&token, short).await, "neither is there");
+        ideas.send_replace(12);
+        assert!(!consistency.wait(&token, short).await, "processes is not");
+        processes.send_replace(40);
+        assert!(consistency.wait(&token, short).await, "both are");
+        let elsewhere = ConsistencyToken::at("pilots", 7).and(ConsistencyToken::at("ideas", 12));
+        assert!(
+            consistency.wait(&elsewhere, short).await,
+            "a store no read model reads is at once"
+        );
     }
 }

@@ -1,14 +1,22 @@
 //! The demo: three municipalities (Syddjurs, Helsingborg, Uppsala), registered with their
 //! departments, Syddjurs and Helsingborg in a network, a few dozen automation candidates
 //! spread over the phases (a third of them public, several in operation), an adoption and an
-//! umbrella group, loaded once into an empty store through the ordinary commands, so every
-//! rule applies to it as to real data.
+//! umbrella group, and Helsingborg's innovation work (evaluation criteria, a challenge, a
+//! dozen ideas over the stages with support, comments and scores, a workshop with its action
+//! items, one of them overdue, and an idea that became an automation candidate), loaded once
+//! into an empty store through the ordinary commands, so every rule applies to it as to real
+//! data. Dates of the innovation work are relative to the day it is loaded ("today" as the
+//! services see it: `INNOHUB_TODAY` if set, else the UTC date).
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 
+use anyhow::Context as _;
+use chrono::Days;
 use innohub_proto::innohub::common::v1::CommandReply;
 use innohub_proto::innohub::directory::v1 as dpb;
+use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
+use innohub_proto::innohub::ideas::v1::{self as ipb, Driver, Outcome, Stage};
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
 use innohub_proto::innohub::processes::v1::{self as pb, Phase, Visibility};
 use innohub_runtime::grpc::{Caller, Channel};
@@ -450,16 +458,11 @@ fn person(
 
 /// Send `message` for `by` to a service with `call`: the same clients and requests as the
 /// gateway's.
-async fn send<C, M, F, Fut>(
-    client: &C,
-    by: &Principal,
-    message: M,
-    call: F,
-) -> anyhow::Result<CommandReply>
+async fn send<C, M, R, F, Fut>(client: &C, by: &Principal, message: M, call: F) -> anyhow::Result<R>
 where
     C: Clone,
     F: FnOnce(C, tonic::Request<M>) -> Fut,
-    Fut: Future<Output = Result<tonic::Response<CommandReply>, tonic::Status>>,
+    Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
 {
     // Embedded mode only: the call stays in this process, so it needs no token.
     let caller = Caller {
@@ -684,6 +687,7 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
             };
             let request = pb::SubmitProcessRequest {
                 details: Some(details),
+                origin: None,
             };
             let id = app
                 .send(&reporter, request, |mut c, r| async move {
@@ -795,7 +799,8 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
         }
     }
     reuse(&app, &ids).await?;
-    tracing::info!(processes = loaded, "demo loaded");
+    let ideas = ideas(services).await?;
+    tracing::info!(processes = loaded, ideas, "demo loaded");
     Ok(())
 }
 
@@ -845,4 +850,608 @@ async fn reuse(app: &Demo, ids: &HashMap<&str, String>) -> anyhow::Result<()> {
         .await?;
     }
     Ok(())
+}
+
+/// An idea of the demo: who had it, what it is, and how far it got.
+struct Seed {
+    title: &'static str,
+    need: &'static str,
+    solution: &'static str,
+    /// The submitter's department (the submitter is `<department>.helsingborg`).
+    department: &'static str,
+    tags: &'static [&'static str],
+    /// Whether it answers the demo's challenge (and is challenge-driven).
+    challenge: bool,
+    driver: Driver,
+    /// Where it ends: a stage of the forward road, PARKED (parked while EXPLORING) or
+    /// STOPPED (stopped while EXPLORING).
+    stage: Stage,
+    /// The likely outcome, judged at DESIGNING.
+    outcome: Outcome,
+    visibility: Visibility,
+}
+
+const fn seed(
+    (title, need, solution): (&'static str, &'static str, &'static str),
+    department: &'static str,
+    tags: &'static [&'static str],
+    (challenge, driver): (bool, Driver),
+    (stage, outcome): (Stage, Outcome),
+    visibility: Visibility,
+) -> Seed {
+    Seed {
+        title,
+        need,
+        solution,
+        department,
+        tags,
+        challenge,
+        driver,
+        stage,
+        outcome,
+        visibility,
+    }
+}
+
+/// Helsingborg's dozen ideas, from the most advanced to the newest.
+fn seeds() -> Vec<Seed> {
+    use Driver::*;
+    use Outcome::*;
+    use Stage::*;
+    use Visibility::*;
+    let none = Outcome::Unspecified;
+    vec![
+        seed(
+            (
+                "Digitala nycklar i hemtjänsten",
+                "Personalen lägger mycket tid på att hämta och lämna nycklar",
+                "Digitala lås som öppnas med mobilen",
+            ),
+            "elderly-care",
+            &["hemtjänst", "IoT"],
+            (true, ChallengeDriven),
+            (Implemented, Procurement),
+            Public,
+        ),
+        seed(
+            (
+                "Fallsensorer i ordinärt boende",
+                "Fallolyckor upptäcks ofta först vid nästa besök",
+                "Sensorer som larmar vid fall",
+            ),
+            "elderly-care",
+            &["hemtjänst", "sensorer"],
+            (true, ChallengeDriven),
+            (Scaling, Partnership),
+            Network,
+        ),
+        seed(
+            (
+                "AI-stöd för biståndsbedömning",
+                "Handläggarna skriver liknande utredningar om och om igen",
+                "Ett beslutsstöd som föreslår utredningstext utifrån ansökan",
+            ),
+            "social",
+            &["AI", "handläggning"],
+            (false, IdeaDriven),
+            (Piloting, OwnDevelopment),
+            Municipality,
+        ),
+        seed(
+            (
+                "Automatisk schemaläggning av vikarier",
+                "Chefer lägger timmar varje vecka på att hitta vikarier",
+                "Schemat föreslår vikarier utifrån kompetens och tillgänglighet",
+            ),
+            "elderly-care",
+            &["schema"],
+            (true, ChallengeDriven),
+            (Designing, OwnDevelopment),
+            Municipality,
+        ),
+        seed(
+            (
+                "Chattbot för bygglovsfrågor",
+                "Samma frågor om bygglov kommer in varje dag",
+                "En chattbot på webben som svarar på de vanligaste frågorna",
+            ),
+            "technical",
+            &["AI", "medborgarservice"],
+            (false, IdeaDriven),
+            (Designing, Procurement),
+            Public,
+        ),
+        seed(
+            (
+                "Gemensam plattform för föreningsbidrag",
+                "Varje kommun bygger sin egen e-tjänst för föreningsbidrag",
+                "En plattform som kommunerna i nätverket delar",
+            ),
+            "culture",
+            &["samverkan"],
+            (false, OpportunityDriven),
+            (Exploring, none),
+            Network,
+        ),
+        seed(
+            (
+                "Digital signering av anställningsavtal",
+                "Avtal skickas med post och kommer tillbaka efter veckor",
+                "E-signering direkt från rekryteringssystemet",
+            ),
+            "hr",
+            &["e-signering"],
+            (false, IdeaDriven),
+            (Exploring, none),
+            Municipality,
+        ),
+        seed(
+            (
+                "Läxhjälp via videolänk",
+                "Elever utan stöd hemma halkar efter",
+                "Läxhjälp på kvällstid med lärarstudenter via video",
+            ),
+            "education",
+            &["skola"],
+            (false, IdeaDriven),
+            (Submitted, none),
+            Municipality,
+        ),
+        seed(
+            (
+                "Digital signering av läkemedelslistor",
+                "Pappersblanketter för läkemedel försvinner och tar tid",
+                "Signering i mobilen vid varje läkemedelsgivning",
+            ),
+            "elderly-care",
+            &["hemtjänst", "läkemedel"],
+            (true, ChallengeDriven),
+            (Submitted, none),
+            Municipality,
+        ),
+        seed(
+            (
+                "Öppna data om lediga parkeringar",
+                "Besökare letar länge efter parkering i centrum",
+                "Publicera beläggningen i parkeringshusen som öppna data",
+            ),
+            "technical",
+            &["öppna data"],
+            (false, OpportunityDriven),
+            (Submitted, none),
+            Public,
+        ),
+        seed(
+            (
+                "Drönare för inspektion av broar",
+                "Broinspektioner kräver avstängningar och skylift",
+                "Drönare med kamera som fotograferar konstruktionen",
+            ),
+            "technical",
+            &["drönare"],
+            (false, OpportunityDriven),
+            (Parked, none),
+            Municipality,
+        ),
+        seed(
+            (
+                "Blockkedja för leverantörsfakturor",
+                "Fakturor kan förfalskas",
+                "Registrera alla fakturor i en blockkedja",
+            ),
+            "economy",
+            &["blockkedja"],
+            (false, IdeaDriven),
+            (Stopped, none),
+            Municipality,
+        ),
+    ]
+}
+
+/// Why an innovation lead moved an idea to `stage`.
+fn rationale(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Exploring => "Behovet finns i flera verksamheter; värt att undersöka",
+        Stage::Designing => "Behovet är bekräftat; dags att ta fram upplägget",
+        Stage::Piloting => "Upplägget är klart och finansierat för en pilot",
+        Stage::Scaling => "Piloten föll väl ut; införs i fler enheter",
+        Stage::Implemented => "Används i hela verksamheten",
+        Stage::Parked => "Vänta tills upphandlingen av drönartjänster är klar",
+        Stage::Stopped => "Löser inget verkligt problem; attesteringen skyddar redan",
+        _ => "",
+    }
+}
+
+/// The demo's way to the ideas service.
+struct Ideas {
+    client: IdeasServiceClient<Channel>,
+}
+
+impl Ideas {
+    /// Send `message` for `by` with `call`; the id the reply names.
+    async fn send<M, F, Fut>(&self, by: &Principal, message: M, call: F) -> anyhow::Result<String>
+    where
+        F: FnOnce(IdeasServiceClient<Channel>, tonic::Request<M>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<CommandReply>, tonic::Status>>,
+    {
+        Ok(send(&self.client, by, message, call).await?.aggregate_id)
+    }
+
+    /// Move idea `id` to `to` for `by`, with `outcome` as the likely outcome.
+    async fn gate(
+        &self,
+        by: &Principal,
+        id: &str,
+        to: Stage,
+        outcome: Outcome,
+    ) -> anyhow::Result<()> {
+        let request = ipb::DecideIdeaGateRequest {
+            idea_id: id.to_owned(),
+            to: to as i32,
+            rationale: rationale(to).into(),
+            likely_outcome: outcome as i32,
+        };
+        self.send(by, request, |mut c, r| async move {
+            c.decide_idea_gate(r).await
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// Helsingborg's innovation work: its evaluation criteria, a challenge, [`seeds`] with
+/// support, comments and scores, a workshop with three action items (one overdue, one done),
+/// and the AI idea in its pilot reported as an automation candidate. Returns how many ideas.
+async fn ideas(services: &Services) -> anyhow::Result<usize> {
+    let app = Ideas {
+        client: services.ideas.clone(),
+    };
+    let today = innohub_runtime::clock::today();
+    let day = |offset: i64| {
+        let days = Days::new(offset.unsigned_abs());
+        if offset < 0 {
+            today.checked_sub_days(days)
+        } else {
+            today.checked_add_days(days)
+        }
+        .map(|d| d.to_string())
+        .context("a demo date out of range")
+    };
+    let helsingborg = MunicipalityId::parse("SE-1283").map_err(anyhow::Error::msg)?;
+    let employee = |department: &str| {
+        person(
+            &format!("{department}.helsingborg"),
+            &helsingborg,
+            department,
+            &[Role::Employee],
+        )
+    };
+    let admin = person(
+        "admin.helsingborg",
+        &helsingborg,
+        "it",
+        &[Role::MunicipalityAdmin],
+    )?;
+    let lead = person(
+        "innovation.helsingborg",
+        &helsingborg,
+        "it",
+        &[Role::InnovationLead],
+    )?;
+    // IT's portfolio manager, named as a reviewer of the AI idea.
+    let reviewer = person("it.helsingborg", &helsingborg, "it", &[Role::ItPortfolio])?;
+
+    let criterion = |name: &str, weight, lower_is_better| ipb::Criterion {
+        name: name.into(),
+        weight,
+        scale_min: 1,
+        scale_max: 5,
+        lower_is_better,
+    };
+    let request = ipb::SetIdeaCriteriaRequest {
+        criteria: vec![
+            criterion("Nytta för invånarna", 50, false),
+            criterion("Genomförbarhet", 30, false),
+            criterion("Kostnad", 20, true),
+        ],
+    };
+    app.send(&admin, request, |mut c, r| async move {
+        c.set_idea_criteria(r).await
+    })
+    .await?;
+
+    let request = ipb::CreateChallengeRequest {
+        details: Some(ipb::ChallengeDetails {
+            title: "Mer tid för omsorg".into(),
+            description: "Hur kan vi minska administrationen i äldreomsorgen så att \
+                          personalen får mer tid hos brukarna?"
+                .into(),
+            owner: lead.user.to_string(),
+            departments: vec!["elderly-care".into()],
+            open_from: day(-60)?,
+            open_to: day(30)?,
+        }),
+        draft: false,
+    };
+    let challenge = app
+        .send(&lead, request, |mut c, r| async move {
+            c.create_challenge(r).await
+        })
+        .await?;
+
+    let seeds = seeds();
+    let mut ids = Vec::with_capacity(seeds.len());
+    // Colleagues support the ideas they like (never their own), some more than others.
+    let colleagues = ["social", "hr", "education", "economy", "culture"];
+    for (i, seed) in seeds.iter().enumerate() {
+        let submitter = employee(seed.department)?;
+        let details = ipb::IdeaDetails {
+            title: seed.title.into(),
+            need: seed.need.into(),
+            proposed_solution: seed.solution.into(),
+            expected_value: String::new(),
+            departments: vec![seed.department.into()],
+            tags: seed.tags.iter().map(|t| (*t).to_owned()).collect(),
+            challenge_id: if seed.challenge {
+                challenge.clone()
+            } else {
+                String::new()
+            },
+            driver: seed.driver as i32,
+            visibility: seed.visibility as i32,
+            reviewers: if seed.stage == Stage::Piloting {
+                vec![reviewer.user.to_string()]
+            } else {
+                Vec::new()
+            },
+        };
+        let request = ipb::SubmitIdeaRequest {
+            details: Some(details),
+        };
+        let id = app
+            .send(&submitter, request, |mut c, r| async move {
+                c.submit_idea(r).await
+            })
+            .await?;
+        for department in colleagues
+            .iter()
+            .filter(|d| **d != seed.department)
+            .take((seeds.len() - i) % 5)
+        {
+            let request = ipb::SupportIdeaRequest {
+                idea_id: id.clone(),
+            };
+            app.send(&employee(department)?, request, |mut c, r| async move {
+                c.support_idea(r).await
+            })
+            .await?;
+        }
+        // Forward one stage at a time; PARKED and STOPPED ideas were explored first.
+        let (road_end, aside) = match seed.stage {
+            Stage::Parked | Stage::Stopped => (Stage::Exploring, Some(seed.stage)),
+            stage => (stage, None),
+        };
+        let mut stage = Stage::Submitted;
+        while stage < road_end {
+            let next = Stage::try_from(stage as i32 + 1)?;
+            let outcome = if next == Stage::Designing {
+                seed.outcome
+            } else {
+                Outcome::Unspecified
+            };
+            app.gate(&lead, &id, next, outcome).await?;
+            stage = next;
+        }
+        if let Some(aside) = aside {
+            app.gate(&lead, &id, aside, Outcome::Unspecified).await?;
+        }
+        ids.push(id);
+    }
+
+    // A partner in Syddjurs supports the shared sensor idea and asks about it.
+    let syddjurs = MunicipalityId::parse("DK-0706").map_err(anyhow::Error::msg)?;
+    let partner = person("social.syddjurs", &syddjurs, "social", &[Role::Employee])?;
+    let sensors = &ids[1];
+    let request = ipb::SupportIdeaRequest {
+        idea_id: sensors.clone(),
+    };
+    app.send(&partner, request, |mut c, r| async move {
+        c.support_idea(r).await
+    })
+    .await?;
+    // Support is not forever: one colleague changes their mind about the chatbot.
+    let request = ipb::WithdrawSupportRequest {
+        idea_id: ids[4].clone(),
+    };
+    app.send(&employee("social")?, request, |mut c, r| async move {
+        c.withdraw_support(r).await
+    })
+    .await?;
+    let economy = employee("economy")?;
+    let hr = employee("hr")?;
+    let comments: [(&Principal, usize, &str); 5] = [
+        (
+            &partner,
+            1,
+            "Vi funderar på samma sak i Syddjurs. Vilken leverantör använder ni?",
+        ),
+        (
+            &lead,
+            1,
+            "Vi upphandlade tillsammans med Region Skåne; kontakta mig gärna.",
+        ),
+        (
+            &reviewer,
+            2,
+            "Piloten behöver en DPIA innan vi kopplar på riktiga ärenden.",
+        ),
+        (
+            &economy,
+            4,
+            "Kan chattboten även svara på frågor om avgifter?",
+        ),
+        (
+            &hr,
+            6,
+            "HR har provat e-signering i Heroma; det fungerar redan för chefer.",
+        ),
+    ];
+    for (author, idea, text) in comments {
+        let request = ipb::CommentOnIdeaRequest {
+            idea_id: ids[idea].clone(),
+            text: text.into(),
+        };
+        app.send(author, request, |mut c, r| async move {
+            c.comment_on_idea(r).await
+        })
+        .await?;
+    }
+    // The submitter of the homework idea tags it better.
+    let request = ipb::UpdateIdeaRequest {
+        idea_id: ids[7].clone(),
+        details: Some(ipb::IdeaDetails {
+            tags: vec!["skola".into(), "video".into(), "likvärdighet".into()],
+            ..ipb::IdeaDetails::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["tags".into()],
+        }),
+    };
+    app.send(&employee("education")?, request, |mut c, r| async move {
+        c.update_idea(r).await
+    })
+    .await?;
+
+    // The innovation lead scores every idea under way (past SUBMITTED, not put aside); the
+    // named reviewer scores the AI idea too.
+    let scores = |benefit, feasibility, cost| {
+        [
+            ("Nytta för invånarna", benefit),
+            ("Genomförbarhet", feasibility),
+            ("Kostnad", cost),
+        ]
+        .into_iter()
+        .map(|(criterion, value)| ipb::CriterionScore {
+            criterion: criterion.into(),
+            value,
+        })
+        .collect::<Vec<_>>()
+    };
+    let mut scored = Vec::new();
+    for (i, (seed, id)) in seeds.iter().zip(&ids).enumerate() {
+        if matches!(
+            seed.stage,
+            Stage::Submitted | Stage::Parked | Stage::Stopped
+        ) {
+            continue;
+        }
+        let n = i as i32;
+        scored.push((&lead, id, scores(5 - n % 3, 4 - n % 4, 1 + n % 5)));
+    }
+    scored.push((&reviewer, &ids[2], scores(4, 2, 4)));
+    for (by, id, scores) in scored {
+        let request = ipb::ScoreIdeaRequest {
+            idea_id: id.clone(),
+            scores,
+        };
+        app.send(by, request, |mut c, r| async move { c.score_idea(r).await })
+            .await?;
+    }
+
+    // A workshop on the challenge, and what came out of it: one item done, one overdue,
+    // one still ahead.
+    let request = ipb::RecordWorkshopRequest {
+        details: Some(ipb::WorkshopDetails {
+            title: "Idéverkstad: mer tid för omsorg".into(),
+            date: day(-40)?,
+            facilitator: lead.user.to_string(),
+            participants: vec![
+                "elderly-care.helsingborg".into(),
+                "social.helsingborg".into(),
+                "it.helsingborg".into(),
+            ],
+            challenge_id: challenge.clone(),
+            idea_ids: vec![ids[1].clone(), ids[3].clone(), ids[8].clone()],
+            summary: "Personal och chefer i hemtjänsten gick igenom var tiden går och \
+                      vilka idéer som kan frigöra mest tid hos brukarna."
+                .into(),
+            outcomes: vec![
+                "Vikarieschemat prioriteras".into(),
+                "Fallsensorer provas i två områden".into(),
+            ],
+        }),
+    };
+    let workshop = app
+        .send(&lead, request, |mut c, r| async move {
+            c.record_workshop(r).await
+        })
+        .await?;
+    let items = [
+        (
+            "Kartlägg dokumentationstiden per besök",
+            "elderly-care.helsingborg",
+            &ids[8],
+            -30,
+        ),
+        (
+            "Ta fram kravbild för vikarieschemat",
+            "innovation.helsingborg",
+            &ids[3],
+            -20,
+        ),
+        (
+            "Boka studiebesök hos leverantören av fallsensorer",
+            "elderly-care.helsingborg",
+            &ids[1],
+            21,
+        ),
+    ];
+    for (n, (title, owner, idea, deadline)) in items.into_iter().enumerate() {
+        let request = ipb::AddActionItemRequest {
+            workshop_id: workshop.clone(),
+            idea_id: idea.clone(),
+            title: title.into(),
+            owner: owner.into(),
+            deadline: day(deadline)?,
+        };
+        let item = app
+            .send(&lead, request, |mut c, r| async move {
+                c.add_action_item(r).await
+            })
+            .await?;
+        if n == 1 {
+            let request = ipb::CompleteActionItemRequest { item_id: item };
+            app.send(&lead, request, |mut c, r| async move {
+                c.complete_action_item(r).await
+            })
+            .await?;
+        }
+    }
+
+    // The AI idea in its pilot becomes an automation candidate for IT's backlog.
+    let request = ipb::SpawnProcessFromIdeaRequest {
+        idea_id: ids[2].clone(),
+        details: Some(pb::ProcessDetails {
+            title: "Biståndsbedömning: utredningsstöd".into(),
+            short_description: "Förslag på utredningstext utifrån ansökan om bistånd".into(),
+            departments: vec!["social".into()],
+            volume: Some(pb::Volume {
+                cases_per_year: 4000,
+                minutes_per_case: 45.0,
+                employees: Some(35),
+                automation_share: 30,
+            }),
+            domains: vec!["social".into()],
+            technologies: vec!["AI".into()],
+            owner: "social.helsingborg".into(),
+            visibility: Visibility::Municipality as i32,
+            ..pb::ProcessDetails::default()
+        }),
+    };
+    let spawned: ipb::SpawnReply = send(&app.client, &lead, request, |mut c, r| async move {
+        c.spawn_process_from_idea(r).await
+    })
+    .await?;
+    anyhow::ensure!(spawned.outcome.is_some(), "the spawn reported no process");
+    Ok(ids.len())
 }

@@ -1,6 +1,6 @@
 //! Distributed mode: each part of innohub as its own process over PostgreSQL and Kafka.
 //!
-//! - `innohub processes`, `innohub directory`: a service each: gRPC commands, its own event
+//! - `innohub processes`, `innohub directory`, `innohub ideas`: a service each: gRPC commands, its own event
 //!   store, and the outbox relay publishing to `innohub.<service>.events.v1`.
 //! - `innohub projections`: consumes the events topics into the read models.
 //! - `innohub projections rebuild`: replays a read model from the topics beside the live one
@@ -16,9 +16,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use innohub_directory::DirectoryApp;
+use innohub_ideas::IdeasApp;
+use innohub_ideas::links::OutcomeLinks;
 use innohub_processes::ProcessesApp;
 use innohub_projections::ProcessQueries;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
+use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
 use innohub_runtime::kafka::KafkaConfig;
 use innohub_runtime::kafka::relay::OutboxRelay;
@@ -84,26 +87,83 @@ async fn serve(
 }
 
 /// A service's process: its event store on `database_url`, the outbox relay publishing to
-/// `innohub.<service>.events.v1`, and its gRPC `router` beside the operations endpoints.
+/// `innohub.<service>.events.v1`, and the gRPC router `build` makes beside the operations
+/// endpoints. `build` may start followers of other services' topics ([`follow`]).
 async fn service(
     service: &'static str,
     address: SocketAddr,
     database_url: &str,
     kafka: KafkaConfig,
-    router: impl FnOnce(EventStore) -> axum::Router,
+    build: impl AsyncFnOnce(&mut Started) -> anyhow::Result<axum::Router>,
 ) -> anyhow::Result<()> {
     let db = postgres(database_url).await?;
     let store = EventStore::open(db.clone(), true).await?;
     let (stop, shutdown) = watch::channel(false);
     let relay = OutboxRelay::new(store.clone(), &kafka, service)?;
-    let relay = tokio::spawn(relay.run(shutdown));
-    let app = router(store).merge(ops::router(ops::databases_ready(vec![db.clone()])));
+    let relay = tokio::spawn(relay.run(shutdown.clone()));
+    let mut started = Started {
+        store,
+        db: db.clone(),
+        kafka,
+        shutdown,
+        followers: Vec::new(),
+    };
+    let app = build(&mut started)
+        .await?
+        .merge(ops::router(ops::databases_ready(vec![db.clone()])));
     let listener = listen(address).await?;
     tracing::info!(address = %listener.local_addr()?, service, "service (gRPC) serving");
     serve(listener, app, stop).await?;
     let _ = relay.await;
+    for follower in started.followers {
+        let _ = follower.await;
+    }
     db.close().await;
     Ok(())
+}
+
+/// What a service's builder starts from.
+struct Started {
+    /// The service's event store.
+    store: EventStore,
+    /// Its database (followers keep their checkpoints there).
+    db: Database,
+    kafka: KafkaConfig,
+    shutdown: watch::Receiver<bool>,
+    followers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Started {
+    /// Follow `projection`'s source topic, checkpointed in the service's own database, until
+    /// the service stops.
+    async fn follow<P: Projection>(&mut self, projection: P) -> anyhow::Result<()> {
+        let source = KafkaProjection::new(projection, self.db.clone(), self.kafka.clone()).await?;
+        self.followers.push(consume(source, self.shutdown.clone()));
+        Ok(())
+    }
+}
+
+/// Run a Kafka consumer until `shutdown`, restarted with backoff when it fails.
+fn consume<P: Projection>(
+    source: KafkaProjection<P>,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            match source.run(shutdown.clone()).await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::error!(group = source.group(), error = %e, retry_in = ?backoff, "consumer failed");
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = shutdown.changed() => return,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+    })
 }
 
 /// `innohub processes`: it asks the directory service at `directory_url` who shares a
@@ -124,9 +184,44 @@ pub async fn processes(
         address,
         database_url,
         kafka,
-        |store| {
-            let app = ProcessesApp::new(store).with_directory(directory);
-            innohub_processes::grpc::router(app, verifier)
+        async |started: &mut Started| {
+            let app = ProcessesApp::new(started.store.clone()).with_directory(directory);
+            Ok(innohub_processes::grpc::router(app, verifier))
+        },
+    )
+    .await
+}
+
+/// `innohub ideas`: it asks the directory service at `directory_url` who shares a network
+/// with a caller, creates the processes spawned from ideas at `processes_url`, and follows
+/// the processes topic to complete every such link on the idea's side.
+pub async fn ideas(
+    address: SocketAddr,
+    database_url: &str,
+    directory_url: &str,
+    processes_url: &str,
+    kafka: KafkaConfig,
+    verifier: Verifier,
+) -> anyhow::Result<()> {
+    let directory = DirectoryServiceClient::new(
+        grpc::remote(directory_url)
+            .with_context(|| format!("directory service address {directory_url}"))?,
+    );
+    let processes = ProcessesServiceClient::new(
+        grpc::remote(processes_url)
+            .with_context(|| format!("processes service address {processes_url}"))?,
+    );
+    service(
+        innohub_ideas::SERVICE,
+        address,
+        database_url,
+        kafka,
+        async |started: &mut Started| {
+            let app = IdeasApp::new(started.store.clone())
+                .with_directory(directory)
+                .with_processes(processes);
+            started.follow(OutcomeLinks::new(app.clone())).await?;
+            Ok(innohub_ideas::grpc::router(app, verifier))
         },
     )
     .await
@@ -144,7 +239,10 @@ pub async fn directory(
         address,
         database_url,
         kafka,
-        |store| innohub_directory::grpc::router(DirectoryApp::new(store), verifier),
+        async |started: &mut Started| {
+            let app = DirectoryApp::new(started.store.clone());
+            Ok(innohub_directory::grpc::router(app, verifier))
+        },
     )
     .await
 }
@@ -195,23 +293,7 @@ impl innohub_projections::Visitor for Consumers {
     async fn visit<P: Projection + Copy>(&mut self, projection: P) -> anyhow::Result<()> {
         let source =
             KafkaProjection::new(projection, self.views.clone(), self.kafka.clone()).await?;
-        let mut shutdown = self.shutdown.clone();
-        self.running.push(tokio::spawn(async move {
-            let mut backoff = Duration::from_millis(500);
-            loop {
-                match source.run(shutdown.clone()).await {
-                    Ok(()) => return,
-                    Err(e) => {
-                        tracing::error!(projection = projection.name(), error = %e, retry_in = ?backoff, "projection consumer failed");
-                        tokio::select! {
-                            _ = tokio::time::sleep(backoff) => {}
-                            _ = shutdown.changed() => return,
-                        }
-                        backoff = (backoff * 2).min(Duration::from_secs(10));
-                    }
-                }
-            }
-        }));
+        self.running.push(consume(source, self.shutdown.clone()));
         Ok(())
     }
 }
@@ -302,6 +384,7 @@ pub async fn gateway(
     address: SocketAddr,
     processes_url: &str,
     directory_url: &str,
+    ideas_url: &str,
     views_url: &str,
     verifier: Verifier,
     edge: EdgeArgs,
@@ -311,8 +394,11 @@ pub async fn gateway(
         .with_context(|| format!("processes service address {processes_url}"))?;
     let directory = grpc::remote(directory_url)
         .with_context(|| format!("directory service address {directory_url}"))?;
+    let ideas =
+        grpc::remote(ideas_url).with_context(|| format!("ideas service address {ideas_url}"))?;
     let services = Services {
         processes: ProcessesServiceClient::new(processes),
+        ideas: IdeasServiceClient::new(ideas),
         directory: DirectoryServiceClient::new(directory),
         queries: ProcessQueries::new(views.clone()),
         views: views.clone(),
@@ -327,7 +413,7 @@ pub async fn gateway(
         &edge,
     )?;
     let listener = listen(address).await?;
-    tracing::info!(address = %listener.local_addr()?, processes = processes_url, directory = directory_url, "gateway serving GraphQL (distributed)");
+    tracing::info!(address = %listener.local_addr()?, processes = processes_url, directory = directory_url, ideas = ideas_url, "gateway serving GraphQL (distributed)");
     serve(listener, router(state), stop).await?;
     views.close().await;
     Ok(())

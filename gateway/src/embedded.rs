@@ -9,9 +9,12 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use innohub_directory::DirectoryApp;
+use innohub_ideas::IdeasApp;
+use innohub_ideas::links::OutcomeLinks;
 use innohub_processes::ProcessesApp;
 use innohub_projections::ProcessQueries;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
+use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
 use innohub_runtime::projection::{Projection, ProjectionRunner};
 use innohub_runtime::{Database, EventStore};
@@ -45,14 +48,22 @@ pub async fn start(
         runs: Vec::new(),
     };
     innohub_projections::for_each(&mut runners).await?;
-    runners.spawn(shutdown);
     let directory = DirectoryServiceClient::new(innohub_directory::grpc::channel(
         DirectoryApp::new(store.clone()),
     ));
+    let processes = ProcessesServiceClient::new(innohub_processes::grpc::channel(
+        ProcessesApp::new(store.clone()).with_directory(directory.clone()),
+    ));
+    let ideas = IdeasApp::new(store.clone())
+        .with_directory(directory.clone())
+        .with_processes(processes.clone());
+    // The ideas service completes the links of processes spawned from ideas from the
+    // processes' events, as any read model follows them.
+    runners.follow(OutcomeLinks::new(ideas.clone())).await?;
+    runners.spawn(shutdown);
     let services = Services {
-        processes: ProcessesServiceClient::new(innohub_processes::grpc::channel(
-            ProcessesApp::new(store).with_directory(directory.clone()),
-        )),
+        processes,
+        ideas: IdeasServiceClient::new(innohub_ideas::grpc::channel(ideas)),
         directory,
         queries: ProcessQueries::new(views.clone()),
         views: views.clone(),
@@ -74,24 +85,33 @@ struct Runners {
 impl innohub_projections::Visitor for Runners {
     type Error = anyhow::Error;
 
-    /// Catch `projection` up with the store, to be kept current by [`Runners::spawn`].
+    /// Catch the read model `projection` up with the store, to be kept current by
+    /// [`Runners::spawn`]; reads with a consistency token wait for it.
     async fn visit<P: Projection + Copy>(&mut self, projection: P) -> anyhow::Result<()> {
         let source = projection.source();
-        let runner =
-            ProjectionRunner::new(projection, self.store.clone(), self.views.clone()).await?;
-        self.progress
-            .entry(source)
-            .or_default()
-            .push(runner.progress());
-        runner.catch_up().await?;
-        self.runs.push(Box::new(move |shutdown| {
-            tokio::spawn(runner.run(shutdown));
-        }));
+        let progress = self.follow(projection).await?;
+        self.progress.entry(source).or_default().push(progress);
         Ok(())
     }
 }
 
 impl Runners {
+    /// Catch `projection` up with the store, to be kept current by [`Runners::spawn`];
+    /// returns its progress.
+    async fn follow<P: Projection>(
+        &mut self,
+        projection: P,
+    ) -> anyhow::Result<watch::Receiver<i64>> {
+        let runner =
+            ProjectionRunner::new(projection, self.store.clone(), self.views.clone()).await?;
+        runner.catch_up().await?;
+        let progress = runner.progress();
+        self.runs.push(Box::new(move |shutdown| {
+            tokio::spawn(runner.run(shutdown));
+        }));
+        Ok(progress)
+    }
+
     /// Keep every runner current until `shutdown`.
     fn spawn(&mut self, shutdown: watch::Receiver<bool>) {
         for run in self.runs.drain(..) {

@@ -113,10 +113,7 @@ async fn os2autoproces(args: Os2autoprocesArgs) -> anyhow::Result<()> {
     // Let the read models take in what was recorded before stopping them: the process exits
     // with them idle, not in the middle of a batch.
     if last > 0 {
-        let token = crate::graphql::ConsistencyToken {
-            store: innohub_processes::SERVICE.into(),
-            position: last,
-        };
+        let token = crate::graphql::ConsistencyToken::at(innohub_processes::SERVICE, last);
         services
             .consistency
             .wait(&token, std::time::Duration::from_secs(60))
@@ -611,6 +608,7 @@ async fn record(
             &key("submit"),
             pb::SubmitProcessRequest {
                 details: Some(row.details.clone()),
+                origin: None,
             },
             client,
             |mut c, r| async move { c.submit_process(r).await },

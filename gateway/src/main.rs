@@ -165,6 +165,20 @@ enum Command {
         #[arg(long, env = "INNOHUB_DIRECTORY_URL")]
         directory_url: String,
     },
+    /// Distributed: the ideas service: challenges, ideas, criteria, workshops, action items
+    /// (gRPC, event store, outbox relay to Kafka, and a follower of the processes topic).
+    Ideas {
+        #[command(flatten)]
+        service: ServiceArgs,
+        /// The directory service, asked who shares a network with a caller, e.g.
+        /// http://directory:50052.
+        #[arg(long, env = "INNOHUB_DIRECTORY_URL")]
+        directory_url: String,
+        /// The processes service, which creates the processes spawned from ideas, e.g.
+        /// http://processes:50051.
+        #[arg(long, env = "INNOHUB_PROCESSES_URL")]
+        processes_url: String,
+    },
     /// Distributed: the directory service: municipalities, departments, networks (gRPC,
     /// event store, outbox relay to Kafka).
     Directory(ServiceArgs),
@@ -181,6 +195,9 @@ enum Command {
         /// The directory service, e.g. http://directory:50052.
         #[arg(long, env = "INNOHUB_DIRECTORY_URL")]
         directory_url: String,
+        /// The ideas service, e.g. http://ideas:50053.
+        #[arg(long, env = "INNOHUB_IDEAS_URL")]
+        ideas_url: String,
         /// The projections' read-model database (read only).
         #[arg(long, env = "INNOHUB_VIEWS_DATABASE_URL", hide_env_values = true)]
         views_database_url: String,
@@ -231,6 +248,7 @@ async fn main() -> anyhow::Result<()> {
         None | Some(Command::Serve(_)) => "embedded",
         Some(Command::Processes { .. }) => "processes",
         Some(Command::Directory(_)) => "directory",
+        Some(Command::Ideas { .. }) => "ideas",
         Some(Command::Projections(_)) => "projections",
         Some(Command::Gateway { .. }) => "gateway",
         Some(Command::Token { .. } | Command::Import(_)) => "cli",
@@ -254,6 +272,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 args.listen,
                 &args.database_url,
                 &directory_url,
+                args.kafka.config(),
+                verifier,
+            )
+            .await
+        }
+        Some(Command::Ideas {
+            service: args,
+            directory_url,
+            processes_url,
+        }) => {
+            let verifier = args.auth.verifier(None).await?;
+            distributed::ideas(
+                args.listen,
+                &args.database_url,
+                &directory_url,
+                &processes_url,
                 args.kafka.config(),
                 verifier,
             )
@@ -296,6 +330,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             processes_url,
             directory_url,
+            ideas_url,
             views_database_url,
             auth,
             edge,
@@ -305,6 +340,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 listen,
                 &processes_url,
                 &directory_url,
+                &ideas_url,
                 &views_database_url,
                 verifier,
                 edge,

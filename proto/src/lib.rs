@@ -11,7 +11,10 @@
 //!   event type) and its gRPC service `ProcessesService` (client and server).
 //! - [`innohub::directory::v1`]: the events of the directory context (municipalities,
 //!   departments, networks) and its gRPC service `DirectoryService`.
-//! - [`innohub::projections::v1`]: the records the read models store (`ProcessRecord`).
+//! - [`innohub::ideas::v1`]: the events of the ideas context (challenges, ideas, criteria,
+//!   workshops, action items) and its gRPC service `IdeasService`.
+//! - [`innohub::projections::v1`]: the records the read models store (`ProcessRecord`,
+//!   `IdeaRecord`).
 //!
 //! These messages are the ONE schema of every fact. A service stores each event as the
 //! encoded message (`M::encode_to_vec()`) beside its type name (`M::NAME`, every generated
@@ -57,6 +60,15 @@ pub mod innohub {
         pub mod v1 {
             #![allow(missing_docs, clippy::all, clippy::pedantic)]
             include!(concat!(env!("OUT_DIR"), "/innohub.directory.v1.rs"));
+        }
+    }
+
+    /// The ideas context: challenges, ideas, criteria, workshops and action items.
+    pub mod ideas {
+        /// Package `innohub.ideas.v1`.
+        pub mod v1 {
+            #![allow(missing_docs, clippy::all, clippy::pedantic)]
+            include!(concat!(env!("OUT_DIR"), "/innohub.ideas.v1.rs"));
         }
     }
 

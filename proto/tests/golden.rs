@@ -95,6 +95,7 @@ fn process_submitted() -> EventEnvelope {
         }),
         // Added after the sample was blessed: absent, not on the wire.
         adopted_from: None,
+        origin: None,
     };
     envelope("0195d2c4-7a10-7b3e-9f21-3c4d5e6f0001", 1, 41, "", &event)
 }
@@ -435,5 +436,166 @@ fn descriptor_set_holds_the_directory_contract() -> TestResult {
         .find(|s| s.name() == "DirectoryService")
         .ok_or("DirectoryService missing")?;
     assert_eq!(service.method.len(), 10);
+    Ok(())
+}
+
+const IDEA_ID: &str = "0195d2c8-1a00-7b3e-9f21-3c4d5e6f7a8b";
+
+fn idea_envelope<M: Message + Name>(sequence: i64, position: i64, event: &M) -> EventEnvelope {
+    EventEnvelope {
+        municipality: "SE-1283".to_owned(),
+        aggregate_type: "idea".to_owned(),
+        aggregate_id: IDEA_ID.to_owned(),
+        actor: Some(Actor {
+            user: "lena@helsingborg.se".to_owned(),
+            municipality: "SE-1283".to_owned(),
+        }),
+        ..envelope(
+            &format!("0195d2c8-0000-7000-8000-00000000000{sequence}"),
+            sequence,
+            position,
+            "",
+            event,
+        )
+    }
+}
+
+fn idea_submitted() -> EventEnvelope {
+    use innohub_proto::innohub::ideas::v1::{Driver, IdeaDetails, IdeaSubmitted};
+    let event = IdeaSubmitted {
+        idea_id: IDEA_ID.to_owned(),
+        municipality: "SE-1283".to_owned(),
+        submitter: "lena@helsingborg.se".to_owned(),
+        details: Some(IdeaDetails {
+            title: "Chattbot för bygglovsfrågor".to_owned(),
+            need: "Handläggare svarar på samma frågor varje dag".to_owned(),
+            proposed_solution: "En chattbot som svarar på vanliga frågor".to_owned(),
+            expected_value: "Kortare väntetid för medborgare".to_owned(),
+            departments: vec!["stadsbyggnad".to_owned()],
+            tags: vec!["AI".to_owned(), "medborgarservice".to_owned()],
+            challenge_id: "0195d2c8-0000-7000-8000-0000000000c1".to_owned(),
+            driver: Driver::ChallengeDriven as i32,
+            visibility: Visibility::Network as i32,
+            reviewers: vec!["olof@helsingborg.se".to_owned()],
+        }),
+    };
+    idea_envelope(1, 210, &event)
+}
+
+fn idea_gate_decided() -> EventEnvelope {
+    use innohub_proto::innohub::ideas::v1::{IdeaGateDecided, Outcome, Stage};
+    let event = IdeaGateDecided {
+        from: Stage::Exploring as i32,
+        to: Stage::Designing as i32,
+        rationale: "Behovet är bekräftat i två workshops".to_owned(),
+        decider: "lena@helsingborg.se".to_owned(),
+        likely_outcome: Outcome::Procurement as i32,
+    };
+    idea_envelope(3, 230, &event)
+}
+
+fn idea_outcome_linked() -> EventEnvelope {
+    use innohub_proto::innohub::common::v1::RecordRef;
+    use innohub_proto::innohub::ideas::v1::IdeaOutcomeLinked;
+    let event = IdeaOutcomeLinked {
+        outcome: Some(RecordRef {
+            context: "processes".to_owned(),
+            kind: "process".to_owned(),
+            id: PROCESS_ID.to_owned(),
+            municipality: "SE-1283".to_owned(),
+        }),
+    };
+    idea_envelope(4, 241, &event)
+}
+
+#[test]
+fn idea_submitted_stays_decodable() -> TestResult {
+    use innohub_proto::innohub::ideas::v1::{Driver, IdeaSubmitted};
+    let sample = idea_submitted();
+    let stored = golden("idea_submitted", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+    assert_eq!(
+        (env.aggregate_type.as_str(), env.aggregate_id.as_str()),
+        ("idea", IDEA_ID)
+    );
+    assert_eq!(env.event_type, "IdeaSubmitted");
+    let event = IdeaSubmitted::decode(env.payload.as_slice())?;
+    assert_eq!(event.municipality, "SE-1283");
+    assert_eq!(event.submitter, "lena@helsingborg.se");
+    let d = event.details.ok_or("details missing")?;
+    assert_eq!(d.title, "Chattbot för bygglovsfrågor");
+    assert_eq!(d.departments, ["stadsbyggnad"]);
+    assert_eq!(d.tags, ["AI", "medborgarservice"]);
+    assert_eq!(d.challenge_id, "0195d2c8-0000-7000-8000-0000000000c1");
+    assert_eq!(d.driver(), Driver::ChallengeDriven);
+    assert_eq!(d.visibility(), Visibility::Network);
+    assert_eq!(d.reviewers, ["olof@helsingborg.se"]);
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn idea_gate_decided_stays_decodable() -> TestResult {
+    use innohub_proto::innohub::ideas::v1::{IdeaGateDecided, Outcome, Stage};
+    let sample = idea_gate_decided();
+    let stored = golden("idea_gate_decided", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+    assert_eq!(env.event_type, "IdeaGateDecided");
+    assert_eq!(env.sequence, 3);
+    let event = IdeaGateDecided::decode(env.payload.as_slice())?;
+    assert_eq!(
+        (event.from(), event.to()),
+        (Stage::Exploring, Stage::Designing)
+    );
+    assert_eq!(event.rationale, "Behovet är bekräftat i två workshops");
+    assert_eq!(event.decider, "lena@helsingborg.se");
+    assert_eq!(event.likely_outcome(), Outcome::Procurement);
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn idea_outcome_linked_stays_decodable() -> TestResult {
+    use innohub_proto::innohub::ideas::v1::IdeaOutcomeLinked;
+    let sample = idea_outcome_linked();
+    let stored = golden("idea_outcome_linked", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+    assert_eq!(env.event_type, "IdeaOutcomeLinked");
+    let event = IdeaOutcomeLinked::decode(env.payload.as_slice())?;
+    let outcome = event.outcome.ok_or("outcome missing")?;
+    assert_eq!(
+        (
+            outcome.context.as_str(),
+            outcome.kind.as_str(),
+            outcome.id.as_str(),
+            outcome.municipality.as_str()
+        ),
+        ("processes", "process", PROCESS_ID, "SE-1283")
+    );
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn descriptor_set_holds_the_ideas_contract() -> TestResult {
+    let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)?;
+    let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
+    for expected in [
+        "innohub/common/v1/link.proto",
+        "innohub/ideas/v1/events.proto",
+        "innohub/ideas/v1/service.proto",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    let service = set
+        .file
+        .iter()
+        .flat_map(|f| &f.service)
+        .find(|s| s.name() == "IdeasService")
+        .ok_or("IdeasService missing")?;
+    assert_eq!(service.method.len(), 17);
     Ok(())
 }

@@ -251,6 +251,24 @@ impl Service {
         bail!("{:?} did not become ready", self.args.first())
     }
 
+    /// Set (`Some`) or remove (`None`) an environment variable for the next [`Self::start`].
+    pub fn set_env(&mut self, key: &str, value: Option<&str>) {
+        self.env.retain(|(k, _)| k != key);
+        if let Some(value) = value {
+            self.env.push((key.to_owned(), value.to_owned()));
+        }
+    }
+
+    /// Wait until the process exits by itself; its exit status.
+    pub async fn exited(&mut self, timeout: Duration) -> anyhow::Result<std::process::ExitStatus> {
+        let child = self.child.as_mut().context("not started")?;
+        let status = tokio::time::timeout(timeout, child.wait())
+            .await
+            .context("the process did not exit")??;
+        self.child = None;
+        Ok(status)
+    }
+
     /// SIGKILL: no shutdown, no final offset commit.
     pub async fn kill(&mut self) -> anyhow::Result<()> {
         if let Some(mut child) = self.child.take() {
@@ -279,7 +297,7 @@ impl Service {
     }
 }
 
-/// directory + processes + projections + gateway, on fresh databases, against `broker`, with
+/// directory + processes + ideas + projections + gateway, on fresh databases, against `broker`, with
 /// the tests' municipalities registered ([`crate::MUNICIPALITIES`]).
 pub struct Cluster {
     /// The gateway, spoken to like the embedded app.
@@ -292,6 +310,10 @@ pub struct Cluster {
     pub directory_db: String,
     /// The processes service.
     pub processes: Service,
+    /// The ideas service.
+    pub ideas: Service,
+    /// The ideas service's event store.
+    pub ideas_db: String,
     /// The projections service.
     pub projections: Service,
     /// The processes service's event store.
@@ -307,6 +329,7 @@ impl Cluster {
     pub async fn start(broker: &Broker, env: &[(String, String)]) -> anyhow::Result<Cluster> {
         let events_db = fresh_database("innohub_e2e_events").await?;
         let directory_db = fresh_database("innohub_e2e_directory").await?;
+        let ideas_db = fresh_database("innohub_e2e_ideas").await?;
         let views_db = fresh_database("innohub_e2e_views").await?;
         let brokers = broker.address();
         let service = |role: &str, port: u16, db: &str| {
@@ -331,6 +354,16 @@ impl Cluster {
         let mut processes = Service::new(processes_args, port, env);
         processes.start().await?;
         let port = free_port()?;
+        let mut ideas_args = service("ideas", port, &ideas_db);
+        ideas_args.extend([
+            "--directory-url".to_owned(),
+            directory.url.clone(),
+            "--processes-url".to_owned(),
+            processes.url.clone(),
+        ]);
+        let mut ideas = Service::new(ideas_args, port, env);
+        ideas.start().await?;
+        let port = free_port()?;
         let mut projections = Service::new(service("projections", port, &views_db), port, env);
         projections.start().await?;
         let port = free_port()?;
@@ -342,6 +375,8 @@ impl Cluster {
             &processes.url,
             "--directory-url",
             &directory.url,
+            "--ideas-url",
+            &ideas.url,
             "--views-database-url",
             &views_db,
         ]
@@ -357,6 +392,8 @@ impl Cluster {
             directory,
             directory_db,
             processes,
+            ideas,
+            ideas_db,
             projections,
             events_db,
             views_db,

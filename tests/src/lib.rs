@@ -156,9 +156,20 @@ impl App {
 
     /// Start an app on `data_dir` with extra `serve` flags, registering nothing.
     pub async fn start_in(data_dir: &Path, extra: &[&str]) -> anyhow::Result<App> {
+        Self::start_with_env(data_dir, extra, &[]).await
+    }
+
+    /// Start an app on `data_dir` with extra `serve` flags and environment variables (e.g.
+    /// `INNOHUB_FAILPOINT`, `INNOHUB_TODAY`), registering nothing.
+    pub async fn start_with_env(
+        data_dir: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<App> {
         let port = free_port()?;
         let child = serve_command(data_dir, port)?
             .args(extra)
+            .envs(env.iter().copied())
             .spawn()
             .context("starting innohub serve")?;
         let app = App {
@@ -320,6 +331,17 @@ impl App {
             child: None,
             client: self.client.clone(),
         }
+    }
+
+    /// Wait until the process exits by itself (e.g. at a failpoint); its exit status.
+    pub async fn exited(mut self, timeout: Duration) -> anyhow::Result<std::process::ExitStatus> {
+        let child = self
+            .child
+            .as_mut()
+            .context("this handle does not own the process")?;
+        Ok(tokio::time::timeout(timeout, child.wait())
+            .await
+            .context("innohub did not exit")??)
     }
 
     /// Stop with SIGTERM (graceful) and wait for the process to exit.

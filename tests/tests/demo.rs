@@ -1,4 +1,5 @@
-//! `serve --demo` loads three municipalities' processes into an empty store, once.
+//! `serve --demo` loads three municipalities' processes, and Helsingborg's ideas, into an
+//! empty store, once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -32,6 +33,196 @@ async fn snapshot(app: &App, consistency: &str) -> anyhow::Result<(Vec<i64>, Val
     Ok((own, backlog(app, &dk_it, Value::Null, consistency).await))
 }
 
+/// The history query with the events themselves.
+const HISTORY_DATA: &str = "query($id: ID!) { history(id: $id) { type data } }";
+
+/// What an innovation lead reads of their municipality's innovation work.
+const IDEAS: &str = "query($m: String, $consistency: String) {
+    ideas(filter: { municipality: $m }, first: 100, consistency: $consistency) {
+        totalCount edges { node { id title stage likelyOutcome supportCount score } }
+    }
+    challenges(consistency: $consistency) { id title status }
+    ideaCriteria(consistency: $consistency) { name weight lowerIsBetter }
+    workshops(consistency: $consistency) { id actionItems { title status overdue } }
+    overdue: actionItems(overdue: true, consistency: $consistency) { title deadline }
+}";
+
+/// The event types of a record's history as `token` sees it.
+async fn event_types(app: &App, token: &str, id: &str) -> Vec<String> {
+    history(app, token, id)
+        .await
+        .iter()
+        .map(|e| e["type"].as_str().expect("type").to_owned())
+        .collect()
+}
+
+/// Helsingborg's innovation work, read after the store's `position` (the demo is one store in
+/// embedded mode): its criteria, and the idea in its pilot that became an automation
+/// candidate, linked both ways.
+async fn innovation_work(app: &App, position: i64) -> anyhow::Result<()> {
+    let consistency = format!("ideas:{position},processes:{position}");
+    let lead = app
+        .token(
+            "innovation.helsingborg",
+            SE,
+            Some("it"),
+            &["innovation_lead"],
+        )
+        .await?;
+    let read = ok(
+        app,
+        &lead,
+        IDEAS,
+        serde_json::json!({ "m": SE, "consistency": consistency }),
+    )
+    .await;
+    let ideas = &read["ideas"];
+    assert_eq!(total(ideas), 12, "a dozen ideas: {read:#}");
+    let stages = column(ideas, "stage");
+    for stage in [
+        "SUBMITTED",
+        "EXPLORING",
+        "DESIGNING",
+        "PILOTING",
+        "SCALING",
+        "IMPLEMENTED",
+    ] {
+        assert!(stages.iter().any(|s| s == stage), "{stage}: {stages:?}");
+    }
+    for aside in ["PARKED", "STOPPED"] {
+        assert_eq!(
+            stages.iter().filter(|s| *s == aside).count(),
+            1,
+            "{aside}: {stages:?}"
+        );
+    }
+    for idea in nodes(ideas) {
+        let designed = ["DESIGNING", "PILOTING", "SCALING", "IMPLEMENTED"]
+            .contains(&idea["stage"].as_str().unwrap());
+        assert_eq!(
+            !idea["likelyOutcome"].is_null(),
+            designed,
+            "the likely outcome is known from DESIGNING on: {idea:#}"
+        );
+    }
+    let supported: i64 = nodes(ideas)
+        .iter()
+        .map(|i| i["supportCount"].as_i64().unwrap())
+        .sum();
+    assert!(supported > 12, "{read:#}");
+    assert!(
+        nodes(ideas).iter().any(|i| i["score"].is_number()),
+        "{read:#}"
+    );
+    assert_eq!(read["challenges"].as_array().unwrap().len(), 1, "{read:#}");
+    assert_eq!(
+        read["ideaCriteria"].as_array().unwrap().len(),
+        3,
+        "{read:#}"
+    );
+    assert_eq!(
+        read["ideaCriteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["lowerIsBetter"] == true)
+            .count(),
+        1,
+        "{read:#}"
+    );
+    let workshops = read["workshops"].as_array().unwrap();
+    assert_eq!(workshops.len(), 1, "{read:#}");
+    assert_eq!(
+        workshops[0]["actionItems"].as_array().unwrap().len(),
+        3,
+        "{read:#}"
+    );
+    assert_eq!(
+        read["overdue"].as_array().unwrap().len(),
+        1,
+        "one action item is past its deadline: {read:#}"
+    );
+
+    // Syddjurs, in a network with Helsingborg, sees the NETWORK and PUBLIC ideas.
+    let partner = app
+        .token("social.syddjurs", DK, Some("social"), &["employee"])
+        .await?;
+    let shared = ok(
+        app,
+        &partner,
+        "query($m: String, $consistency: String) {
+            ideas(filter: { municipality: $m }, first: 100, consistency: $consistency) {
+                totalCount edges { node { visibility sharedWithYou } }
+            }
+        }",
+        serde_json::json!({ "m": SE, "consistency": consistency }),
+    )
+    .await;
+    assert_eq!(total(&shared["ideas"]), 5, "{shared:#}");
+    assert!(
+        column(&shared["ideas"], "visibility")
+            .iter()
+            .all(|v| v == "NETWORK" || v == "PUBLIC"),
+        "{shared:#}"
+    );
+
+    let criteria = format!("idea-criteria:{SE}");
+    assert_eq!(
+        event_types(app, &lead, &criteria).await,
+        ["IdeaCriteriaSet"],
+        "the demo sets Helsingborg's criteria once"
+    );
+
+    let it = app
+        .token("it.helsingborg", SE, Some("it"), &["it_portfolio"])
+        .await?;
+    let spawned = processes(
+        app,
+        &it,
+        serde_json::json!({ "municipality": SE, "titleContains": "utredningsstöd" }),
+        &consistency,
+    )
+    .await;
+    assert_eq!(
+        total(&spawned),
+        1,
+        "one process spawned from an idea: {spawned:#}"
+    );
+    let process = nodes(&spawned)[0]["id"].as_str().unwrap().to_owned();
+    let data = ok(app, &it, HISTORY_DATA, serde_json::json!({ "id": process })).await;
+    let submitted = &data["history"][0];
+    assert_eq!(submitted["type"], "ProcessSubmitted", "{data:#}");
+    let origin = &submitted["data"]["origin"];
+    assert_eq!(origin["context"], "ideas", "{data:#}");
+    assert_eq!(origin["kind"], "idea", "{data:#}");
+    assert_eq!(origin["municipality"], SE, "{data:#}");
+    let idea = origin["id"].as_str().expect("the origin names the idea");
+
+    let trail = event_types(app, &lead, idea).await;
+    assert_eq!(
+        trail.first().map(String::as_str),
+        Some("IdeaSubmitted"),
+        "{trail:?}"
+    );
+    assert_eq!(
+        trail.iter().filter(|t| *t == "IdeaGateDecided").count(),
+        3,
+        "explored, designed and in its pilot: {trail:?}"
+    );
+    assert_eq!(
+        trail.iter().filter(|t| *t == "IdeaScored").count(),
+        2,
+        "scored by the innovation lead and the named reviewer: {trail:?}"
+    );
+    assert!(trail.contains(&"IdeaCommented".to_owned()), "{trail:?}");
+    assert_eq!(
+        trail.last().map(String::as_str),
+        Some("IdeaOutcomeLinked"),
+        "the idea records the process as its outcome: {trail:?}"
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_demo_is_loaded_once() -> anyhow::Result<()> {
     let dir = temp_data_dir("demo");
@@ -51,8 +242,9 @@ async fn the_demo_is_loaded_once() -> anyhow::Result<()> {
     );
     let sum: i64 = own.iter().sum();
     assert!(
-        (34..=40).contains(&sum),
-        "about 40 processes (39 and an adoption), less the private ones IT cannot see: {own:?}"
+        (35..=41).contains(&sum),
+        "about 41 processes (39, an adoption and one spawned from an idea), less the private \
+         ones IT cannot see: {own:?}"
     );
     assert!(total(&dk_backlog) > 0, "{dk_backlog:#}");
     assert_eq!(
@@ -61,6 +253,7 @@ async fn the_demo_is_loaded_once() -> anyhow::Result<()> {
         "the demo ranks some: {dk_backlog:#}"
     );
     assert!(column(&dk_backlog, "municipality").iter().all(|m| m == DK));
+    innovation_work(&app, after_load.position()).await?;
 
     // A partner sees only what Syddjurs shares, redacted: Helsingborg, in a network with
     // Syddjurs, its PUBLIC and NETWORK processes; Uppsala only the PUBLIC ones.

@@ -204,7 +204,7 @@ async fn scenario(db: Database) {
                     visibility: visibility as i32,
                     ..Default::default()
                 };
-                let done = app.submit(context(reporter), details).await.unwrap();
+                let done = app.submit(context(reporter), details, None).await.unwrap();
                 ids.push((
                     Uuid::parse_str(&done.result.aggregate_id).unwrap(),
                     reporter,

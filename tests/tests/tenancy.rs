@@ -1,13 +1,18 @@
 //! The cross-tenant tests of the partner-municipality operations (the directory, networks,
 //! adoption, umbrella groups, the cross-municipal overview, the quarterly history and the
-//! exports): a municipality that is not registered is refused by every one of them and
+//! exports) and of every operation of the ideas context (challenges, ideas, support,
+//! comments, criteria and scores, workshops and action items, the funnel, the spawn of a
+//! process): a municipality that is not registered is refused by every one of them and
 //! changes nothing, and no municipality sees or changes another's unshared data through any
-//! of them. (The processes operations are in `access.rs`.)
+//! of them; a partner may support and comment on an idea shared with them, and reads it
+//! without people or departments. (The processes operations are in `access.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod ideas_api;
 
 use common::*;
+use ideas_api::*;
 use innohub_tests::App;
 use serde_json::{Value, json};
 
@@ -148,7 +153,39 @@ async fn every_operation_refuses_an_unregistered_municipality_and_records_nothin
             json!({ "id": NOBODY, "p": public.id }),
         ),
     ];
-    for (query, variables) in operations {
+    // The ideas context: every query and every mutation.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let idea_query = idea_query();
+    #[rustfmt::skip]
+    let ideas_operations: Vec<(&str, Value)> = vec![
+        (IDEAS, json!({})),
+        (&idea_query, json!({ "id": NOBODY })),
+        (CHALLENGES, json!({})),
+        (CHALLENGE, json!({ "id": NOBODY })),
+        (WORKSHOPS, json!({})),
+        (WORKSHOP, json!({ "id": NOBODY })),
+        (ACTION_ITEMS, json!({ "overdue": true })),
+        (FUNNEL, json!({ "m": DK })),
+        (CRITERIA, json!({})),
+        (HISTORY, json!({ "id": format!("idea-criteria:{STRANGER}") })),
+        (OPEN_CHALLENGE, json!({ "input": challenge_form("Haaste", &today, &today) })),
+        (PUBLISH_CHALLENGE, json!({ "id": NOBODY })),
+        (CLOSE_CHALLENGE, json!({ "id": NOBODY })),
+        (SUBMIT_IDEA, json!({ "input": idea_form("Idea", &["it"]) })),
+        (UPDATE_IDEA, json!({ "id": NOBODY, "input": { "title": "Uusi" } })),
+        (DECIDE_GATE, json!({ "id": NOBODY, "to": "EXPLORING", "rationale": "Kyllä" })),
+        (SUPPORT, json!({ "id": NOBODY })),
+        (WITHDRAW, json!({ "id": NOBODY })),
+        (COMMENT, json!({ "id": NOBODY, "text": "Hei" })),
+        (SET_CRITERIA, json!({ "criteria": [{ "name": "Hyöty", "weight": 1, "scaleMin": 1, "scaleMax": 5 }] })),
+        (SCORE, json!({ "id": NOBODY, "scores": [{ "criterion": "Hyöty", "value": 3 }] })),
+        (RECORD_WORKSHOP, json!({ "input": workshop_form("Työpaja", &today, &[]) })),
+        (ADD_ACTION_ITEM, json!({ "input": { "workshop": NOBODY, "title": "Tee", "owner": "olli", "deadline": today } })),
+        (COMPLETE_ACTION_ITEM, json!({ "id": NOBODY })),
+        (DROP_ACTION_ITEM, json!({ "id": NOBODY, "reason": "Ei" })),
+        (SPAWN, json!({ "id": NOBODY, "input": form("Prosessi", &["it"], 1, 1.0, 1) })),
+    ];
+    for (query, variables) in operations.into_iter().chain(ideas_operations) {
         let response = refused(&app, Some(&stranger), query, variables, "FORBIDDEN").await;
         assert!(
             response.to_string().contains("FI-0049 is not registered"),
@@ -425,4 +462,767 @@ async fn no_operation_reaches_another_municipalitys_unshared_data() {
     assert!(body.contains(&public.id), "{body}");
     assert!(!body.contains(&internal.id), "{body}");
     assert!(!body.contains("Intern sag"), "{body}");
+}
+
+/// `query` with `hidden` answers `code` exactly as with `missing` instead: a record the
+/// caller may not see is as unknown as one that does not exist.
+async fn as_unknown_as(
+    app: &App,
+    token: &str,
+    query: &str,
+    hidden: Value,
+    missing: Value,
+    code: &str,
+) {
+    let seen = refused(app, Some(token), query, hidden, code).await;
+    let none = refused(app, Some(token), query, missing, code).await;
+    assert_eq!(seen, none, "{query}: a hidden record looks unknown");
+}
+
+#[tokio::test]
+async fn no_ideas_operation_reaches_another_municipalitys_unshared_records() {
+    let app = App::spawn("tenancy-ideas").await.unwrap();
+    let anna = app
+        .token("anna", DK, Some("social"), &["employee"])
+        .await
+        .unwrap();
+    let karin = app
+        .token("karin", DK, Some("it"), &["employee", "innovation_lead"])
+        .await
+        .unwrap();
+    let dk_admin = app
+        .token("admin.syddjurs", DK, Some("it"), &["municipality_admin"])
+        .await
+        .unwrap();
+    // Every role there is in Helsingborg: it grants nothing in Syddjurs.
+    let sven = app
+        .token(
+            "sven",
+            SE,
+            Some("social"),
+            &[
+                "employee",
+                "department_lead",
+                "it_portfolio",
+                "innovation_lead",
+                "municipality_admin",
+            ],
+        )
+        .await
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (today.to_string(), today.succ_opt().unwrap().to_string());
+
+    // Syddjurs: an open challenge, an idea it keeps to itself answering it, criteria and a
+    // score, a workshop on the idea with an action item, and a public process spawned from
+    // the idea.
+    let challenge = open_challenge(&app, &karin, "Ensomhed", &from, &to).await;
+    let internal = submit_idea(
+        &app,
+        &anna,
+        with(
+            idea_form("Intern idé", &["social"]),
+            json!({ "challenge": challenge.id, "driver": "CHALLENGE_DRIVEN" }),
+        ),
+    )
+    .await
+    .id;
+    command(
+        &app,
+        &dk_admin,
+        SET_CRITERIA,
+        json!({ "criteria": [{ "name": "Nytte", "weight": 1, "scaleMin": 1, "scaleMax": 5 }] }),
+    )
+    .await;
+    command(
+        &app,
+        &karin,
+        SCORE,
+        json!({ "id": internal, "scores": [{ "criterion": "Nytte", "value": 4 }] }),
+    )
+    .await;
+    let workshop = record_workshop(&app, &karin, workshop_form("Værksted", &from, &[&internal]))
+        .await
+        .id;
+    let item = add_action_item(
+        &app,
+        &karin,
+        &workshop,
+        Some(&internal),
+        "Kortlæg",
+        "anna",
+        &to,
+    )
+    .await
+    .id;
+    let spawned = ok(
+        &app,
+        &karin,
+        SPAWN,
+        json!({ "id": internal, "input": with(form("Fra idé", &["social"], 10, 1.0, 10), json!({ "visibility": "PUBLIC" })) }),
+    )
+    .await;
+    let settled = spawned["spawnProcessFromIdea"]["consistencyToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let process = spawned["spawnProcessFromIdea"]["processId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Helsingborg: a challenge, an idea and a workshop of its own.
+    let own_challenge = open_challenge(&app, &sven, "Ensamhet", &from, &to).await.id;
+    let own_idea = submit_idea(&app, &sven, idea_form("Egen idé", &["social"]))
+        .await
+        .id;
+    let own_workshop = record_workshop(&app, &sven, workshop_form("Verkstad", &from, &[]))
+        .await
+        .id;
+
+    // Every operation that names one of Syddjurs' records answers exactly as for a record
+    // that does not exist.
+    let idea_query = idea_query();
+    let criteria_stream = format!("idea-criteria:{DK}");
+    #[rustfmt::skip]
+    let named: Vec<(&str, Value)> = vec![
+        (&idea_query, json!({ "id": internal, "c": settled })),
+        (HISTORY, json!({ "id": internal })),
+        (UPDATE_IDEA, json!({ "id": internal, "input": { "title": "Min" } })),
+        (DECIDE_GATE, json!({ "id": internal, "to": "EXPLORING", "rationale": "Ja" })),
+        (SUPPORT, json!({ "id": internal })),
+        (WITHDRAW, json!({ "id": internal })),
+        (COMMENT, json!({ "id": internal, "text": "Hej" })),
+        (SCORE, json!({ "id": internal, "scores": [{ "criterion": "Nytte", "value": 4 }] })),
+        (SPAWN, json!({ "id": internal, "input": form("Stöld", &["social"], 1, 1.0, 1) })),
+        (CHALLENGE, json!({ "id": challenge.id, "c": settled })),
+        (HISTORY, json!({ "id": challenge.id })),
+        (PUBLISH_CHALLENGE, json!({ "id": challenge.id })),
+        (CLOSE_CHALLENGE, json!({ "id": challenge.id })),
+        (WORKSHOP, json!({ "id": workshop, "c": settled })),
+        (HISTORY, json!({ "id": workshop })),
+        (HISTORY, json!({ "id": item })),
+        (COMPLETE_ACTION_ITEM, json!({ "id": item })),
+        (DROP_ACTION_ITEM, json!({ "id": item, "reason": "Nej" })),
+    ];
+    for (query, variables) in named {
+        hidden_like_missing(&app, &sven, query, variables).await;
+    }
+    // Syddjurs' criteria look like those of a municipality that never set any.
+    as_unknown_as(
+        &app,
+        &sven,
+        HISTORY,
+        json!({ "id": criteria_stream }),
+        json!({ "id": format!("idea-criteria:{NO}") }),
+        "NOT_FOUND",
+    )
+    .await;
+    // Helsingborg's own records cannot name Syddjurs' either.
+    let add_item = |workshop: &str, idea: Option<&str>| json!({ "input": { "workshop": workshop, "idea": idea, "title": "Gör", "owner": "sven", "deadline": to } });
+    let answer = |challenge: &str| json!({ "input": with(idea_form("Svar", &["social"]), json!({ "challenge": challenge })) });
+    let on = |ideas: &[&str], challenge: Option<&str>| json!({ "input": with(workshop_form("V", &from, ideas), json!({ "challenge": challenge })) });
+    #[rustfmt::skip]
+    let referring: Vec<(&str, Value, Value, &str)> = vec![
+        (ADD_ACTION_ITEM, add_item(&workshop, None), add_item(NOBODY, None), "NOT_FOUND"),
+        (ADD_ACTION_ITEM, add_item(&own_workshop, Some(&internal)), add_item(&own_workshop, Some(NOBODY)), "BAD_USER_INPUT"),
+        (SUBMIT_IDEA, answer(&challenge.id), answer(NOBODY), "BAD_USER_INPUT"),
+        (UPDATE_IDEA, json!({ "id": own_idea, "input": { "challenge": challenge.id } }), json!({ "id": own_idea, "input": { "challenge": NOBODY } }), "BAD_USER_INPUT"),
+        (RECORD_WORKSHOP, on(&[&internal], None), on(&[NOBODY], None), "BAD_USER_INPUT"),
+        (RECORD_WORKSHOP, on(&[], Some(&challenge.id)), on(&[], Some(NOBODY)), "BAD_USER_INPUT"),
+    ];
+    for (query, hidden, missing, code) in referring {
+        as_unknown_as(&app, &sven, query, hidden, missing, code).await;
+    }
+
+    // Helsingborg's lists and criteria hold only its own; its criteria change only its own.
+    let own = command(
+        &app,
+        &sven,
+        SET_CRITERIA,
+        json!({ "criteria": [{ "name": "Värde", "weight": 2, "scaleMin": 0, "scaleMax": 10 }] }),
+    )
+    .await;
+    let c = json!({ "c": own.token });
+    let challenges = ok(&app, &sven, CHALLENGES, c.clone()).await;
+    assert_eq!(
+        ids(challenges["challenges"].as_array().unwrap()),
+        [own_challenge.as_str()]
+    );
+    let workshops = ok(&app, &sven, WORKSHOPS, c.clone()).await;
+    assert_eq!(
+        ids(workshops["workshops"].as_array().unwrap()),
+        [own_workshop.as_str()]
+    );
+    assert_eq!(
+        action_items(&app, &sven, json!({}), &own.token).await,
+        Vec::<Value>::new()
+    );
+    let filtered = action_items(
+        &app,
+        &sven,
+        json!({ "workshop": workshop, "idea": internal }),
+        &own.token,
+    )
+    .await;
+    assert_eq!(filtered, Vec::<Value>::new());
+    let criteria = ok(&app, &sven, CRITERIA, c.clone()).await;
+    assert_eq!(criteria["ideaCriteria"][0]["name"], "Värde");
+    let theirs = ok(&app, &anna, CRITERIA, c.clone()).await;
+    assert_eq!(
+        theirs["ideaCriteria"],
+        json!([{ "name": "Nytte", "weight": 1, "scaleMin": 1, "scaleMax": 5, "lowerIsBetter": false }])
+    );
+    let listed = ok(
+        &app,
+        &sven,
+        IDEAS,
+        json!({ "filter": { "municipality": DK }, "c": own.token }),
+    )
+    .await;
+    assert_eq!(total(&listed["ideas"]), 0, "{listed:#}");
+    let everything = ok(&app, &sven, IDEAS, json!({ "c": own.token })).await;
+    assert_eq!(column(&everything["ideas"], "id"), [own_idea.as_str()]);
+    // The funnel of Syddjurs counts nothing Helsingborg may not read, not even the process.
+    let funnel = ok(&app, &sven, FUNNEL, json!({ "m": DK, "c": own.token })).await;
+    let funnel = &funnel["ideaFunnel"];
+    assert!(
+        funnel["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["ideas"] == 0),
+        "{funnel:#}"
+    );
+    assert_eq!(funnel["becameProcesses"], 0);
+    let mine = ok(&app, &anna, FUNNEL, json!({ "m": DK, "c": own.token })).await;
+    assert_eq!(mine["ideaFunnel"]["becameProcesses"], 1);
+
+    // The public process spawned from the unshared idea does not say where it came from: the
+    // origin is internal to the municipality.
+    let origin = ok(&app, &sven, ORIGIN, json!({ "id": process, "c": settled })).await;
+    assert_eq!(origin["process"]["sharedWithYou"], true);
+    assert_eq!(origin["process"]["originIdea"], Value::Null);
+
+    // Syddjurs' records are as they were.
+    let seen = idea(&app, &anna, &internal, &own.token).await;
+    assert_eq!(seen["title"], "Intern idé");
+    assert_eq!(seen["stage"], "SUBMITTED");
+    assert_eq!(seen["supportCount"], 0);
+    assert_eq!(seen["comments"], json!([]));
+    assert_eq!(seen["scores"].as_array().unwrap().len(), 1);
+    assert_eq!(seen["outcomes"].as_array().unwrap().len(), 1);
+    assert_eq!(seen["actionItems"][0]["status"], "OPEN");
+    let challenge_now = ok(
+        &app,
+        &anna,
+        CHALLENGE,
+        json!({ "id": challenge.id, "c": own.token }),
+    )
+    .await;
+    assert_eq!(challenge_now["challenge"]["status"], "OPEN");
+    assert_eq!(challenge_now["challenge"]["ideaCount"], 1);
+}
+
+#[tokio::test]
+async fn a_partner_supports_and_comments_on_a_shared_idea_and_reads_it_without_people_or_departments()
+ {
+    let app = App::spawn("tenancy-shared-ideas").await.unwrap();
+    let anna = app
+        .token("anna", DK, Some("social"), &["employee"])
+        .await
+        .unwrap();
+    let karin = app
+        .token("karin", DK, Some("it"), &["employee", "innovation_lead"])
+        .await
+        .unwrap();
+    let dk_admin = app
+        .token("admin.syddjurs", DK, Some("it"), &["municipality_admin"])
+        .await
+        .unwrap();
+    let se_admin = app
+        .token("admin.helsingborg", SE, Some("it"), &["municipality_admin"])
+        .await
+        .unwrap();
+    let sven = app
+        .token(
+            "sven",
+            SE,
+            Some("social"),
+            &["employee", "innovation_lead", "municipality_admin"],
+        )
+        .await
+        .unwrap();
+    // Uppsala: registered, in no network with Syddjurs.
+    let ulla = app
+        .token("ulla", "SE-0380", Some("social"), &["employee"])
+        .await
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (today.to_string(), today.succ_opt().unwrap().to_string());
+
+    // Syddjurs: a public idea and a network one, each with a submitter, a named reviewer,
+    // departments, a gate decided with its decider, a score, a comment, an action item, and
+    // a process it became that Syddjurs keeps to itself.
+    command(
+        &app,
+        &dk_admin,
+        SET_CRITERIA,
+        json!({ "criteria": [{ "name": "Nytte", "weight": 1, "scaleMin": 1, "scaleMax": 5 }] }),
+    )
+    .await;
+    let workshop = record_workshop(&app, &karin, workshop_form("Værksted", &from, &[]))
+        .await
+        .id;
+    let challenge = open_challenge(&app, &karin, "Ensomhed", &from, &to)
+        .await
+        .id;
+    let mut shared = Vec::new();
+    for visibility in ["PUBLIC", "NETWORK"] {
+        let id = submit_idea(
+            &app,
+            &anna,
+            with(
+                idea_form(&format!("Delt idé {visibility}"), &["social", "it"]),
+                json!({ "visibility": visibility, "reviewers": ["rita"], "challenge": challenge }),
+            ),
+        )
+        .await
+        .id;
+        gate(&app, &karin, &id, "EXPLORING", "Lovende", None).await;
+        command(
+            &app,
+            &karin,
+            SCORE,
+            json!({ "id": id, "scores": [{ "criterion": "Nytte", "value": 5 }] }),
+        )
+        .await;
+        command(
+            &app,
+            &anna,
+            COMMENT,
+            json!({ "id": id, "text": "Første kommentar" }),
+        )
+        .await;
+        add_action_item(&app, &karin, &workshop, Some(&id), "Kortlæg", "anna", &to).await;
+        command(
+            &app,
+            &karin,
+            SPAWN,
+            json!({ "id": id, "input": form("Intern proces", &["social"], 10, 1.0, 10) }),
+        )
+        .await;
+        shared.push(id);
+    }
+    let (public, network) = (shared[0].clone(), shared[1].clone());
+
+    // The network idea is Syddjurs' own until Helsingborg is in a network with it; Uppsala
+    // never sees it.
+    let created = ok(
+        &app,
+        &dk_admin,
+        CREATE_NETWORK,
+        json!({ "name": "Øresund" }),
+    )
+    .await;
+    let network_id = created["createNetwork"]["id"].as_str().unwrap().to_owned();
+    for (query, variables) in [
+        (SUPPORT, json!({ "id": network })),
+        (COMMENT, json!({ "id": network, "text": "Hej" })),
+        (HISTORY, json!({ "id": network })),
+    ] {
+        hidden_like_missing(&app, &sven, query, variables).await;
+    }
+    ok(
+        &app,
+        &dk_admin,
+        INVITE,
+        json!({ "id": network_id, "m": SE }),
+    )
+    .await;
+    ok(&app, &se_admin, ACCEPT, json!({ "id": network_id })).await;
+
+    for id in [&public, &network] {
+        // Helsingborg supports it, once, and may withdraw; it comments.
+        let supported = command(&app, &sven, SUPPORT, json!({ "id": id })).await;
+        let again = refused(
+            &app,
+            Some(&sven),
+            SUPPORT,
+            json!({ "id": id }),
+            "BAD_USER_INPUT",
+        )
+        .await;
+        assert!(again.to_string().contains("already supports"), "{again:#}");
+        let seen = idea(&app, &sven, id, &supported.token).await;
+        assert_eq!(
+            (&seen["supportCount"], &seen["supportedByMe"]),
+            (&json!(1), &json!(true))
+        );
+        let withdrawn = command(&app, &sven, WITHDRAW, json!({ "id": id })).await;
+        assert_eq!(
+            idea(&app, &sven, id, &withdrawn.token).await["supportCount"],
+            0
+        );
+        command(&app, &sven, SUPPORT, json!({ "id": id })).await;
+        let commented = command(
+            &app,
+            &sven,
+            COMMENT,
+            json!({ "id": id, "text": "Vi vill också" }),
+        )
+        .await;
+
+        // It reads the idea without people or departments, nor its action items or the
+        // process it became.
+        let seen = idea(&app, &sven, id, &commented.token).await;
+        assert_eq!(seen["sharedWithYou"], true, "{seen:#}");
+        assert_eq!(seen["municipality"], DK);
+        assert_eq!(seen["submitter"], Value::Null);
+        assert_eq!(seen["departments"], json!([]));
+        assert_eq!(seen["reviewers"], json!([]));
+        assert_eq!(seen["scores"], Value::Null);
+        assert_eq!(seen["updatedAt"], Value::Null);
+        assert_eq!(seen["gateDecisions"][0]["decider"], Value::Null);
+        assert_eq!(seen["gateDecisions"][0]["rationale"], "Lovende");
+        assert_eq!(
+            seen["comments"],
+            json!([
+                { "author": null, "authorMunicipality": DK, "text": "Første kommentar" },
+                { "author": "sven", "authorMunicipality": SE, "text": "Vi vill också" },
+            ])
+        );
+        assert_eq!(seen["actionItems"], json!([]));
+        assert_eq!(
+            seen["challenge"],
+            Value::Null,
+            "challenges are members' only"
+        );
+        assert_eq!(
+            seen["outcomes"],
+            json!([]),
+            "what an idea became is internal to its municipality"
+        );
+        let text = seen.to_string();
+        for person in ["anna", "karin", "rita", "\"social\"", "\"it\""] {
+            assert!(!text.contains(person), "{person} in {seen:#}");
+        }
+        // Nor does its history show them.
+        let events = ok(
+            &app,
+            &sven,
+            "query($id: ID!) { history(id: $id) { type actor actorMunicipality data } }",
+            json!({ "id": id }),
+        )
+        .await;
+        let text = events.to_string();
+        for person in ["anna", "karin", "rita", "\"social\"", "\"it\""] {
+            assert!(!text.contains(person), "{person} in {events:#}");
+        }
+        assert!(
+            text.contains("\"sven\""),
+            "its own actions name it: {events:#}"
+        );
+
+        // Syddjurs sees Helsingborg's support and comment, without who.
+        let member = idea(&app, &anna, id, &commented.token).await;
+        assert_eq!(member["supportCount"], 1);
+        assert_eq!(
+            member["comments"][1],
+            json!({ "author": null, "authorMunicipality": SE, "text": "Vi vill också" })
+        );
+
+        // It changes nothing else of the idea, whatever its roles.
+        #[rustfmt::skip]
+        let changes: Vec<(&str, Value, &str)> = vec![
+            (UPDATE_IDEA, json!({ "id": id, "input": { "title": "Vår" } }), "FORBIDDEN"),
+            (DECIDE_GATE, json!({ "id": id, "to": "DESIGNING", "rationale": "Ja", "outcome": "PARTNERSHIP" }), "FORBIDDEN"),
+            (SCORE, json!({ "id": id, "scores": [{ "criterion": "Nytte", "value": 1 }] }), "FORBIDDEN"),
+            (SPAWN, json!({ "id": id, "input": form("Vår process", &["social"], 1, 1.0, 1) }), "FORBIDDEN"),
+        ];
+        for (query, variables, code) in changes {
+            refused(&app, Some(&sven), query, variables, code).await;
+        }
+        // An idea of Syddjurs cannot be worked on in Helsingborg's workshops either.
+        let own = record_workshop(&app, &sven, workshop_form("Verkstad", &from, &[]))
+            .await
+            .id;
+        as_unknown_as(
+            &app,
+            &sven,
+            RECORD_WORKSHOP,
+            json!({ "input": workshop_form("V", &from, &[id]) }),
+            json!({ "input": workshop_form("V", &from, &[NOBODY]) }),
+            "BAD_USER_INPUT",
+        )
+        .await;
+        as_unknown_as(
+            &app,
+            &sven,
+            ADD_ACTION_ITEM,
+            json!({ "input": { "workshop": own, "idea": id, "title": "Gör", "owner": "sven", "deadline": to } }),
+            json!({ "input": { "workshop": own, "idea": NOBODY, "title": "Gör", "owner": "sven", "deadline": to } }),
+            "BAD_USER_INPUT",
+        )
+        .await;
+
+        // Uppsala, in no network with Syddjurs, reads the public idea only.
+        if *id == network {
+            for (query, variables) in [
+                (SUPPORT, json!({ "id": id })),
+                (COMMENT, json!({ "id": id, "text": "Hej" })),
+                (HISTORY, json!({ "id": id })),
+            ] {
+                hidden_like_missing(&app, &ulla, query, variables).await;
+            }
+        } else {
+            command(&app, &ulla, SUPPORT, json!({ "id": id })).await;
+        }
+    }
+
+    // A Helsingborg user with the same user id as a Syddjurs one is someone else: Anna of
+    // Helsingborg's support is not Anna of Syddjurs', nor is her comment.
+    let other_anna = app
+        .token("anna", SE, Some("social"), &["employee"])
+        .await
+        .unwrap();
+    command(&app, &other_anna, SUPPORT, json!({ "id": public })).await;
+    let commented = command(
+        &app,
+        &other_anna,
+        COMMENT,
+        json!({ "id": public, "text": "Anna i Helsingborg" }),
+    )
+    .await;
+    let seen = idea(&app, &anna, &public, &commented.token).await;
+    assert_eq!(
+        seen["supportCount"], 3,
+        "sven, ulla and the other anna: {seen:#}"
+    );
+    assert_eq!(seen["supportedByMe"], false);
+    assert_eq!(
+        seen["comments"].as_array().unwrap().last().unwrap(),
+        &json!({ "author": null, "authorMunicipality": SE, "text": "Anna i Helsingborg" })
+    );
+    refused(
+        &app,
+        Some(&anna),
+        WITHDRAW,
+        json!({ "id": public }),
+        "BAD_USER_INPUT",
+    )
+    .await;
+    let supported = command(&app, &anna, SUPPORT, json!({ "id": public })).await;
+    let seen = idea(&app, &other_anna, &public, &supported.token).await;
+    assert_eq!(
+        (&seen["supportCount"], &seen["supportedByMe"]),
+        (&json!(4), &json!(true))
+    );
+    assert_eq!(
+        seen["comments"].as_array().unwrap().last().unwrap()["author"],
+        "anna"
+    );
+
+    // Helsingborg lists both, and the funnel of Syddjurs counts what it may read.
+    let last = bystander_write(&app).await;
+    let listed = ok(
+        &app,
+        &sven,
+        IDEAS,
+        json!({ "filter": { "municipality": DK }, "c": last.token }),
+    )
+    .await;
+    let mut listed = column(&listed["ideas"], "id");
+    listed.sort();
+    let mut expected = vec![public.clone(), network.clone()];
+    expected.sort();
+    assert_eq!(listed, expected);
+    let funnel = ok(&app, &sven, FUNNEL, json!({ "m": DK, "c": last.token })).await;
+    let exploring = funnel["ideaFunnel"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "EXPLORING")
+        .unwrap()["ideas"]
+        .clone();
+    assert_eq!(exploring, 2, "{funnel:#}");
+    let uppsala = ok(
+        &app,
+        &ulla,
+        IDEAS,
+        json!({ "filter": { "municipality": DK }, "c": last.token }),
+    )
+    .await;
+    assert_eq!(column(&uppsala["ideas"], "id"), [public.as_str()]);
+    // The departments a partner does not see do not select what it lists either.
+    for filter in [
+        json!({ "municipality": DK, "department": "social" }),
+        json!({ "department": "it" }),
+    ] {
+        let listed = ok(
+            &app,
+            &sven,
+            IDEAS,
+            json!({ "filter": filter, "c": last.token }),
+        )
+        .await;
+        assert_eq!(total(&listed["ideas"]), 0, "{filter}: {listed:#}");
+    }
+}
+
+#[tokio::test]
+async fn a_challenge_a_partner_cannot_see_selects_no_shared_ideas_for_it() {
+    let app = App::spawn("tenancy-challenge-filter").await.unwrap();
+    let anna = app
+        .token("anna", DK, Some("social"), &["employee"])
+        .await
+        .unwrap();
+    let karin = app
+        .token("karin", DK, Some("it"), &["employee", "innovation_lead"])
+        .await
+        .unwrap();
+    let sven = app
+        .token("sven", SE, Some("social"), &["employee"])
+        .await
+        .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (today.to_string(), today.succ_opt().unwrap().to_string());
+    // Given Syddjurs' challenge, which Helsingborg cannot see, and a public idea answering it.
+    let challenge = open_challenge(&app, &karin, "Ensomhed", &from, &to)
+        .await
+        .id;
+    let public = submit_idea(
+        &app,
+        &anna,
+        with(
+            idea_form("Delt idé", &["social"]),
+            json!({ "visibility": "PUBLIC", "challenge": challenge }),
+        ),
+    )
+    .await;
+    hidden_like_missing(&app, &sven, CHALLENGE, json!({ "id": challenge })).await;
+    let seen = idea(&app, &sven, &public.id, &public.token).await;
+    assert_eq!(seen["challenge"], Value::Null);
+    // Then listing by that challenge answers exactly as by one that does not exist: the
+    // challenge's existence and what answers it are not told by a filter either.
+    let by = async |challenge: &str| {
+        ok(
+            &app,
+            &sven,
+            IDEAS,
+            json!({ "filter": { "challenge": challenge }, "c": public.token }),
+        )
+        .await
+    };
+    assert_eq!(by(&challenge).await, by(NOBODY).await);
+}
+
+#[tokio::test]
+async fn the_history_of_a_shared_record_names_no_linked_record_the_partner_cannot_see() {
+    let app = App::spawn("tenancy-link-history").await.unwrap();
+    let anna = app
+        .token("anna", DK, Some("social"), &["employee"])
+        .await
+        .unwrap();
+    let karin = app
+        .token("karin", DK, Some("it"), &["employee", "innovation_lead"])
+        .await
+        .unwrap();
+    let sven = app
+        .token("sven", SE, Some("social"), &["employee"])
+        .await
+        .unwrap();
+    let spawn = async |idea: &str, visibility: &str| {
+        let data = ok(
+            &app,
+            &karin,
+            SPAWN,
+            json!({ "id": idea, "input": with(form("Proces", &["social"], 1, 1.0, 1), json!({ "visibility": visibility })) }),
+        )
+        .await;
+        let payload = &data["spawnProcessFromIdea"];
+        (
+            payload["processId"].as_str().unwrap().to_owned(),
+            payload["consistencyToken"].as_str().unwrap().to_owned(),
+        )
+    };
+    // Given a public process spawned from an idea Syddjurs keeps to itself, and a public
+    // idea, answering a challenge (members' only), that spawned a process Syddjurs keeps to
+    // itself.
+    let internal_idea = submit_idea(&app, &anna, idea_form("Intern idé", &["social"]))
+        .await
+        .id;
+    let (public_process, _) = spawn(&internal_idea, "PUBLIC").await;
+    let today = chrono::Utc::now().date_naive();
+    let challenge = open_challenge(
+        &app,
+        &karin,
+        "Ensomhed",
+        &today.to_string(),
+        &today.succ_opt().unwrap().to_string(),
+    )
+    .await
+    .id;
+    let public_idea = submit_idea(
+        &app,
+        &anna,
+        with(
+            idea_form("Delt idé", &["social"]),
+            json!({ "visibility": "PUBLIC", "challenge": challenge }),
+        ),
+    )
+    .await
+    .id;
+    let (internal_process, settled) = spawn(&public_idea, "MUNICIPALITY").await;
+
+    // The views name neither hidden record's id to Helsingborg...
+    let origin = ok(
+        &app,
+        &sven,
+        ORIGIN,
+        json!({ "id": public_process, "c": settled }),
+    )
+    .await;
+    assert_eq!(origin["process"]["originIdea"], Value::Null);
+    let seen = idea(&app, &sven, &public_idea, &settled).await;
+    assert_eq!(seen["outcomes"], json!([]));
+    assert_eq!(seen["challenge"], Value::Null);
+    // ...and neither does the history of the record it may read.
+    let history_of = async |id: &str| {
+        ok(
+            &app,
+            &sven,
+            "query($id: ID!) { history(id: $id) { type data } }",
+            json!({ "id": id }),
+        )
+        .await
+        .to_string()
+    };
+    let (process_events, idea_events) = (
+        history_of(&public_process).await,
+        history_of(&public_idea).await,
+    );
+    let leaks = [
+        (
+            process_events.contains(&internal_idea),
+            "the process's history names the unshared idea",
+        ),
+        (
+            idea_events.contains(&internal_process),
+            "the idea's history names the unshared process",
+        ),
+        (
+            idea_events.contains(&challenge),
+            "the idea's history names the challenge",
+        ),
+    ];
+    let leaks: Vec<_> = leaks
+        .iter()
+        .filter(|(leak, _)| *leak)
+        .map(|(_, what)| *what)
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "{leaks:?}\n{process_events}\n{idea_events}"
+    );
 }

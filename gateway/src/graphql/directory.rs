@@ -287,10 +287,7 @@ pub struct DirectoryPayload {
 impl From<CommandReply> for DirectoryPayload {
     fn from(reply: CommandReply) -> Self {
         Self {
-            token: ConsistencyToken {
-                store: innohub_directory::SERVICE.to_owned(),
-                position: reply.position,
-            },
+            token: ConsistencyToken::at(innohub_directory::SERVICE, reply.position),
             id: reply.aggregate_id,
             replayed: reply.replayed,
         }

@@ -5,6 +5,8 @@
 //! `extensions.code`.
 
 mod directory;
+mod idea_commands;
+mod ideas;
 mod literals;
 mod mutation;
 mod overview;
@@ -18,6 +20,7 @@ use std::time::Duration;
 use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
 use innohub_projections::ProcessQueries;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
+use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
 use innohub_runtime::grpc::{self, Caller as Metadata, Channel};
 use innohub_runtime::{Database, ErrorCode, HasErrorCode, MunicipalityId, Principal, Viewer};
@@ -35,6 +38,7 @@ pub struct Query(
     directory::DirectoryQuery,
     overview::OverviewQuery,
     reuse::ReuseQuery,
+    ideas::IdeasQuery,
 );
 
 /// The mutation root: each context's mutations, merged.
@@ -44,6 +48,7 @@ pub struct Mutation(
     mutation::ProcessesMutation,
     directory::DirectoryMutation,
     reuse::ReuseMutation,
+    idea_commands::IdeasMutation,
 );
 
 /// The schema type.
@@ -63,6 +68,8 @@ pub struct Services {
     pub processes: ProcessesServiceClient<Channel>,
     /// The directory service's client, the same way.
     pub directory: DirectoryServiceClient<Channel>,
+    /// The ideas service's client, the same way.
+    pub ideas: IdeasServiceClient<Channel>,
     /// Processes read models.
     pub queries: ProcessQueries,
     /// The read-model database every projection writes (for the queries of the other

@@ -30,10 +30,7 @@ pub enum RankEnd {
 
 /// The consistency token of a processes command's reply.
 fn token(reply: &CommandReply) -> ConsistencyToken {
-    ConsistencyToken {
-        store: innohub_processes::SERVICE.to_owned(),
-        position: reply.position,
-    }
+    ConsistencyToken::at(innohub_processes::SERVICE, reply.position)
 }
 
 /// The payload of a command about process `id` (the reply may name another aggregate).
@@ -95,6 +92,7 @@ impl ProcessesMutation {
     ) -> async_graphql::Result<ProcessPayload> {
         let request = pb::SubmitProcessRequest {
             details: Some(input.into()),
+            origin: None,
         };
         payload(command!(ctx, idempotency_key => submit_process(request)))
     }

@@ -1,10 +1,12 @@
-//! Queries: processes, the prioritised backlog, the status overview, history and weights.
+//! Queries: processes, the prioritised backlog, the status overview, history (of the
+//! processes' and the ideas context's records) and weights.
 
 use async_graphql::connection::{Connection, CursorType as _, Edge, EmptyFields, OpaqueCursor};
-use async_graphql::{Context, ID, Json, Object, SimpleObject};
+use async_graphql::{Context, ID, Json, Object, SimpleObject, Value};
 use chrono::{DateTime, Utc};
 use innohub_projections::queries::{NotAPosition, Position, ProcessFilter as Filter, ProcessList};
-use innohub_proto::innohub::common::v1::GetHistoryRequest;
+use innohub_proto::innohub::common::v1::{GetHistoryRequest, HistoryReply};
+use innohub_proto::innohub::ideas::v1 as ideas;
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::reflect::to_json;
 use innohub_runtime::{ErrorCode, Viewer};
@@ -42,15 +44,14 @@ pub type ProcessConnection = Connection<OpaqueCursor<String>, Process, ListInfo,
 const DEFAULT_PAGE: usize = 20;
 const MAX_PAGE: usize = 100;
 
-/// `first` (≤ 100) processes of a list after the `after` cursor.
-async fn list(
-    ctx: &Context<'_>,
-    list: ProcessList,
-    filter: Option<ProcessFilter>,
+/// A page's size (`first`: 20 if not given, at most 100) and where it starts (the `after`
+/// cursor, read by `parse`); `BAD_USER_INPUT` for a size out of range or a cursor that
+/// `parse` does not read.
+pub(super) fn page<P>(
     first: Option<i32>,
     after: Option<String>,
-    consistency: Option<String>,
-) -> async_graphql::Result<ProcessConnection> {
+    parse: impl FnOnce(&str) -> Result<P, NotAPosition>,
+) -> async_graphql::Result<(usize, Option<P>)> {
     let first = match first {
         None => DEFAULT_PAGE,
         Some(n) if (0..=MAX_PAGE as i32).contains(&n) => n as usize,
@@ -65,10 +66,23 @@ async fn list(
         .map(|cursor| {
             let OpaqueCursor(raw) =
                 OpaqueCursor::<String>::decode_cursor(&cursor).map_err(|_| NotAPosition)?;
-            Position::parse(list, &raw)
+            parse(&raw)
         })
         .transpose()
         .map_err(|e| error(ErrorCode::BadUserInput, format!("after is {e}")))?;
+    Ok((first, after))
+}
+
+/// `first` (≤ 100) processes of a list after the `after` cursor.
+async fn list(
+    ctx: &Context<'_>,
+    list: ProcessList,
+    filter: Option<ProcessFilter>,
+    first: Option<i32>,
+    after: Option<String>,
+    consistency: Option<String>,
+) -> async_graphql::Result<ProcessConnection> {
+    let (first, after) = page(first, after, |raw| Position::parse(list, raw))?;
     let viewer = reader(ctx, consistency.as_deref()).await?;
     let services = services(ctx);
     let filter = filter.unwrap_or_default().into_filter()?;
@@ -110,6 +124,38 @@ pub struct StatusOverview {
     municipality: String,
     /// A process that names several departments counts in each of them.
     cells: Vec<StatusCell>,
+}
+
+/// The prefix of the ids of the ideas context's criteria streams.
+const IDEA_CRITERIA: &str = "idea-criteria:";
+
+/// The stable code of an error, if it has one.
+fn code(e: &async_graphql::Error) -> Option<&str> {
+    match e.extensions.as_ref()?.get("code")? {
+        Value::String(code) => Some(code),
+        _ => None,
+    }
+}
+
+/// An id of a record (a UUID) rather than of a municipality's stream.
+fn is_record(id: &str) -> bool {
+    uuid::Uuid::parse_str(id).is_ok()
+}
+
+/// The events of a record of the ideas context, and the package of their messages.
+async fn ideas_history(
+    ctx: &Context<'_>,
+    request: GetHistoryRequest,
+) -> async_graphql::Result<(HistoryReply, &'static str)> {
+    let reply = call(
+        ctx,
+        &services(ctx).ideas,
+        None,
+        request,
+        |mut c, r| async move { c.get_history(r).await },
+    )
+    .await?;
+    Ok((reply, ideas::IdeaSubmitted::PACKAGE))
 }
 
 /// One event in a record's history: the audit trail.
@@ -233,21 +279,32 @@ impl ProcessesQuery {
     }
 
     /// Every event of a record, oldest first: type, time, actor and the event itself. `id` is
-    /// a process id, or your municipality's `backlog:<municipality>` or
-    /// `settings:<municipality>`.
+    /// a process id, an idea, challenge, workshop or action item id, or your municipality's
+    /// `backlog:<municipality>`, `settings:<municipality>` or `idea-criteria:<municipality>`.
     async fn history(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<HistoryEntry>> {
         // The service applies the read rule: a record the caller may not read is not found.
         let request = GetHistoryRequest {
             aggregate_id: id.to_string(),
         };
-        let reply = call(
-            ctx,
-            &services(ctx).processes,
-            None,
-            request,
-            |mut c, r| async move { c.get_history(r).await },
-        )
-        .await?;
+        let (reply, package) = if id.starts_with(IDEA_CRITERIA) {
+            ideas_history(ctx, request).await?
+        } else {
+            let processes = call(
+                ctx,
+                &services(ctx).processes,
+                None,
+                request.clone(),
+                |mut c, r| async move { c.get_history(r).await },
+            )
+            .await;
+            match processes {
+                // An id the processes service does not know may be of the ideas context.
+                Err(e) if code(&e) == Some(ErrorCode::NotFound.as_str()) && is_record(&id) => {
+                    ideas_history(ctx, request).await?
+                }
+                reply => (reply?, pb::ProcessSubmitted::PACKAGE),
+            }
+        };
         reply
             .events
             .into_iter()
@@ -258,7 +315,7 @@ impl ProcessesQuery {
                         message: format!("history event {}: {why}", e.sequence),
                     })
                 };
-                let full_name = format!("{}.{}", pb::ProcessSubmitted::PACKAGE, e.event_type);
+                let full_name = format!("{package}.{}", e.event_type);
                 let data = to_json(&full_name, &e.payload).map_err(|x| internal(x.to_string()))?;
                 let occurred_at = e
                     .occurred_at

@@ -35,10 +35,7 @@ fn queries(services: &Services) -> ReuseQueries {
 }
 
 fn consistency_of(reply: &CommandReply) -> ConsistencyToken {
-    ConsistencyToken {
-        store: innohub_processes::SERVICE.to_owned(),
-        position: reply.position,
-    }
+    ConsistencyToken::at(innohub_processes::SERVICE, reply.position)
 }
 
 fn id_of(reply: &CommandReply, what: &str) -> async_graphql::Result<Uuid> {

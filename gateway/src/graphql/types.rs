@@ -475,6 +475,14 @@ impl Process {
     ) -> async_graphql::Result<Vec<super::reuse::Umbrella>> {
         super::reuse::umbrellas_of(ctx, self).await
     }
+    /// The idea it was spawned from (the idea's municipality always; its id and the idea
+    /// itself when you may see it); null if it was reported directly.
+    async fn origin_idea(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::ideas::OriginIdea>> {
+        super::ideas::origin_idea(ctx, self).await
+    }
 }
 
 impl Process {

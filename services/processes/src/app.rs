@@ -4,23 +4,21 @@
 //!
 //! The read rule needs the caller's network partners for NETWORK-visible records of other
 //! municipalities: with a directory client ([`ProcessesApp::with_directory`]) the app asks
-//! the directory's `GetNetworkPartners` for them, only when a record in question is
-//! NETWORK-visible and the caller is not a member of its municipality, relaying the
-//! caller's token (the directory verifies it; in-process the verified caller travels with
-//! the call).
+//! the directory for them when a record in question needs them
+//! ([`innohub_runtime::partners`]).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use innohub_proto::innohub::directory::v1::GetNetworkPartnersRequest;
+use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::command::{CommandContext, CommandError, Executed, execute, load};
-use innohub_runtime::grpc::{self, Caller, Channel, ServiceError};
+use innohub_runtime::grpc::Channel;
+use innohub_runtime::partners::{Asker, Partners, needs_partners};
 use innohub_runtime::reflect::{redact, redact_payload};
 use innohub_runtime::{
-    Access, Aggregate, DecodeError, EventStore, MunicipalityId, Principal, StoreError, StoredEvent,
-    Viewer, Visibility,
+    Access, Aggregate, DecodeError, EventStore, Principal, StoreError, StoredEvent, Viewer,
 };
 use prost::{Message as _, Name as _};
 use uuid::Uuid;
@@ -39,62 +37,10 @@ const MAX_AGGREGATE_ID: usize = 64;
 pub type Outcome<A> = Result<Executed<A>, CommandError<ProcessError>>;
 
 /// The processes service's command side.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ProcessesApp {
     store: EventStore,
-    directory: Option<DirectoryServiceClient<Channel>>,
-}
-
-impl std::fmt::Debug for ProcessesApp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProcessesApp")
-            .field("store", &self.store)
-            .field("directory", &self.directory.is_some())
-            .finish()
-    }
-}
-
-/// Whether the read rule needs `principal`'s network partners for a record of
-/// `municipality` shared with `visibility`.
-fn needs_partners(
-    principal: &Principal,
-    municipality: &MunicipalityId,
-    visibility: Visibility,
-) -> bool {
-    visibility == Visibility::Network && !principal.is_member_of(municipality)
-}
-
-/// The caller as the read rule sees them, with their network partners asked of the
-/// directory once, and only when a record in question needs them.
-struct Asker<'a> {
-    app: &'a ProcessesApp,
-    viewer: Viewer,
-    token: Option<&'a str>,
-    correlation_id: Option<Uuid>,
-    complete: bool,
-}
-
-impl Asker<'_> {
-    /// The viewer, complete enough for a record of `municipality` shared with `visibility`.
-    async fn for_record(
-        &mut self,
-        municipality: &MunicipalityId,
-        visibility: Visibility,
-    ) -> Result<&Viewer, CommandError<ProcessError>> {
-        if !self.complete && needs_partners(&self.viewer.principal, municipality, visibility) {
-            self.complete_partners().await?;
-        }
-        Ok(&self.viewer)
-    }
-
-    async fn complete_partners(&mut self) -> Result<(), CommandError<ProcessError>> {
-        self.viewer.network_partners = self
-            .app
-            .network_partners(&self.viewer.principal, self.token, self.correlation_id)
-            .await?;
-        self.complete = true;
-        Ok(())
-    }
+    partners: Partners,
 }
 
 impl ProcessesApp {
@@ -103,73 +49,14 @@ impl ProcessesApp {
     pub fn new(store: EventStore) -> Self {
         Self {
             store,
-            directory: None,
+            partners: Partners::default(),
         }
     }
 
     /// Ask `directory` for callers' network partners when the read rule needs them.
     pub fn with_directory(mut self, directory: DirectoryServiceClient<Channel>) -> Self {
-        self.directory = Some(directory);
+        self.partners = Partners::directory(directory);
         self
-    }
-
-    /// The municipalities that share a network with `principal`'s, as the directory says,
-    /// asked with the caller's `token` relayed.
-    async fn network_partners(
-        &self,
-        principal: &Principal,
-        token: Option<&str>,
-        correlation_id: Option<Uuid>,
-    ) -> Result<BTreeSet<MunicipalityId>, CommandError<ProcessError>> {
-        let Some(directory) = &self.directory else {
-            return Ok(BTreeSet::new());
-        };
-        let failed = |e: ServiceError| {
-            CommandError::Domain(ProcessError::Internal(format!(
-                "directory GetNetworkPartners: {} {}",
-                e.code, e.message
-            )))
-        };
-        let caller = Caller {
-            principal,
-            token,
-            idempotency_key: None,
-            correlation_id,
-        };
-        let reply = grpc::send(
-            directory,
-            caller,
-            GetNetworkPartnersRequest {},
-            |mut c, r| async move { c.get_network_partners(r).await },
-        )
-        .await
-        .map_err(failed)?;
-        reply
-            .municipalities
-            .iter()
-            .map(|m| {
-                MunicipalityId::parse(m).map_err(|e| {
-                    CommandError::Domain(ProcessError::Internal(format!(
-                        "directory named a bad municipality {m:?}: {e}"
-                    )))
-                })
-            })
-            .collect()
-    }
-
-    fn asker<'a>(
-        &'a self,
-        principal: &Principal,
-        token: Option<&'a str>,
-        correlation_id: Option<Uuid>,
-    ) -> Asker<'a> {
-        Asker {
-            app: self,
-            viewer: Viewer::new(principal.clone()),
-            token,
-            correlation_id,
-            complete: self.directory.is_none(),
-        }
     }
 
     /// The store commands append to.
@@ -182,6 +69,7 @@ impl ProcessesApp {
         &self,
         ctx: CommandContext<'_>,
         details: pb::ProcessDetails,
+        origin: Option<RecordRef>,
     ) -> Outcome<Process> {
         let id = Uuid::now_v7();
         let by = ctx.principal.clone();
@@ -190,6 +78,7 @@ impl ProcessesApp {
                 id,
                 by: by.clone(),
                 details: details.clone(),
+                origin: origin.clone(),
             })
         })
         .await
@@ -216,9 +105,11 @@ impl ProcessesApp {
         id: Uuid,
         command: impl Fn(Principal) -> ProcessCommand,
     ) -> Outcome<Process> {
-        let mut asker = self.asker(ctx.principal, token, Some(ctx.correlation_id));
+        let mut asker = self
+            .partners
+            .asker(ctx.principal, token, Some(ctx.correlation_id));
         loop {
-            let viewer = &asker.viewer;
+            let viewer = asker.viewer();
             let needs = AtomicBool::new(false);
             let outcome = execute(
                 &self.store,
@@ -244,8 +135,8 @@ impl ProcessesApp {
             )
             .await;
             // Not found without partners, but a partner might see it: ask, and try again.
-            if needs.load(Ordering::Relaxed) && !asker.complete {
-                asker.complete_partners().await?;
+            if needs.load(Ordering::Relaxed) && !asker.is_complete() {
+                asker.complete().await?;
                 continue;
             }
             return outcome;
@@ -266,7 +157,9 @@ impl ProcessesApp {
         let Some(record) = process.0 else {
             return Err(CommandError::Domain(ProcessError::NotFound));
         };
-        let mut asker = self.asker(ctx.principal, token, Some(ctx.correlation_id));
+        let mut asker = self
+            .partners
+            .asker(ctx.principal, token, Some(ctx.correlation_id));
         let access = record.access(
             asker
                 .for_record(&record.municipality, record.details.visibility)
@@ -320,7 +213,9 @@ impl ProcessesApp {
         process: Uuid,
         add: bool,
     ) -> Outcome<Umbrella> {
-        let mut asker = self.asker(ctx.principal, token, Some(ctx.correlation_id));
+        let mut asker = self
+            .partners
+            .asker(ctx.principal, token, Some(ctx.correlation_id));
         let (current, _) = load::<Umbrella>(&self.store, &umbrella.to_string()).await?;
         let Some(record) = current.0 else {
             return Err(CommandError::Domain(ProcessError::NotFound));
@@ -344,7 +239,7 @@ impl ProcessesApp {
         } else {
             None
         };
-        let viewer = &asker.viewer;
+        let viewer = asker.viewer();
         execute(
             &self.store,
             &umbrella.to_string(),
@@ -422,7 +317,7 @@ impl ProcessesApp {
         }
         // One read: the events decide the access and are the answer.
         let events = self.store.read_stream(aggregate_id).await?;
-        let mut asker = self.asker(principal, token, None);
+        let mut asker = self.partners.asker(principal, token, None);
         let readable = match events.first() {
             Some(first) if first.aggregate_type == Process::TYPE => {
                 // The partners are needed if the process was ever NETWORK-visible.
@@ -435,7 +330,7 @@ impl ProcessesApp {
                             .await?;
                     }
                 }
-                return shown_to(&asker.viewer, events)?
+                return shown_to(asker.viewer(), events)?
                     .ok_or(CommandError::Domain(ProcessError::NotFound));
             }
             Some(first) if first.aggregate_type == Umbrella::TYPE => {
@@ -704,6 +599,7 @@ mod tests {
             reporter: "anna".into(),
             details: Some(d),
             adopted_from: None,
+            origin: None,
         };
         (pb::ProcessSubmitted::NAME, e.encode_to_vec())
     }

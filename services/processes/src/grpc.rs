@@ -41,16 +41,6 @@ fn id(raw: &str) -> Result<Uuid, Failure> {
     Uuid::parse_str(raw).map_err(|_| CommandError::Domain(ProcessError::NotFound))
 }
 
-/// The caller's bearer token as the call carries it, to relay to the directory.
-fn token<T>(request: &Request<T>) -> Option<String> {
-    request
-        .metadata()
-        .get(grpc::AUTHORIZATION_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| innohub_runtime::auth::bearer(v).ok())
-        .map(str::to_owned)
-}
-
 /// Optional text: `""` is absent.
 fn text(raw: String) -> Option<String> {
     (!raw.is_empty()).then_some(raw)
@@ -93,7 +83,7 @@ impl ProcessesService for Server {
         handle("SubmitProcess", request, |call, req| async move {
             let details = req.details.unwrap_or_default();
             Ok::<_, Failure>(command_reply(
-                self.app.submit(call.context(), details).await?,
+                self.app.submit(call.context(), details, req.origin).await?,
             ))
         })
         .await
@@ -103,16 +93,17 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::UpdateProcessRequest>,
     ) -> Reply<CommandReply> {
-        let token = token(&request);
         handle("UpdateProcess", request, |call, req| async move {
             let (details, mask) = (
                 req.details.unwrap_or_default(),
                 req.update_mask.unwrap_or_default(),
             );
-            self.on_process(&call, token.as_deref(), &req.process_id, |by| C::Update {
-                by,
-                details: details.clone(),
-                mask: mask.clone(),
+            self.on_process(&call, call.token.as_deref(), &req.process_id, |by| {
+                C::Update {
+                    by,
+                    details: details.clone(),
+                    mask: mask.clone(),
+                }
             })
             .await
         })
@@ -123,12 +114,10 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::AssessProcessRequest>,
     ) -> Reply<CommandReply> {
-        let token = token(&request);
         handle("AssessProcess", request, |call, req| async move {
             let assessment = req.assessment.unwrap_or_default();
-            self.on_process(&call, token.as_deref(), &req.process_id, |by| C::Assess {
-                by,
-                assessment,
+            self.on_process(&call, call.token.as_deref(), &req.process_id, |by| {
+                C::Assess { by, assessment }
             })
             .await
         })
@@ -139,10 +128,9 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::ChangeProcessPhaseRequest>,
     ) -> Reply<CommandReply> {
-        let token = token(&request);
         handle("ChangeProcessPhase", request, |call, req| async move {
             let (to, reason) = (phase(req.to).map_err(invalid)?, text(req.reason));
-            self.on_process(&call, token.as_deref(), &req.process_id, |by| {
+            self.on_process(&call, call.token.as_deref(), &req.process_id, |by| {
                 C::ChangePhase {
                     by,
                     to,
@@ -158,11 +146,10 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::ChangeProcessStatusRequest>,
     ) -> Reply<CommandReply> {
-        let token = token(&request);
         handle("ChangeProcessStatus", request, |call, req| async move {
             let to = status(req.to).map_err(invalid)?;
             let reason = text(req.reason);
-            self.on_process(&call, token.as_deref(), &req.process_id, |by| {
+            self.on_process(&call, call.token.as_deref(), &req.process_id, |by| {
                 C::ChangeStatus {
                     by,
                     to,
@@ -178,13 +165,14 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::CommentOnProcessRequest>,
     ) -> Reply<CommandReply> {
-        let token = token(&request);
         handle("CommentOnProcess", request, |call, req| async move {
             let comment_id = Uuid::now_v7();
-            self.on_process(&call, token.as_deref(), &req.process_id, |by| C::Comment {
-                by,
-                comment_id,
-                text: req.text.clone(),
+            self.on_process(&call, call.token.as_deref(), &req.process_id, |by| {
+                C::Comment {
+                    by,
+                    comment_id,
+                    text: req.text.clone(),
+                }
             })
             .await
         })
@@ -195,10 +183,9 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::FollowProcessRequest>,
     ) -> Reply<CommandReply> {
-        let token = token(&request);
         handle("FollowProcess", request, |call, req| async move {
-            self.on_process(&call, token.as_deref(), &req.process_id, |by| C::Follow {
-                by,
+            self.on_process(&call, call.token.as_deref(), &req.process_id, |by| {
+                C::Follow { by }
             })
             .await
         })
@@ -209,10 +196,9 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::UnfollowProcessRequest>,
     ) -> Reply<CommandReply> {
-        let token = token(&request);
         handle("UnfollowProcess", request, |call, req| async move {
-            self.on_process(&call, token.as_deref(), &req.process_id, |by| C::Unfollow {
-                by,
+            self.on_process(&call, call.token.as_deref(), &req.process_id, |by| {
+                C::Unfollow { by }
             })
             .await
         })
@@ -223,10 +209,9 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::RecordProcessExperienceRequest>,
     ) -> Reply<CommandReply> {
-        let token = token(&request);
         handle("RecordProcessExperience", request, |call, req| async move {
             let experience = req.experience.unwrap_or_default();
-            self.on_process(&call, token.as_deref(), &req.process_id, |by| {
+            self.on_process(&call, call.token.as_deref(), &req.process_id, |by| {
                 C::RecordExperience {
                     by,
                     experience: experience.clone(),
@@ -287,12 +272,16 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::AdoptProcessRequest>,
     ) -> Reply<CommandReply> {
-        let token = token(&request);
         handle("AdoptProcess", request, |call, req| async move {
             let origin = id(&req.process_id)?;
             Ok::<_, Failure>(command_reply(
                 self.app
-                    .adopt(call.context(), token.as_deref(), origin, req.departments)
+                    .adopt(
+                        call.context(),
+                        call.token.as_deref(),
+                        origin,
+                        req.departments,
+                    )
                     .await?,
             ))
         })
@@ -317,12 +306,17 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::AddToUmbrellaRequest>,
     ) -> Reply<CommandReply> {
-        let token = token(&request);
         handle("AddToUmbrella", request, |call, req| async move {
             let (umbrella, process) = (id(&req.umbrella_id)?, id(&req.process_id)?);
             Ok::<_, Failure>(command_reply(
                 self.app
-                    .umbrella_member(call.context(), token.as_deref(), umbrella, process, true)
+                    .umbrella_member(
+                        call.context(),
+                        call.token.as_deref(),
+                        umbrella,
+                        process,
+                        true,
+                    )
                     .await?,
             ))
         })
@@ -333,12 +327,17 @@ impl ProcessesService for Server {
         &self,
         request: Request<pb::RemoveFromUmbrellaRequest>,
     ) -> Reply<CommandReply> {
-        let token = token(&request);
         handle("RemoveFromUmbrella", request, |call, req| async move {
             let (umbrella, process) = (id(&req.umbrella_id)?, id(&req.process_id)?);
             Ok::<_, Failure>(command_reply(
                 self.app
-                    .umbrella_member(call.context(), token.as_deref(), umbrella, process, false)
+                    .umbrella_member(
+                        call.context(),
+                        call.token.as_deref(),
+                        umbrella,
+                        process,
+                        false,
+                    )
                     .await?,
             ))
         })
@@ -346,11 +345,10 @@ impl ProcessesService for Server {
     }
 
     async fn get_history(&self, request: Request<GetHistoryRequest>) -> Reply<HistoryReply> {
-        let token = token(&request);
         handle("GetHistory", request, |call, req| async move {
             let events = self
                 .app
-                .history(&call.principal, token.as_deref(), &req.aggregate_id)
+                .history(&call.principal, call.token.as_deref(), &req.aggregate_id)
                 .await?;
             Ok::<_, Failure>(history_reply(
                 &events,

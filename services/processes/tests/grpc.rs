@@ -68,6 +68,7 @@ async fn submit(
 ) -> Result<CommandReply, ServiceError> {
     let request = pb::SubmitProcessRequest {
         details: Some(details),
+        origin: None,
     };
     send(client, by, key, request, |mut c, r| async move {
         c.submit_process(r).await
@@ -200,6 +201,7 @@ async fn every_command_succeeds_over_the_network() {
                 "Sickness benefit follow-up",
                 pb::Visibility::Municipality,
             )),
+            origin: None,
         },
     )
     .unwrap();
@@ -563,6 +565,7 @@ async fn forged(h: &Harness, authorization: Option<&str>) -> tonic::Status {
     let request = forged_request(
         pb::SubmitProcessRequest {
             details: Some(details("Forged", pb::Visibility::Public)),
+            origin: None,
         },
         &principal,
         authorization,

@@ -1,14 +1,17 @@
 //! The read path's one gate. [`visible`] is the read rule of [`innohub_runtime::access`]
-//! written as SQL over `process_view` (a test checks the two agree), in two parts that
-//! counting uses apart ([`shared`] rows are added up from `process_counts`, [`private_to`]
-//! rows are counted one by one), and [`ProcessView::new`] is the only way a record leaves
-//! this crate: for partners it is redacted by the contract's privacy marks
-//! (`innohub_runtime::reflect::redact`), without people, internal notes and departments.
+//! written as SQL over a read model's row (`process_view`, `idea_view`: a [`ReadModel`]
+//! says where the rule finds the people and departments; a test checks the two agree), in
+//! two parts that counting uses apart ([`shared`] rows are added up from `process_counts`,
+//! [`private_to`] rows are counted one by one), and [`ProcessView::new`] is the only way a
+//! process record leaves this crate (`idea_queries::IdeaView::new` an idea's): for partners
+//! it is redacted by the contract's privacy marks (`innohub_runtime::reflect::redact`),
+//! without people, internal notes and departments.
 //! What a list reveals besides its items (order, cursors, counts) is held to the same rule:
 //! [`sees_ranking`] decides who may see a backlog's explicit ranking, in a field or in the
 //! order of a list.
 
 use chrono::{DateTime, Utc};
+use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_proto::innohub::projections::v1::ProcessRecord;
 use innohub_runtime::reflect::redact;
@@ -17,19 +20,52 @@ use uuid::Uuid;
 
 use innohub_runtime::sql::Sql;
 
-/// Append the condition "`viewer` may read the `process_view` row aliased `pv`": what is
-/// [`shared`] with the viewer, or one of their municipality's PRIVATE processes that is
+/// Where the read rule finds a record's audience in a read model whose row is aliased `pv`
+/// and has the columns `id`, `municipality` and `visibility` (the contract's names without
+/// their prefix, `'PRIVATE'`): the people who always see a PRIVATE record (in columns of
+/// `pv`, or as facets), and the facet table that files it under its departments (facet
+/// `'department'`).
+#[derive(Debug, Clone, Copy)]
+pub struct ReadModel {
+    /// Columns of `pv` holding a person who always sees the record; a NULL names nobody.
+    people: &'static [&'static str],
+    /// Facets naming people who always see the record, one a value.
+    people_facets: &'static [&'static str],
+    /// The facet table, with columns `facet` and `value` (the filters match it too).
+    pub(crate) facets: &'static str,
+    /// Its column holding the record's id.
+    pub(crate) facet_key: &'static str,
+}
+
+/// `process_view`: the reporter and the owner always see a PRIVATE process.
+pub const PROCESSES: ReadModel = ReadModel {
+    people: &["pv.reporter", "pv.owner"],
+    people_facets: &[],
+    facets: "process_facet",
+    facet_key: "process_id",
+};
+
+/// `idea_view`: the submitter and the reviewers named on it always see a PRIVATE idea.
+pub const IDEAS: ReadModel = ReadModel {
+    people: &["pv.submitter"],
+    people_facets: &[crate::filter::REVIEWER],
+    facets: "idea_facet",
+    facet_key: "idea_id",
+};
+
+/// Append the condition "`viewer` may read the row of `model` aliased `pv`": what is
+/// [`shared`] with the viewer, or one of their municipality's PRIVATE records that is
 /// [`private_to`] them. The two never overlap.
-pub fn visible(sql: &mut Sql, viewer: &Viewer) {
+pub fn visible(sql: &mut Sql, viewer: &Viewer, model: &ReadModel) {
     sql.push("(");
     shared(sql, viewer);
     sql.push(" OR ");
-    private_to(sql, viewer);
+    private_to(sql, viewer, model);
     sql.push(")");
 }
 
 /// Append the condition "every row of `pv`'s municipality and visibility is visible to
-/// `viewer`": their own municipality's processes that are not PRIVATE, and another's that
+/// `viewer`": their own municipality's records that are not PRIVATE, and another's that
 /// it shares with them. It reads only `pv.municipality` and `pv.visibility`, so it also
 /// selects the rows of `process_counts` to add up.
 pub fn shared(sql: &mut Sql, viewer: &Viewer) {
@@ -47,23 +83,34 @@ pub fn shared(sql: &mut Sql, viewer: &Viewer) {
     sql.push(")))");
 }
 
-/// Append the condition "`pv` is a PRIVATE process of the viewer's municipality that the
-/// viewer reported, owns or shares a department with".
-pub fn private_to(sql: &mut Sql, viewer: &Viewer) {
+/// Append the condition "`pv` is a PRIVATE record of `model` of the viewer's municipality
+/// that names the viewer among its people (reporter, owner; submitter, reviewers) or shares
+/// a department with them".
+pub fn private_to(sql: &mut Sql, viewer: &Viewer, model: &ReadModel) {
     let me = &viewer.principal;
     sql.push("(pv.municipality = ")
         .bind(me.municipality.as_str())
-        .push(" AND pv.visibility = 'PRIVATE' AND (pv.reporter = ")
-        .bind(me.user.as_str())
-        .push(" OR pv.owner = ")
-        .bind(me.user.as_str());
-    if let Some(department) = &me.department {
-        sql.push(
-            " OR EXISTS (SELECT 1 FROM process_facet f WHERE f.process_id = pv.id \
-             AND f.facet = 'department' AND f.value = ",
-        )
-        .bind(department.as_str())
+        .push(" AND pv.visibility = 'PRIVATE' AND (");
+    for (i, person) in model.people.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        sql.push(person).push(" = ").bind(me.user.as_str());
+    }
+    let mut filed_under = |facet: &str, value: &str| {
+        sql.push(&format!(
+            " OR EXISTS (SELECT 1 FROM {} f WHERE f.{} = pv.id \
+             AND f.facet = '{facet}' AND f.value = ",
+            model.facets, model.facet_key
+        ))
+        .bind(value)
         .push(")");
+    };
+    for facet in model.people_facets {
+        filed_under(facet, me.user.as_str());
+    }
+    if let Some(department) = &me.department {
+        filed_under("department", department.as_str());
     }
     sql.push("))");
 }
@@ -112,6 +159,9 @@ pub struct ProcessView {
     pub submitted_at: DateTime<Utc>,
     /// When it last changed: for partners, when it last changed in a way they can see.
     pub updated_at: DateTime<Utc>,
+    /// The record of another context it was spawned from (an idea); `None` if reported
+    /// directly. Whether the viewer may read that record is the origin's read rule.
+    pub origin: Option<RecordRef>,
 }
 
 /// Read-model columns that are not part of the record.
@@ -178,6 +228,7 @@ impl ProcessView {
             } else {
                 facts.shared_updated_at
             },
+            origin: record.origin,
         })
     }
 

@@ -1,12 +1,16 @@
-//! How a list of processes is narrowed: [`ProcessFilter`], the facets a process is filed
-//! under ([`facets`], written by the projection), and the SQL that matches them
+//! How a list is narrowed: [`ProcessFilter`], the facets a process is filed under
+//! ([`facets`], written by the projection), and the SQL that matches them
 //! ([`ProcessFilter::push`]), and whether `process_counts` can count what it matches
-//! ([`ProcessFilter::counted`]). A new filter is a field, a facet and a clause, all here.
+//! ([`ProcessFilter::counted`]); the same for ideas ([`IdeaFilter`], [`idea_facets`]). A new
+//! filter is a field, a facet and a clause, all here.
 
+use innohub_proto::innohub::ideas::v1 as ideas;
 use innohub_proto::innohub::processes::v1 as pb;
-use innohub_proto::innohub::projections::v1::ProcessRecord;
+use innohub_proto::innohub::projections::v1::{IdeaRecord, ProcessRecord};
 use innohub_runtime::{MunicipalityId, Viewer};
+use uuid::Uuid;
 
+use crate::access::{IDEAS, PROCESSES, ReadModel};
 use innohub_proto::short_name as short;
 use innohub_runtime::sql::Sql;
 
@@ -119,18 +123,135 @@ impl ProcessFilter {
                 self.run_period.map(|p| p.as_str_name().to_owned()),
             ),
         ];
-        for (facet, value) in faceted {
-            let Some(value) = value else { continue };
-            // Partners cannot filter by what they cannot see.
-            if facet == "department" {
-                sql.push(" AND pv.municipality = ")
-                    .bind(viewer.principal.municipality.as_str());
-            }
-            sql.push(" AND EXISTS (SELECT 1 FROM process_facet ff WHERE ff.process_id = pv.id AND ff.facet = ")
-                .bind(facet)
-                .push(" AND ff.value = ")
-                .bind(value)
-                .push(")");
+        push_facets(sql, viewer, &PROCESSES, faceted);
+    }
+}
+
+/// Append ` AND …` for every facet given a value, over the rows of `model` aliased `pv`.
+fn push_facets<const N: usize>(
+    sql: &mut Sql,
+    viewer: &Viewer,
+    model: &ReadModel,
+    faceted: [(&str, Option<String>); N],
+) {
+    for (facet, value) in faceted {
+        let Some(value) = value else { continue };
+        // Partners cannot filter by what they cannot see.
+        if facet == "department" {
+            sql.push(" AND pv.municipality = ")
+                .bind(viewer.principal.municipality.as_str());
+        }
+        sql.push(&format!(
+            " AND EXISTS (SELECT 1 FROM {} ff WHERE ff.{} = pv.id AND ff.facet = ",
+            model.facets, model.facet_key
+        ))
+        .bind(facet)
+        .push(" AND ff.value = ")
+        .bind(value)
+        .push(")");
+    }
+}
+
+/// The facet of each context an idea became something in (`'processes'`): the funnel counts
+/// the ideas that became processes by it.
+pub const BECAME: &str = "became";
+
+/// The facet of each reviewer named on an idea: the read rule lets them see it when PRIVATE.
+pub const REVIEWER: &str = "reviewer";
+
+/// The facets of an idea, `(facet, value)`: what [`IdeaFilter`], the read rule and the
+/// funnel match.
+pub fn idea_facets(record: &IdeaRecord) -> Vec<(&'static str, String)> {
+    let d = record.details.clone().unwrap_or_default();
+    let mut facets: Vec<(&'static str, String)> = d
+        .departments
+        .into_iter()
+        .map(|v| ("department", v))
+        .chain(d.tags.into_iter().map(|v| ("tag", v)))
+        .chain(d.reviewers.into_iter().map(|v| (REVIEWER, v)))
+        .chain(record.outcomes.iter().map(|o| (BECAME, o.context.clone())))
+        .collect();
+    facets.sort();
+    facets.dedup();
+    facets
+}
+
+/// Narrows a list of ideas.
+#[derive(Debug, Clone, Default)]
+pub struct IdeaFilter {
+    /// Owning municipality.
+    pub municipality: Option<MunicipalityId>,
+    /// In this stage.
+    pub stage: Option<ideas::Stage>,
+    /// Answering this challenge.
+    pub challenge: Option<Uuid>,
+    /// Named as one of its departments (the viewer's own municipality's ideas only).
+    pub department: Option<String>,
+    /// Tagged so.
+    pub tag: Option<String>,
+    /// With this likely outcome.
+    pub outcome: Option<ideas::Outcome>,
+}
+
+impl IdeaFilter {
+    /// Append ` AND …` for every condition of the filter to a query over `idea_view pv`.
+    pub fn push(&self, sql: &mut Sql, viewer: &Viewer) {
+        if let Some(m) = &self.municipality {
+            sql.push(" AND pv.municipality = ").bind(m.as_str());
+        }
+        if let Some(s) = self.stage {
+            sql.push(" AND pv.stage = ").bind(short(s.as_str_name()));
+        }
+        if let Some(c) = self.challenge {
+            // Challenges are their municipality's own: a partner's filter by one selects
+            // nothing, exactly as an unknown id does, never the shared ideas answering it.
+            sql.push(" AND pv.municipality = ")
+                .bind(viewer.principal.municipality.as_str())
+                .push(" AND pv.challenge_id = ")
+                .bind(c.to_string());
+        }
+        if let Some(o) = self.outcome {
+            sql.push(" AND pv.likely_outcome = ")
+                .bind(short(o.as_str_name()));
+        }
+        push_facets(
+            sql,
+            viewer,
+            &IDEAS,
+            [
+                ("department", self.department.clone()),
+                ("tag", self.tag.clone()),
+            ],
+        );
+    }
+}
+
+/// Narrows a municipality's action items.
+#[derive(Debug, Clone, Default)]
+pub struct ActionItemFilter {
+    /// Owned by this user.
+    pub owner: Option<String>,
+    /// Only overdue items (`true`) or only the others (`false`); whether an item is overdue
+    /// depends on the day asked, so the query decides it (`ActionItemView::overdue`).
+    pub overdue: Option<bool>,
+    /// Out of this workshop.
+    pub workshop: Option<Uuid>,
+    /// Belonging to this idea.
+    pub idea: Option<Uuid>,
+}
+
+impl ActionItemFilter {
+    /// Append ` AND …` for every condition but `overdue` to a query over
+    /// `idea_action_item a`.
+    pub fn push(&self, sql: &mut Sql) {
+        if let Some(owner) = &self.owner {
+            sql.push(" AND a.owner = ").bind(owner.as_str());
+        }
+        if let Some(workshop) = self.workshop {
+            sql.push(" AND a.workshop_id = ").bind(workshop.to_string());
+        }
+        if let Some(idea) = self.idea {
+            sql.push(" AND a.idea_id = ").bind(idea.to_string());
         }
     }
 }

@@ -12,17 +12,31 @@
 //! - [`overview`]: the cross-municipal overview of shared processes by classification.
 //! - [`reuse_views`]: adoption links and umbrella groups, and their queries.
 //! - [`timeline`]: the `process_timeline` projection and the quarterly status history.
+//! - [`idea_views`]: the projection that keeps one row per idea (stage, gates, support,
+//!   comments, reviewers' values, outcomes, the stages entered) and each municipality's
+//!   criteria, from the ideas events; [`idea_queries`] reads it by the one read rule,
+//!   [`idea_score`] scores an idea with the criteria in force, [`idea_funnel`] folds the
+//!   innovation funnel.
+//! - [`challenge_views`]: challenges, workshops and action items, and their queries.
 
 pub mod access;
+pub mod challenge_views;
 pub mod directory_views;
 pub mod filter;
+pub mod idea_funnel;
+pub mod idea_queries;
+pub mod idea_score;
+pub mod idea_views;
 pub mod overview;
 pub mod process_views;
 pub mod queries;
 pub mod reuse_views;
 pub mod timeline;
 
+pub use challenge_views::ChallengeViews;
 pub use directory_views::{DirectoryQueries, DirectoryViews};
+pub use idea_queries::IdeaQueries;
+pub use idea_views::IdeaViews;
 pub use overview::OverviewQueries;
 pub use process_views::ProcessViews;
 pub use queries::ProcessQueries;
@@ -65,6 +79,8 @@ pub async fn for_each<V: Visitor>(visitor: &mut V) -> Result<(), V::Error> {
     visitor.visit(DirectoryViews).await?;
     visitor.visit(ProcessTimeline).await?;
     visitor.visit(ReuseViews).await?;
+    visitor.visit(IdeaViews).await?;
+    visitor.visit(ChallengeViews).await?;
     Ok(())
 }
 

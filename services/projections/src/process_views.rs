@@ -29,6 +29,7 @@ use innohub_runtime::sql::{Rows, Sql, Value};
 use prost::{Message, Name};
 use sqlx::{AnyConnection, Row};
 
+use crate::access::{PROCESSES, ReadModel};
 use crate::filter::facets;
 
 /// The projection.
@@ -116,8 +117,8 @@ enum Change {
 }
 
 enum ProcessChange {
-    Submitted(pb::ProcessSubmitted),
-    Details(pb::ProcessDetailsChanged),
+    Submitted(Box<pb::ProcessSubmitted>),
+    Details(Box<pb::ProcessDetailsChanged>),
     Assessed(pb::ProcessAssessed),
     Phase(pb::ProcessPhaseChanged),
     Status(pb::ProcessStatusChanged),
@@ -138,8 +139,12 @@ fn decode(event: &StoredEvent) -> Result<Change, ProjectionError> {
 fn decode_known(event: &StoredEvent) -> Result<Change, ProjectionError> {
     use ProcessChange as P;
     Ok(match event.event_type.as_str() {
-        pb::ProcessSubmitted::NAME => Change::Process(Box::new(P::Submitted(event.message()?))),
-        pb::ProcessDetailsChanged::NAME => Change::Process(Box::new(P::Details(event.message()?))),
+        pb::ProcessSubmitted::NAME => {
+            Change::Process(Box::new(P::Submitted(Box::new(event.message()?))))
+        }
+        pb::ProcessDetailsChanged::NAME => {
+            Change::Process(Box::new(P::Details(Box::new(event.message()?))))
+        }
         pb::ProcessAssessed::NAME => Change::Process(Box::new(P::Assessed(event.message()?))),
         pb::ProcessPhaseChanged::NAME => Change::Process(Box::new(P::Phase(event.message()?))),
         pb::ProcessStatusChanged::NAME => Change::Process(Box::new(P::Status(event.message()?))),
@@ -205,27 +210,14 @@ impl<'a> Batch<'a> {
         conn: &mut AnyConnection,
         events: &[&'a StoredEvent],
     ) -> Result<Batch<'a>, ProjectionError> {
-        let events: Vec<(&StoredEvent, Change)> = events
-            .iter()
-            .map(|e| decode(e).map(|c| (*e, c)))
-            .collect::<Result<_, _>>()?;
-        let ids: BTreeSet<&str> = events
-            .iter()
-            .filter(|(_, c)| matches!(c, Change::Process(_)))
-            .map(|(e, _)| e.aggregate_id.as_str())
-            .collect();
-        let mut records: HashMap<String, Option<ProcessRecord>> =
-            ids.iter().map(|id| ((*id).to_owned(), None)).collect();
-        let ids: Vec<&str> = ids.into_iter().collect();
-        for chunk in ids.chunks(IDS_PER_QUERY) {
-            let mut sql = Sql::new("SELECT id, record FROM process_record WHERE id IN ");
-            sql.bind_set(chunk.iter().copied());
-            for row in sql.query().fetch_all(&mut *conn).await? {
-                let bytes: Vec<u8> = row.try_get("record")?;
-                let record = ProcessRecord::decode(bytes.as_slice()).map_err(corrupt)?;
-                records.insert(row.try_get("id")?, Some(record));
-            }
-        }
+        let (events, records): (_, HashMap<String, Option<ProcessRecord>>) = decode_and_load(
+            conn,
+            events,
+            decode,
+            |c| matches!(c, Change::Process(_)),
+            ("process_record", "id", "record"),
+        )
+        .await?;
         let counted_before = records
             .iter()
             .filter_map(|(id, r)| Some((id.clone(), counted_as(r.as_ref()?))))
@@ -249,10 +241,18 @@ impl<'a> Batch<'a> {
             };
         }
         let municipalities: Vec<String> = municipalities.into_iter().collect();
-        let weights: HashMap<String, pb::ScoringWeights> =
-            per_municipality(conn, "scoring_weights", "weights", &municipalities).await?;
-        let orders: HashMap<String, BacklogOrder> =
-            per_municipality(conn, "backlog_order", "ranked", &municipalities).await?;
+        let weights: HashMap<String, pb::ScoringWeights> = stored_messages(
+            conn,
+            ("scoring_weights", "municipality", "weights"),
+            &municipalities,
+        )
+        .await?;
+        let orders: HashMap<String, BacklogOrder> = stored_messages(
+            conn,
+            ("backlog_order", "municipality", "ranked"),
+            &municipalities,
+        )
+        .await?;
         let rankings = municipalities
             .iter()
             .map(|m| {
@@ -344,6 +344,7 @@ impl<'a> Batch<'a> {
                 municipality: e.municipality,
                 reporter: e.reporter,
                 details: e.details,
+                origin: e.origin,
                 phase: pb::Phase::Idea as i32,
                 status: pb::Status::NotAssessed as i32,
                 ..ProcessRecord::default()
@@ -517,32 +518,25 @@ impl<'a> Batch<'a> {
     }
 
     async fn write_facets(&self, conn: &mut AnyConnection) -> Result<(), ProjectionError> {
-        if self.refaceted.is_empty() {
-            return Ok(());
-        }
         // Only a process that had a row before the batch (`counted_before`) has facets to
         // replace.
-        let ids: Vec<&str> = self
-            .refaceted
-            .iter()
-            .filter(|id| self.counted_before.contains_key(*id))
-            .map(String::as_str)
-            .collect();
-        for chunk in ids.chunks(IDS_PER_QUERY) {
-            let mut sql = Sql::new("DELETE FROM process_facet WHERE process_id IN ");
-            sql.bind_set(chunk.iter().copied());
-            sql.query().execute(&mut *conn).await?;
-        }
-        let mut rows = Rows::new("INSERT INTO process_facet (process_id, facet, value)", "");
-        for id in &self.refaceted {
-            if let Some(record) = self.records.get(id).and_then(Option::as_ref) {
-                for (facet, value) in facets(record) {
-                    rows.push(vec![id.into(), facet.into(), value.into()]);
-                }
-            }
-        }
-        rows.execute(conn).await?;
-        Ok(())
+        replace_facets(
+            conn,
+            (
+                &PROCESSES,
+                "INSERT INTO process_facet (process_id, facet, value)",
+            ),
+            &self.refaceted,
+            |id| self.counted_before.contains_key(id),
+            |id| {
+                self.records
+                    .get(id)
+                    .and_then(Option::as_ref)
+                    .map(facets)
+                    .unwrap_or_default()
+            },
+        )
+        .await
     }
 
     /// The rankings that moved, and the rank of every process not written with its row
@@ -727,23 +721,100 @@ fn differs_for_partners<M: Message + Name + Default + PartialEq>(
     Ok(partners(old)? != partners(new)?)
 }
 
-/// The message in `table.column` of each of `municipalities` that has one.
-async fn per_municipality<M: Message + Default>(
+/// Replace, in the facet table of `model` (whose rows `insert` adds: `INSERT INTO <table>
+/// (<key>, facet, value)`), the facets of each record in `refaceted`: those of the records
+/// that `had` facets before the batch are deleted, and each record's facets now
+/// (`facets_of`) inserted.
+pub(crate) async fn replace_facets(
     conn: &mut AnyConnection,
-    table: &str,
-    column: &str,
-    municipalities: &[String],
+    (model, insert): (&ReadModel, &'static str),
+    refaceted: &BTreeSet<String>,
+    had: impl Fn(&str) -> bool,
+    facets_of: impl Fn(&str) -> Vec<(&'static str, String)>,
+) -> Result<(), ProjectionError> {
+    let stale: Vec<&str> = refaceted
+        .iter()
+        .map(String::as_str)
+        .filter(|id| had(id))
+        .collect();
+    for chunk in stale.chunks(IDS_PER_QUERY) {
+        let mut sql = Sql::new(&format!(
+            "DELETE FROM {} WHERE {} IN ",
+            model.facets, model.facet_key
+        ));
+        sql.bind_set(chunk.iter().copied());
+        sql.query().execute(&mut *conn).await?;
+    }
+    let mut rows = Rows::new(insert, "");
+    for id in refaceted {
+        for (facet, value) in facets_of(id) {
+            rows.push(vec![id.into(), facet.into(), value.into()]);
+        }
+    }
+    rows.execute(conn).await?;
+    Ok(())
+}
+
+/// A batch's events decoded by `decode`, and the stored record (in `place`, as for
+/// [`records_of`]) of every aggregate with an event that `has_record` says folds into one.
+pub(crate) async fn decode_and_load<'a, C, M: Message + Default>(
+    conn: &mut AnyConnection,
+    events: &[&'a StoredEvent],
+    decode: fn(&StoredEvent) -> Result<C, ProjectionError>,
+    has_record: fn(&C) -> bool,
+    place: (&str, &str, &str),
+) -> Result<Decoded<'a, C, M>, ProjectionError> {
+    let events: Vec<(&StoredEvent, C)> = events
+        .iter()
+        .map(|e| decode(e).map(|c| (*e, c)))
+        .collect::<Result<_, _>>()?;
+    let ids: BTreeSet<&str> = events
+        .iter()
+        .filter(|(_, c)| has_record(c))
+        .map(|(e, _)| e.aggregate_id.as_str())
+        .collect();
+    let records = records_of(conn, place, ids).await?;
+    Ok((events, records))
+}
+
+/// A batch's events with what they decode to, and the records they fold into.
+pub(crate) type Decoded<'a, C, M> = (Vec<(&'a StoredEvent, C)>, HashMap<String, Option<M>>);
+
+/// Each of `ids` with its stored record in `table.column` (by `table.key`), `None` if it has
+/// none yet.
+pub(crate) async fn records_of<M: Message + Default>(
+    conn: &mut AnyConnection,
+    place: (&str, &str, &str),
+    ids: BTreeSet<&str>,
+) -> Result<HashMap<String, Option<M>>, ProjectionError> {
+    let ids: Vec<String> = ids.into_iter().map(str::to_owned).collect();
+    let mut stored: HashMap<String, M> = stored_messages(conn, place, &ids).await?;
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let record = stored.remove(&id);
+            (id, record)
+        })
+        .collect())
+}
+
+/// The message in `table.column` of each of `keys` that has a row, by `table.key`: what a
+/// projection reads back of what it stored (records, weights, rankings, criteria).
+pub(crate) async fn stored_messages<M: Message + Default>(
+    conn: &mut AnyConnection,
+    (table, key, column): (&str, &str, &str),
+    keys: &[String],
 ) -> Result<HashMap<String, M>, ProjectionError> {
     let mut found = HashMap::new();
-    for chunk in municipalities.chunks(IDS_PER_QUERY) {
+    for chunk in keys.chunks(IDS_PER_QUERY) {
         let mut sql = Sql::new(&format!(
-            "SELECT municipality, {column} AS message FROM {table} WHERE municipality IN "
+            "SELECT {key} AS k, {column} AS message FROM {table} WHERE {key} IN "
         ));
         sql.bind_set(chunk.iter().map(String::as_str));
         for row in sql.query().fetch_all(&mut *conn).await? {
             let bytes: Vec<u8> = row.try_get("message")?;
             found.insert(
-                row.try_get("municipality")?,
+                row.try_get("k")?,
                 M::decode(bytes.as_slice()).map_err(corrupt)?,
             );
         }

@@ -13,7 +13,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
 
-use crate::access::{self, ProcessView, RowFacts, person_for};
+use crate::access::{self, PROCESSES, ProcessView, RowFacts, person_for};
 pub use crate::filter::ProcessFilter;
 use innohub_runtime::sql::Sql;
 
@@ -143,11 +143,11 @@ impl std::fmt::Display for Position {
     }
 }
 
-/// One page of a list.
+/// One page of a list: its items with their positions (`C`, what a page continues after).
 #[derive(Debug, Clone)]
-pub struct Page<T> {
+pub struct Page<T, C = Position> {
     /// The items and their positions.
-    pub items: Vec<(T, Position)>,
+    pub items: Vec<(T, C)>,
     /// Whether more follow.
     pub has_next: bool,
 }
@@ -214,8 +214,12 @@ pub(crate) fn corrupt(e: impl std::fmt::Display) -> QueryError {
 
 /// A time column (RFC 3339 text).
 pub(crate) fn time(row: &AnyRow, column: &str) -> Result<DateTime<Utc>, QueryError> {
-    let raw: String = row.try_get(column)?;
-    Ok(DateTime::parse_from_rfc3339(&raw)
+    parse_time(&row.try_get::<String, _>(column)?)
+}
+
+/// A stored time (RFC 3339 text).
+pub(crate) fn parse_time(raw: &str) -> Result<DateTime<Utc>, QueryError> {
+    Ok(DateTime::parse_from_rfc3339(raw)
         .map_err(corrupt)?
         .with_timezone(&Utc))
 }
@@ -251,7 +255,7 @@ impl ProcessQueries {
             "SELECT {VIEW_COLUMNS} FROM process_view pv JOIN process_record r ON r.id = pv.id WHERE pv.id = "
         ));
         sql.bind(id.to_string()).push(" AND ");
-        access::visible(&mut sql, viewer);
+        access::visible(&mut sql, viewer, &PROCESSES);
         let row = sql.query().fetch_optional(self.db.reader()).await?;
         row.map(|row| Self::view(viewer, &row)).transpose()
     }
@@ -275,7 +279,7 @@ impl ProcessQueries {
     /// Append ` FROM process_view pv WHERE <read rule and filter>`.
     fn filtered(sql: &mut Sql, viewer: &Viewer, list: ProcessList, filter: &ProcessFilter) {
         sql.push(" FROM process_view pv WHERE ");
-        access::visible(sql, viewer);
+        access::visible(sql, viewer, &PROCESSES);
         filter.push(sql, viewer, list == ProcessList::Backlog);
     }
 
@@ -332,7 +336,7 @@ impl ProcessQueries {
                 .push(" FROM process_view pv WHERE pv.id = ")
                 .bind(after.id.to_string())
                 .push(" AND ");
-            access::visible(&mut sql, viewer);
+            access::visible(&mut sql, viewer, &PROCESSES);
             sql.push("), ");
             after.bind_key(&mut sql);
             sql.push(") AS k) ");
@@ -392,7 +396,7 @@ impl ProcessQueries {
             access::shared(&mut sql, viewer);
             filter.push(&mut sql, viewer, backlog);
             sql.push("), 0) AS BIGINT) + (SELECT COUNT(*) FROM process_view pv WHERE ");
-            access::private_to(&mut sql, viewer);
+            access::private_to(&mut sql, viewer, &PROCESSES);
             filter.push(&mut sql, viewer, backlog);
             sql.push(") AS n");
         } else {
@@ -437,7 +441,7 @@ impl ProcessQueries {
         } else {
             "SELECT NULL AS department, pv.phase, pv.status, COUNT(*) AS n FROM process_view pv WHERE "
         });
-        access::visible(&mut sql, viewer);
+        access::visible(&mut sql, viewer, &PROCESSES);
         sql.push(" AND pv.municipality = ")
             .bind(municipality.as_str());
         sql.push(if member {

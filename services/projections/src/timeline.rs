@@ -78,14 +78,14 @@ fn visibility_name(raw: i32) -> &'static str {
 }
 
 /// An event's time as stored: fixed width, so that text order is time order.
-fn stored_time(at: &DateTime<Utc>) -> String {
+pub(crate) fn stored_time(at: &DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Nanos, true)
 }
 
 /// What one event does to the timeline.
 enum Change {
-    Submitted(pb::ProcessSubmitted),
-    Details(pb::ProcessDetailsChanged),
+    Submitted(Box<pb::ProcessSubmitted>),
+    Details(Box<pb::ProcessDetailsChanged>),
     Phase(pb::ProcessPhaseChanged),
     Status(pb::ProcessStatusChanged),
 }
@@ -98,8 +98,12 @@ fn decode(event: &StoredEvent) -> Result<Option<Change>, ProjectionError> {
     }
     let refused = |e| ProjectionError::refused(event, e);
     Ok(Some(match event.event_type.as_str() {
-        pb::ProcessSubmitted::NAME => Change::Submitted(event.message().map_err(refused)?),
-        pb::ProcessDetailsChanged::NAME => Change::Details(event.message().map_err(refused)?),
+        pb::ProcessSubmitted::NAME => {
+            Change::Submitted(Box::new(event.message().map_err(refused)?))
+        }
+        pb::ProcessDetailsChanged::NAME => {
+            Change::Details(Box::new(event.message().map_err(refused)?))
+        }
         pb::ProcessPhaseChanged::NAME => Change::Phase(event.message().map_err(refused)?),
         pb::ProcessStatusChanged::NAME => Change::Status(event.message().map_err(refused)?),
         _ => return Ok(None),

@@ -152,6 +152,7 @@ fn events(processes: &[P]) -> Vec<StoredEvent> {
             reporter: "it".into(),
             details: Some(details),
             adopted_from: None,
+            origin: None,
         };
         push(
             p.municipality,

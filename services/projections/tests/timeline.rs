@@ -3,50 +3,29 @@
 //! asked for past quarters, before and after later events.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use innohub_projections::queries::StatusCount;
 use innohub_projections::timeline::{Quarter, QuarterCounts, quarters_ending};
 use innohub_projections::{HistoryQueries, ProcessTimeline};
 use innohub_proto::innohub::processes::v1 as pb;
-use innohub_runtime::projection::Projection;
-use innohub_runtime::{
-    Database, DepartmentId, MunicipalityId, Principal, Role, StoredEvent, UserId, Viewer,
-};
+use innohub_runtime::{Database, MunicipalityId, StoredEvent, Viewer};
 use prost::{Message, Name};
-use uuid::Uuid;
+
+mod common;
+use common::{Events, Fresh, viewer};
+
+/// Apply `events` in batches of `size`, as the runner does.
+async fn project(db: &Database, events: &[&StoredEvent], size: usize) {
+    common::project(&ProcessTimeline, db, events, size).await;
+}
 
 const DK: &str = "DK-0706";
 const SE: &str = "SE-1283";
 
-/// A store's worth of events, numbered as they are made.
-#[derive(Default)]
-struct Events {
-    made: Vec<StoredEvent>,
-    sequences: std::collections::HashMap<String, i64>,
-}
-
 impl Events {
     /// An event of `process` (of `municipality`) that occurred at `at`.
     fn push<M: Message + Name>(&mut self, municipality: &str, process: &str, at: &str, m: M) {
-        let sequence = self.sequences.entry(process.to_owned()).or_default();
-        *sequence += 1;
-        self.made.push(StoredEvent {
-            position: self.made.len() as i64 + 1,
-            event_id: Uuid::now_v7(),
-            municipality: municipality.into(),
-            aggregate_type: "process".into(),
-            aggregate_id: process.into(),
-            sequence: *sequence,
-            event_type: M::NAME.into(),
-            payload: m.encode_to_vec(),
-            actor_user: "anna".into(),
-            actor_municipality: municipality.into(),
-            occurred_at: DateTime::parse_from_rfc3339(at)
-                .unwrap()
-                .with_timezone(&Utc),
-            correlation_id: Uuid::now_v7(),
-            causation_id: None,
-        });
+        self.event(("process", process), municipality, at, m);
     }
 
     fn submit(
@@ -67,6 +46,7 @@ impl Events {
                 reporter: reporter.into(),
                 details: Some(details),
                 adopted_from: None,
+                origin: None,
             },
         );
     }
@@ -121,11 +101,6 @@ impl Events {
             },
         );
     }
-
-    /// The events made since `from`, as a batch.
-    fn since(&self, from: usize) -> Vec<&StoredEvent> {
-        self.made[from..].iter().collect()
-    }
 }
 
 fn details(departments: &[&str], visibility: pb::Visibility) -> pb::ProcessDetails {
@@ -142,92 +117,6 @@ fn details(departments: &[&str], visibility: pb::Visibility) -> pb::ProcessDetai
         }),
         ..Default::default()
     }
-}
-
-/// A fresh, migrated read-model database: a SQLite file, or a new schema on the tests'
-/// PostgreSQL server (`INNOHUB_TEST_POSTGRES_URL`).
-struct Fresh {
-    db: Database,
-    /// The SQLite file, or the PostgreSQL server and schema, to remove after.
-    cleanup: Result<std::path::PathBuf, (Database, String)>,
-}
-
-impl Fresh {
-    async fn sqlite(name: &str) -> Fresh {
-        let path = std::env::temp_dir().join(format!("innohub-{name}-{}.sqlite", Uuid::now_v7()));
-        let db = Database::connect(&Database::sqlite_url(&path))
-            .await
-            .unwrap();
-        db.migrate(&innohub_projections::migrations())
-            .await
-            .unwrap();
-        Fresh {
-            db,
-            cleanup: Ok(path),
-        }
-    }
-
-    async fn postgres(name: &str) -> Fresh {
-        let url = std::env::var("INNOHUB_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let server = Database::connect(&url)
-            .await
-            .expect("the tests' PostgreSQL server");
-        let schema = format!("{name}_{}", &Uuid::now_v7().simple().to_string()[20..]);
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(server.writer())
-            .await
-            .unwrap();
-        let db = server.in_schema(&schema).await.unwrap();
-        db.migrate(&innohub_projections::migrations())
-            .await
-            .unwrap();
-        Fresh {
-            db,
-            cleanup: Err((server, schema)),
-        }
-    }
-
-    async fn remove(self) {
-        self.db.close().await;
-        match self.cleanup {
-            Ok(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Err((server, schema)) => {
-                sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                    .execute(server.writer())
-                    .await
-                    .unwrap();
-                server.close().await;
-            }
-        }
-    }
-}
-
-/// Apply `events` in batches of `size`, each in its transaction, as the runner does.
-async fn project(db: &Database, events: &[&StoredEvent], size: usize) {
-    for batch in events.chunks(size) {
-        let mut tx = db.writer().begin().await.unwrap();
-        ProcessTimeline.apply(&mut tx, batch).await.unwrap();
-        tx.commit().await.unwrap();
-    }
-}
-
-fn viewer(user: &str, municipality: &str, department: &str, partners: &[&str]) -> Viewer {
-    let mut viewer = Viewer::new(Principal {
-        user: UserId::parse(user).unwrap(),
-        municipality: MunicipalityId::parse(municipality).unwrap(),
-        department: Some(DepartmentId::parse(department).unwrap()),
-        roles: [Role::Employee].into_iter().collect(),
-    });
-    viewer.network_partners = partners
-        .iter()
-        .map(|m| MunicipalityId::parse(m).unwrap())
-        .collect();
-    viewer
 }
 
 fn day(raw: &str) -> NaiveDate {

@@ -289,6 +289,9 @@ async fn authenticate(
 pub struct Call {
     /// The caller.
     pub principal: Principal,
+    /// The caller's bearer token as the call carried it (none in-process without one), to
+    /// relay to another service on their behalf.
+    pub token: Option<String>,
     /// The client's idempotency key, if any.
     pub idempotency_key: Option<String>,
     /// The correlation id (a new one when the client sent none).
@@ -327,8 +330,12 @@ impl Call {
             }
             key => key.map(str::to_owned),
         };
+        let token = text(AUTHORIZATION_HEADER)
+            .and_then(|v| crate::auth::bearer(v).ok())
+            .map(str::to_owned);
         Ok(Self {
             principal,
+            token,
             idempotency_key,
             correlation_id: text(CORRELATION_HEADER)
                 .and_then(|v| Uuid::parse_str(v).ok())

@@ -11,30 +11,40 @@
 //!   the rebuild of a read model from a topic.
 //! - [`grpc`]: what every service's gRPC side shares: metadata, errors, the handler
 //!   skeleton, and the channel a generated client runs over in either mode.
+//! - [`link`]: the one general link between records of different services (an idea and the
+//!   process it became), validated.
 //! - [`reflect`]: what works on any contract message through its descriptor: redaction by
 //!   the privacy marks, field-mask updates, JSON rendering.
 //! - [`sql`]: statements built at run time with numbered parameters for both backends, and
 //!   multi-row writes.
 //! - [`access`]: visibility and the one read rule (full, partner, none).
+//! - [`partners`]: a caller's network partners, asked of the directory when the read rule
+//!   needs them.
 //! - [`principal`]: who is calling (user, municipality, department, roles).
 //! - [`text`]: the rules every free text keeps: visible, no bidi overrides, no control
 //!   characters, limited length; the domains' text values are built on it.
 //! - [`auth`]: bearer tokens into principals: development tokens and the identity
 //!   provider's (OIDC/JWKS), one verifier for the gateway and every service.
+//! - [`clock`]: today, as every date rule reads it (fixed by `INNOHUB_TODAY` in tests).
 //! - [`error`]: the stable error codes every edge maps to.
+//! - [`failpoint`]: named places where the tests stop a process, to show that it heals.
 //! - [`db`], [`telemetry`], [`metrics`], [`ops`]: connections and migrations, tracing,
 //!   Prometheus metrics and the `/healthz` `/readyz` `/metrics` endpoints.
 
 pub mod access;
 pub mod aggregate;
 pub mod auth;
+pub mod clock;
 pub mod command;
 pub mod db;
 pub mod error;
+pub mod failpoint;
 pub mod grpc;
 pub mod kafka;
+pub mod link;
 pub mod metrics;
 pub mod ops;
+pub mod partners;
 pub mod principal;
 pub mod projection;
 pub mod reflect;
@@ -49,5 +59,6 @@ pub use aggregate::{Aggregate, DecodeError, DomainEvent, EncodedEvent};
 pub use auth::{AuthError, Verifier};
 pub use db::{Backend, Database};
 pub use error::{DomainError, ErrorCode, HasErrorCode};
+pub use link::RecordLink;
 pub use principal::{DepartmentId, MunicipalityId, Principal, Role, UserId};
 pub use store::{AppendOutcome, AppendResult, EventStore, StoreError, StoredEvent};

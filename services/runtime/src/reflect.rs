@@ -249,6 +249,7 @@ mod tests {
             reporter: "anne".into(),
             details: Some(details()),
             adopted_from: None,
+            origin: None,
         };
         let own = redact(&submitted, "DK-0706", "DK-0706").expect("redact");
         assert_eq!(own, submitted);

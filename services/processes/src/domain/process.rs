@@ -5,11 +5,12 @@
 
 use std::collections::BTreeSet;
 
+use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::aggregate::{message, required};
 use innohub_runtime::{
     Access, Aggregate, Audience, DecodeError, DomainEvent, EncodedEvent, MunicipalityId, Principal,
-    Role, UserId, Viewer,
+    RecordLink, Role, UserId, Viewer,
 };
 use prost::Name as _;
 use prost_types::FieldMask;
@@ -136,6 +137,8 @@ pub enum ProcessCommand {
         by: Principal,
         /// The form, as reported.
         details: pb::ProcessDetails,
+        /// The record of another context it is spawned from (an idea), as requested.
+        origin: Option<RecordRef>,
     },
     /// Adopt another municipality's process shared with the caller: a new process `id`
     /// in the caller's municipality with the origin's shareable fields.
@@ -228,6 +231,8 @@ pub enum ProcessEvent {
         details: ProcessDetails,
         /// Set when it was adopted from another municipality's process.
         adopted_from: Option<AdoptionOrigin>,
+        /// Set when it was spawned from a record of another context (an idea).
+        origin: Option<RecordLink>,
     },
     /// Descriptive fields changed; holds the full new details.
     ProcessDetailsChanged {
@@ -295,6 +300,7 @@ impl DomainEvent for ProcessEvent {
                 reporter,
                 details,
                 adopted_from,
+                origin,
             } => EncodedEvent::of(&pb::ProcessSubmitted {
                 process_id: id.to_string(),
                 municipality: municipality.to_string(),
@@ -304,6 +310,7 @@ impl DomainEvent for ProcessEvent {
                     process_id: o.process.to_string(),
                     municipality: o.municipality.to_string(),
                 }),
+                origin: origin.as_ref().map(RecordRef::from),
             }),
             E::ProcessDetailsChanged { details } => EncodedEvent::of(&pb::ProcessDetailsChanged {
                 details: Some(details.into()),
@@ -381,6 +388,12 @@ impl DomainEvent for ProcessEvent {
                             })
                         })
                         .transpose()?,
+                    origin: m
+                        .origin
+                        .as_ref()
+                        .map(RecordLink::try_from)
+                        .transpose()
+                        .map_err(|e| DecodeError::new(format!("origin: {e}")))?,
                 }
             }
             pb::ProcessDetailsChanged::NAME => {
@@ -581,7 +594,12 @@ impl Aggregate for Process {
         use ProcessCommand as C;
         use ProcessEvent as E;
         match command {
-            C::Submit { id, by, details } => {
+            C::Submit {
+                id,
+                by,
+                details,
+                origin,
+            } => {
                 if self.0.is_some() {
                     return Err(ProcessError::Rule(format!("process {id} already exists")));
                 }
@@ -591,12 +609,32 @@ impl Aggregate for Process {
                     ));
                 }
                 let details = ProcessDetails::reported(details)?;
+                let origin = origin
+                    .as_ref()
+                    .map(RecordLink::try_from)
+                    .transpose()
+                    .map_err(|e| ProcessError::invalid("origin", e))?;
+                if let Some(origin) = origin
+                    .as_ref()
+                    .filter(|o| *o.municipality() != by.municipality)
+                {
+                    return Err(ProcessError::invalid(
+                        "origin",
+                        format!(
+                            "a process is spawned from a record of its own municipality ({}), \
+                             not {}",
+                            by.municipality,
+                            origin.municipality()
+                        ),
+                    ));
+                }
                 Ok(vec![E::ProcessSubmitted {
                     id,
                     municipality: by.municipality,
                     reporter: by.user,
                     details,
                     adopted_from: None,
+                    origin,
                 }])
             }
             C::Adopt {
@@ -783,6 +821,7 @@ impl Aggregate for Process {
             reporter,
             details,
             adopted_from,
+            ..
         } = event
         {
             return Process(Some(ProcessRecord {
@@ -887,5 +926,6 @@ fn adopt(
             process: origin.id,
             municipality: origin.municipality.clone(),
         }),
+        origin: None,
     })
 }

@@ -3,8 +3,9 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
+use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_runtime::testing::given;
-use innohub_runtime::{ErrorCode, MunicipalityId, Principal, Role, UserId, Visibility};
+use innohub_runtime::{ErrorCode, MunicipalityId, Principal, RecordLink, Role, UserId, Visibility};
 use uuid::Uuid;
 
 use innohub_proto::innohub::processes::v1 as pb;
@@ -91,6 +92,7 @@ fn submitted() -> E {
         reporter: UserId::parse("anna").unwrap(),
         details: details(),
         adopted_from: None,
+        origin: None,
     }
 }
 
@@ -139,8 +141,65 @@ fn a_department_submits_a_process() {
             id: ID,
             by: reporter(),
             details: fields(),
+            origin: None,
         })
         .then_events([submitted()]);
+}
+
+fn idea_of(municipality: &str) -> RecordRef {
+    RecordRef {
+        context: "ideas".into(),
+        kind: "idea".into(),
+        id: "0190aaaa-0000-7000-8000-000000000001".into(),
+        municipality: municipality.into(),
+    }
+}
+
+#[test]
+fn a_process_spawned_from_an_idea_carries_the_link_to_it() {
+    let origin = idea_of("DK-0706");
+    let E::ProcessSubmitted { origin: linked, .. } = submitted() else {
+        unreachable!()
+    };
+    assert_eq!(linked, None);
+    given::<Process>([])
+        .when(C::Submit {
+            id: ID,
+            by: reporter(),
+            details: fields(),
+            origin: Some(origin.clone()),
+        })
+        .then_events([E::ProcessSubmitted {
+            municipality: MunicipalityId::parse("DK-0706").unwrap(),
+            reporter: UserId::parse("anna").unwrap(),
+            id: ID,
+            details: details(),
+            adopted_from: None,
+            origin: Some(RecordLink::try_from(&origin).unwrap()),
+        }]);
+}
+
+#[test]
+fn a_process_is_spawned_only_from_a_well_formed_record_of_its_own_municipality() {
+    let mut malformed = idea_of("DK-0706");
+    malformed.id = "not-a-uuid".into();
+    for (origin, says) in [
+        (
+            idea_of("SE-1283"),
+            "origin: a process is spawned from a record of its own municipality",
+        ),
+        (malformed, "origin: id: not a UUID"),
+    ] {
+        let error = given::<Process>([])
+            .when(C::Submit {
+                id: ID,
+                by: reporter(),
+                details: fields(),
+                origin: Some(origin),
+            })
+            .then_error(ErrorCode::BadUserInput);
+        assert!(error.to_string().starts_with(says), "{error}");
+    }
 }
 
 #[test]
@@ -219,6 +278,7 @@ fn submission_validates_every_field() {
                 id: ID,
                 by: reporter(),
                 details: f,
+                origin: None,
             })
             .then_error(ErrorCode::BadUserInput);
         assert_eq!(err.field(), Some(field));
@@ -233,6 +293,7 @@ fn submitting_needs_a_role() {
             id: ID,
             by: nobody,
             details: fields(),
+            origin: None,
         })
         .then_error(ErrorCode::Forbidden);
 }
@@ -813,6 +874,7 @@ fn a_stored_event_that_breaks_a_rule_is_refused_not_misread() {
             ..fields()
         }),
         adopted_from: None,
+        origin: None,
     };
     assert_eq!(
         E::decode("ProcessSubmitted", &too_long.encode_to_vec()),
@@ -852,6 +914,7 @@ fn the_contracts_golden_samples_decode_into_the_domain() {
         reporter,
         details,
         adopted_from,
+        origin,
     } = E::decode(&envelope.event_type, &envelope.payload).unwrap()
     else {
         panic!("not a submission");
@@ -867,6 +930,7 @@ fn the_contracts_golden_samples_decode_into_the_domain() {
     assert_eq!(details.development_effort_hours, Some(0));
     assert_eq!(details.visibility, Visibility::Network);
     assert_eq!(adopted_from, None, "blessed before adoption existed");
+    assert_eq!(origin, None, "blessed before spawning from ideas existed");
 
     let bytes = golden(include_str!(
         "../../../../proto/tests/golden/process_phase_changed.hex"
@@ -951,6 +1015,7 @@ fn text_that_renders_as_nothing_is_refused_in_every_field() {
                     id: ID,
                     by: reporter(),
                     details: f,
+                    origin: None,
                 })
                 .then_error(ErrorCode::BadUserInput);
             assert_eq!(err.field(), Some(field), "{invisible:?} in {field}: {err}");
@@ -963,6 +1028,7 @@ fn text_that_renders_as_nothing_is_refused_in_every_field() {
             id: ID,
             by: reporter(),
             details: f,
+            origin: None,
         })
         .then_state();
     assert_eq!(state.0.unwrap().details.internal_notes, None);
@@ -983,6 +1049,7 @@ fn bidi_overrides_embeddings_and_isolates_are_refused_in_every_field() {
                     id: ID,
                     by: reporter(),
                     details: f,
+                    origin: None,
                 })
                 .then_error(ErrorCode::BadUserInput);
             assert_eq!(err.field(), Some(field));
@@ -1111,6 +1178,7 @@ fn visible_text_with_direction_marks_and_joiners_is_kept_as_written() {
             id: ID,
             by: reporter(),
             details: f,
+            origin: None,
         })
         .then_state();
     assert_eq!(state.0.unwrap().details.title.as_str(), title);
@@ -1147,6 +1215,7 @@ fn origin() -> super::process::ProcessRecord {
         reporter: UserId::parse("anna").unwrap(),
         details: ProcessDetails::reported(full).unwrap(),
         adopted_from: None,
+        origin: None,
     };
     Process::from_events(&[submitted]).0.unwrap()
 }
