@@ -21,7 +21,9 @@ use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesSe
 use innohub_runtime::command::{CommandContext, CommandError, Executed, execute, load};
 use innohub_runtime::grpc::Channel;
 use innohub_runtime::partners::{Asker, Partners, needs_partners};
+use innohub_runtime::trail::PartnerTrail;
 use innohub_runtime::{Access, Aggregate, EventStore, Principal, StoreError, StoredEvent, Viewer};
+use prost::Name as _;
 use prost_types::FieldMask;
 use uuid::Uuid;
 
@@ -397,7 +399,8 @@ impl IdeasApp {
     /// The events of an idea's stream that the asker may see: `NOT_FOUND` if they may not
     /// read the idea as it stands; every event for a member who may; for a partner, the
     /// events after which the idea was shared with them (not what it was before, or while
-    /// it was withdrawn). The payloads are redacted by the privacy marks when answered.
+    /// it was withdrawn) that show them something new ([`PartnerTrail`]). The payloads are
+    /// redacted by the privacy marks when answered.
     async fn idea_history(
         &self,
         asker: &mut Asker<'_>,
@@ -431,10 +434,14 @@ impl IdeasApp {
             .as_ref()
             .is_some_and(|r| viewer.principal.is_member_of(r.municipality()));
         let mut idea = Idea::default();
+        let mut partner = PartnerTrail::new(
+            pb::IdeaSubmitted::PACKAGE,
+            viewer.principal.municipality.as_str(),
+        );
         let mut shown = Vec::with_capacity(events.len());
         for (event, e) in events.into_iter().zip(decoded) {
             idea = idea.evolve(&e);
-            if member || sees(&idea) {
+            if member || (sees(&idea) && shows(&mut partner, &event)?) {
                 shown.push(event);
             }
         }
@@ -499,5 +506,23 @@ impl IdeasApp {
         Ok(idea
             .and_then(|i| i.0)
             .filter(|r| r.access(&viewer) == Access::Full))
+    }
+}
+
+/// Whether `event` of an idea shared with a partner shows them anything new
+/// ([`PartnerTrail`]): the details (`IdeaSubmitted`, `IdeaDetailsChanged`) are a part
+/// replaced as a whole.
+fn shows(trail: &mut PartnerTrail<'_>, event: &StoredEvent) -> Result<bool, StoreError> {
+    let details = pb::IdeaDetailsChanged::NAME;
+    match event.event_type.as_str() {
+        pb::IdeaSubmitted::NAME => {
+            let d = event.message::<pb::IdeaSubmitted>()?.details;
+            trail.replaces(event, details, &d.unwrap_or_default())
+        }
+        pb::IdeaDetailsChanged::NAME => {
+            let d = event.message::<pb::IdeaDetailsChanged>()?.details;
+            trail.replaces(event, details, &d.unwrap_or_default())
+        }
+        _ => trail.carries(event),
     }
 }

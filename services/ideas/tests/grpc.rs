@@ -779,10 +779,38 @@ async fn a_partner_sees_a_history_from_when_the_idea_was_shared_with_them() {
         }),
     };
     rpc!(&h.remote, &lena(), update_idea(share)).await.unwrap();
+    // An edit of what partners never see (the departments, the reviewers) shows them
+    // nothing; one of what they see does.
+    let internal = pb::UpdateIdeaRequest {
+        idea_id: id.clone(),
+        details: Some(pb::IdeaDetails {
+            departments: vec!["stadsbyggnad".into()],
+            reviewers: vec![],
+            ..Default::default()
+        }),
+        update_mask: Some(FieldMask {
+            paths: vec!["departments".into(), "reviewers".into()],
+        }),
+    };
+    rpc!(&h.remote, &lena(), update_idea(internal))
+        .await
+        .unwrap();
     let seen = history(&h.remote, &partner(), &id).await.unwrap();
     assert_eq!(types(&seen), ["IdeaDetailsChanged"]);
     assert_eq!(seen[0].sequence, 1, "numbered for them");
-    assert_eq!(history(&h.remote, &lena(), &id).await.unwrap().len(), 2);
+    let retitled = pb::UpdateIdeaRequest {
+        idea_id: id.clone(),
+        details: Some(idea_details("Chattbot för bygglov", Visibility::Public)),
+        update_mask: Some(FieldMask {
+            paths: vec!["title".into()],
+        }),
+    };
+    rpc!(&h.remote, &lena(), update_idea(retitled))
+        .await
+        .unwrap();
+    let seen = history(&h.remote, &partner(), &id).await.unwrap();
+    assert_eq!(types(&seen), ["IdeaDetailsChanged", "IdeaDetailsChanged"]);
+    assert_eq!(history(&h.remote, &lena(), &id).await.unwrap().len(), 4);
 }
 
 #[tokio::test]

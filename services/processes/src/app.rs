@@ -16,11 +16,9 @@ use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::command::{CommandContext, CommandError, Executed, execute, load};
 use innohub_runtime::grpc::Channel;
 use innohub_runtime::partners::{Asker, Partners, needs_partners};
-use innohub_runtime::reflect::{redact, redact_payload};
-use innohub_runtime::{
-    Access, Aggregate, DecodeError, EventStore, Principal, StoreError, StoredEvent, Viewer,
-};
-use prost::{Message as _, Name as _};
+use innohub_runtime::trail::PartnerTrail;
+use innohub_runtime::{Access, Aggregate, EventStore, Principal, StoreError, StoredEvent, Viewer};
+use prost::Name as _;
 use uuid::Uuid;
 
 use crate::ProcessError;
@@ -435,7 +433,10 @@ fn shown_to(
     events: Vec<StoredEvent>,
 ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
     let mut process = Process::default();
-    let mut partner = PartnerTrail::default();
+    let mut partner = PartnerTrail::new(
+        pb::ProcessSubmitted::PACKAGE,
+        viewer.principal.municipality.as_str(),
+    );
     let mut shown = Vec::new();
     for event in events {
         process = process.evolve(&event.decode()?);
@@ -443,7 +444,7 @@ fn shown_to(
         match record.access(viewer) {
             Access::Full => shown.push(event),
             Access::Partner => {
-                if partner.shows(&event, viewer.principal.municipality.as_str())? {
+                if shows(&mut partner, &event)? {
                     shown.push(event);
                 }
             }
@@ -461,81 +462,26 @@ fn shown_to(
     })
 }
 
-/// What a partner's history has shown them so far, to decide whether the next event shows
-/// them anything new ([`PartnerTrail::shows`]).
-///
-/// The rule ("shown to partner"), for a reader from another municipality:
-/// - only events after which the process is shared with the reader: what happened while it
-///   was not (before it was made PUBLIC, say, or while it was withdrawn) is the owner's
-///   unshared state, earlier titles included. The first event after which it is shared
-///   carries its details as they were then;
-/// - of the events that replace a part of the process as a whole (the details:
-///   `ProcessSubmitted`, `ProcessDetailsChanged`; `ProcessAssessed`;
-///   `ProcessExperienceRecorded`), only those whose part, redacted for the reader by the
-///   contract's privacy marks, differs from the part as the reader was last shown it. An
-///   edit of internal notes, people or departments alone shows nothing; neither does
-///   withdrawing a process and sharing it again unchanged;
-/// - of the other events (phase, status, comments, follows), those whose redacted payload
-///   carries anything at all (is not the empty message).
-///
-/// The events carry no field masks (`ProcessDetailsChanged` holds the complete details), so
-/// no internal field's name leaves through them.
-#[derive(Debug, Default)]
-struct PartnerTrail {
-    /// Per replaced part (the event type that holds it; the details under
-    /// `ProcessDetailsChanged`): the redacted part as last shown, encoded.
-    last: HashMap<&'static str, Vec<u8>>,
-}
-
-impl PartnerTrail {
-    /// Whether `event`, of a process shared with a reader from `reader` (a municipality
-    /// other than the owner), shows that reader anything new; if it does, it is taken as
-    /// shown.
-    fn shows(&mut self, event: &StoredEvent, reader: &str) -> Result<bool, StoreError> {
-        let owner = event.municipality.as_str();
-        let corrupt = |e: DecodeError| {
-            StoreError::Corrupt(format!(
-                "event {} ({}): {e}",
-                event.event_id, event.event_type
-            ))
-        };
-        let details = |d: Option<pb::ProcessDetails>| -> Result<Vec<u8>, StoreError> {
-            let d = d.unwrap_or_default();
-            Ok(redact(&d, owner, reader).map_err(corrupt)?.encode_to_vec())
-        };
-        let (part, seen) = match event.event_type.as_str() {
-            pb::ProcessSubmitted::NAME => (
-                pb::ProcessDetailsChanged::NAME,
-                details(event.message::<pb::ProcessSubmitted>()?.details)?,
-            ),
-            pb::ProcessDetailsChanged::NAME => (
-                pb::ProcessDetailsChanged::NAME,
-                details(event.message::<pb::ProcessDetailsChanged>()?.details)?,
-            ),
-            pb::ProcessAssessed::NAME => (pb::ProcessAssessed::NAME, redacted(event, reader)?),
-            pb::ProcessExperienceRecorded::NAME => (
-                pb::ProcessExperienceRecorded::NAME,
-                redacted(event, reader)?,
-            ),
-            _ => return Ok(!redacted(event, reader)?.is_empty()),
-        };
-        if self.last.get(part) == Some(&seen) {
-            return Ok(false);
+/// Whether `event` of a process shared with a partner shows them anything new
+/// ([`PartnerTrail`]): the details (`ProcessSubmitted`, `ProcessDetailsChanged`), the
+/// assessment and the experience are parts replaced as a whole.
+fn shows(trail: &mut PartnerTrail<'_>, event: &StoredEvent) -> Result<bool, StoreError> {
+    let details = pb::ProcessDetailsChanged::NAME;
+    match event.event_type.as_str() {
+        pb::ProcessSubmitted::NAME => {
+            let d = event.message::<pb::ProcessSubmitted>()?.details;
+            trail.replaces(event, details, &d.unwrap_or_default())
         }
-        self.last.insert(part, seen);
-        Ok(true)
+        pb::ProcessDetailsChanged::NAME => {
+            let d = event.message::<pb::ProcessDetailsChanged>()?.details;
+            trail.replaces(event, details, &d.unwrap_or_default())
+        }
+        pb::ProcessAssessed::NAME => trail.replaces_payload(event, pb::ProcessAssessed::NAME),
+        pb::ProcessExperienceRecorded::NAME => {
+            trail.replaces_payload(event, pb::ProcessExperienceRecorded::NAME)
+        }
+        _ => trail.carries(event),
     }
-}
-
-/// The payload of `event` redacted for a reader from `reader`.
-fn redacted(event: &StoredEvent, reader: &str) -> Result<Vec<u8>, StoreError> {
-    redact_payload(
-        &format!("{}.{}", pb::ProcessSubmitted::PACKAGE, event.event_type),
-        &event.payload,
-        &event.municipality,
-        reader,
-    )
-    .map_err(|e| StoreError::Corrupt(format!("event {}: {e}", event.event_id)))
 }
 
 #[cfg(test)]
@@ -544,6 +490,7 @@ mod tests {
 
     use chrono::{TimeZone as _, Utc};
     use innohub_runtime::{MunicipalityId, Role, UserId};
+    use prost::Message as _;
 
     use super::*;
 

@@ -23,6 +23,8 @@
 //! - [`principal`]: who is calling (user, municipality, department, roles).
 //! - [`text`]: the rules every free text keeps: visible, no bidi overrides, no control
 //!   characters, limited length; the domains' text values are built on it.
+//! - [`trail`]: what a partner's history of a shared record shows them (one rule for every
+//!   service's `GetHistory`).
 //! - [`auth`]: bearer tokens into principals: development tokens and the identity
 //!   provider's (OIDC/JWKS), one verifier for the gateway and every service.
 //! - [`clock`]: today, as every date rule reads it (fixed by `INNOHUB_TODAY` in tests).
@@ -53,6 +55,7 @@ pub mod store;
 pub mod telemetry;
 pub mod testing;
 pub mod text;
+pub mod trail;
 
 pub use access::{Access, Audience, Viewer, Visibility};
 pub use aggregate::{Aggregate, DecodeError, DomainEvent, EncodedEvent};
