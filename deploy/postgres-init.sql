@@ -15,3 +15,6 @@ CREATE DATABASE innohub_directory OWNER innohub_directory;
 
 CREATE ROLE innohub_ideas LOGIN PASSWORD 'innohub_ideas';
 CREATE DATABASE innohub_ideas OWNER innohub_ideas;
+
+CREATE ROLE innohub_pilots LOGIN PASSWORD 'innohub_pilots';
+CREATE DATABASE innohub_pilots OWNER innohub_pilots;

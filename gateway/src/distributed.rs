@@ -1,7 +1,8 @@
 //! Distributed mode: each part of innohub as its own process over PostgreSQL and Kafka.
 //!
-//! - `innohub processes`, `innohub directory`, `innohub ideas`: a service each: gRPC commands, its own event
-//!   store, and the outbox relay publishing to `innohub.<service>.events.v1`.
+//! - `innohub processes`, `innohub directory`, `innohub ideas`, `innohub pilots`: a service
+//!   each: gRPC commands, its own event store, and the outbox relay publishing to
+//!   `innohub.<service>.events.v1`.
 //! - `innohub projections`: consumes the events topics into the read models.
 //! - `innohub projections rebuild`: replays a read model from the topics beside the live one
 //!   and swaps it in at the end.
@@ -17,11 +18,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use innohub_directory::DirectoryApp;
 use innohub_ideas::IdeasApp;
-use innohub_ideas::links::OutcomeLinks;
-use innohub_processes::ProcessesApp;
+use innohub_ideas::links::{self, OutcomeLinks};
 use innohub_projections::ProcessQueries;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
 use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
+use innohub_proto::innohub::pilots::v1::pilots_service_client::PilotsServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
 use innohub_runtime::kafka::KafkaConfig;
 use innohub_runtime::kafka::relay::OutboxRelay;
@@ -166,51 +167,47 @@ fn consume<P: Projection>(
     })
 }
 
-/// `innohub processes`: it asks the directory service at `directory_url` who shares a
-/// network with a caller.
-pub async fn processes(
+/// How a service whose one peer is the directory serves its app: from its store, the
+/// directory's client and the token verifier, its gRPC router.
+pub type PeerRouter =
+    fn(EventStore, DirectoryServiceClient<grpc::Channel>, Verifier) -> axum::Router;
+
+/// `innohub processes`, `innohub pilots`: the service `name`, which asks the directory
+/// service at `directory_url` who shares a network with a caller; `router` makes its gRPC
+/// router from its store and the directory's client.
+pub async fn beside_directory(
+    name: &'static str,
     address: SocketAddr,
     database_url: &str,
     directory_url: &str,
     kafka: KafkaConfig,
-    verifier: Verifier,
+    router: impl FnOnce(EventStore, DirectoryServiceClient<grpc::Channel>) -> axum::Router,
 ) -> anyhow::Result<()> {
-    let directory = DirectoryServiceClient::new(
-        grpc::remote(directory_url)
-            .with_context(|| format!("directory service address {directory_url}"))?,
-    );
+    let directory = DirectoryServiceClient::new(remote("directory", directory_url)?);
     service(
-        innohub_processes::SERVICE,
+        name,
         address,
         database_url,
         kafka,
-        async |started: &mut Started| {
-            let app = ProcessesApp::new(started.store.clone()).with_directory(directory);
-            Ok(innohub_processes::grpc::router(app, verifier))
-        },
+        async |started: &mut Started| Ok(router(started.store.clone(), directory)),
     )
     .await
 }
 
 /// `innohub ideas`: it asks the directory service at `directory_url` who shares a network
-/// with a caller, creates the processes spawned from ideas at `processes_url`, and follows
-/// the processes topic to complete every such link on the idea's side.
+/// with a caller, creates the processes and pilots spawned from ideas at `processes_url`
+/// and `pilots_url`, and follows both services' topics to complete every such link on the
+/// idea's side.
 pub async fn ideas(
     address: SocketAddr,
     database_url: &str,
-    directory_url: &str,
-    processes_url: &str,
+    reach: IdeasReach<'_>,
     kafka: KafkaConfig,
     verifier: Verifier,
 ) -> anyhow::Result<()> {
-    let directory = DirectoryServiceClient::new(
-        grpc::remote(directory_url)
-            .with_context(|| format!("directory service address {directory_url}"))?,
-    );
-    let processes = ProcessesServiceClient::new(
-        grpc::remote(processes_url)
-            .with_context(|| format!("processes service address {processes_url}"))?,
-    );
+    let directory = DirectoryServiceClient::new(remote("directory", reach.directory_url)?);
+    let processes = ProcessesServiceClient::new(remote("processes", reach.processes_url)?);
+    let pilots = PilotsServiceClient::new(remote("pilots", reach.pilots_url)?);
     service(
         innohub_ideas::SERVICE,
         address,
@@ -219,12 +216,33 @@ pub async fn ideas(
         async |started: &mut Started| {
             let app = IdeasApp::new(started.store.clone())
                 .with_directory(directory)
-                .with_processes(processes);
-            started.follow(OutcomeLinks::new(app.clone())).await?;
+                .with_processes(processes)
+                .with_pilots(pilots);
+            for outcome in [links::PROCESS, links::PILOT] {
+                started
+                    .follow(OutcomeLinks::new(app.clone(), outcome))
+                    .await?;
+            }
             Ok(innohub_ideas::grpc::router(app, verifier))
         },
     )
     .await
+}
+
+/// The services the ideas service reaches, by their gRPC addresses.
+#[derive(Debug, Clone, Copy)]
+pub struct IdeasReach<'a> {
+    /// The directory service (who shares a network with a caller).
+    pub directory_url: &'a str,
+    /// The processes service (processes spawned from ideas).
+    pub processes_url: &'a str,
+    /// The pilots service (pilots started from ideas).
+    pub pilots_url: &'a str,
+}
+
+/// The channel to the `what` service at `url`.
+fn remote(what: &str, url: &str) -> anyhow::Result<grpc::Channel> {
+    grpc::remote(url).with_context(|| format!("{what} service address {url}"))
 }
 
 /// `innohub directory`.
@@ -382,24 +400,17 @@ fn progress_bar(done: u64, total: u64) -> String {
 /// `innohub gateway`.
 pub async fn gateway(
     address: SocketAddr,
-    processes_url: &str,
-    directory_url: &str,
-    ideas_url: &str,
+    reach: GatewayReach<'_>,
     views_url: &str,
     verifier: Verifier,
     edge: EdgeArgs,
 ) -> anyhow::Result<()> {
     let views = postgres(views_url).await?;
-    let processes = grpc::remote(processes_url)
-        .with_context(|| format!("processes service address {processes_url}"))?;
-    let directory = grpc::remote(directory_url)
-        .with_context(|| format!("directory service address {directory_url}"))?;
-    let ideas =
-        grpc::remote(ideas_url).with_context(|| format!("ideas service address {ideas_url}"))?;
     let services = Services {
-        processes: ProcessesServiceClient::new(processes),
-        ideas: IdeasServiceClient::new(ideas),
-        directory: DirectoryServiceClient::new(directory),
+        processes: ProcessesServiceClient::new(remote("processes", reach.processes_url)?),
+        ideas: IdeasServiceClient::new(remote("ideas", reach.ideas_url)?),
+        pilots: PilotsServiceClient::new(remote("pilots", reach.pilots_url)?),
+        directory: DirectoryServiceClient::new(remote("directory", reach.directory_url)?),
         queries: ProcessQueries::new(views.clone()),
         views: views.clone(),
         consistency: Consistency::applied(views.clone(), innohub_projections::names().await),
@@ -413,10 +424,23 @@ pub async fn gateway(
         &edge,
     )?;
     let listener = listen(address).await?;
-    tracing::info!(address = %listener.local_addr()?, processes = processes_url, directory = directory_url, ideas = ideas_url, "gateway serving GraphQL (distributed)");
+    tracing::info!(address = %listener.local_addr()?, ?reach, "gateway serving GraphQL (distributed)");
     serve(listener, router(state), stop).await?;
     views.close().await;
     Ok(())
+}
+
+/// The services the gateway sends commands to, by their gRPC addresses.
+#[derive(Debug, Clone, Copy)]
+pub struct GatewayReach<'a> {
+    /// The processes service.
+    pub processes_url: &'a str,
+    /// The directory service.
+    pub directory_url: &'a str,
+    /// The ideas service.
+    pub ideas_url: &'a str,
+    /// The pilots service.
+    pub pilots_url: &'a str,
 }
 
 #[cfg(test)]

@@ -10,11 +10,13 @@ use std::path::Path;
 use anyhow::Context as _;
 use innohub_directory::DirectoryApp;
 use innohub_ideas::IdeasApp;
-use innohub_ideas::links::OutcomeLinks;
+use innohub_ideas::links::{self, OutcomeLinks};
+use innohub_pilots::PilotsApp;
 use innohub_processes::ProcessesApp;
 use innohub_projections::ProcessQueries;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
 use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
+use innohub_proto::innohub::pilots::v1::pilots_service_client::PilotsServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
 use innohub_runtime::projection::{Projection, ProjectionRunner};
 use innohub_runtime::{Database, EventStore};
@@ -54,16 +56,25 @@ pub async fn start(
     let processes = ProcessesServiceClient::new(innohub_processes::grpc::channel(
         ProcessesApp::new(store.clone()).with_directory(directory.clone()),
     ));
+    let pilots = PilotsServiceClient::new(innohub_pilots::grpc::channel(
+        PilotsApp::new(store.clone()).with_directory(directory.clone()),
+    ));
     let ideas = IdeasApp::new(store.clone())
         .with_directory(directory.clone())
-        .with_processes(processes.clone());
-    // The ideas service completes the links of processes spawned from ideas from the
-    // processes' events, as any read model follows them.
-    runners.follow(OutcomeLinks::new(ideas.clone())).await?;
+        .with_processes(processes.clone())
+        .with_pilots(pilots.clone());
+    // The ideas service completes the links of processes and pilots spawned from ideas
+    // from their services' events, as any read model follows them.
+    for outcome in [links::PROCESS, links::PILOT] {
+        runners
+            .follow(OutcomeLinks::new(ideas.clone(), outcome))
+            .await?;
+    }
     runners.spawn(shutdown);
     let services = Services {
         processes,
         ideas: IdeasServiceClient::new(innohub_ideas::grpc::channel(ideas)),
+        pilots,
         directory,
         queries: ProcessQueries::new(views.clone()),
         views: views.clone(),

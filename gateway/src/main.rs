@@ -25,6 +25,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use innohub_pilots::PilotsApp;
+use innohub_processes::ProcessesApp;
 use innohub_runtime::kafka::KafkaConfig;
 use innohub_runtime::{DepartmentId, MunicipalityId, Principal, Role, UserId};
 
@@ -56,7 +58,8 @@ struct ServeArgs {
     /// Where the SQLite files and the development secret live.
     #[arg(long, env = "INNOHUB_DATA_DIR", default_value = "./innohub-data")]
     data_dir: PathBuf,
-    /// Load the demo (three municipalities, a few dozen processes) into an empty store.
+    /// Load the demo (four municipalities, a few dozen processes, ideas and pilots) into an
+    /// empty store.
     #[arg(long, env = "INNOHUB_DEMO")]
     demo: bool,
     #[command(flatten)]
@@ -102,6 +105,34 @@ struct ServiceArgs {
     kafka: KafkaArgs,
     #[command(flatten)]
     auth: auth::AuthArgs,
+}
+
+/// A service whose one peer is the directory, which it asks who shares a network with a
+/// caller (processes, pilots).
+#[derive(clap::Args)]
+struct DirectoryPeerArgs {
+    #[command(flatten)]
+    service: ServiceArgs,
+    /// The directory service, e.g. http://directory:50052.
+    #[arg(long, env = "INNOHUB_DIRECTORY_URL")]
+    directory_url: String,
+}
+
+impl DirectoryPeerArgs {
+    /// Run the service `name` with these flags; `router` serves its app on the store.
+    async fn run(self, name: &'static str, router: distributed::PeerRouter) -> anyhow::Result<()> {
+        let args = self.service;
+        let verifier = args.auth.verifier(None).await?;
+        distributed::beside_directory(
+            name,
+            args.listen,
+            &args.database_url,
+            &self.directory_url,
+            args.kafka.config(),
+            move |store, directory| router(store, directory, verifier),
+        )
+        .await
+    }
 }
 
 /// The projections service's flags; they are global so `rebuild` takes them too.
@@ -157,16 +188,10 @@ enum Command {
     /// Serve GraphQL with every service in this process (embedded SQLite, no broker).
     Serve(ServeArgs),
     /// Distributed: the processes service (gRPC, event store, outbox relay to Kafka).
-    Processes {
-        #[command(flatten)]
-        service: ServiceArgs,
-        /// The directory service, asked who shares a network with a caller, e.g.
-        /// http://directory:50052.
-        #[arg(long, env = "INNOHUB_DIRECTORY_URL")]
-        directory_url: String,
-    },
+    Processes(DirectoryPeerArgs),
     /// Distributed: the ideas service: challenges, ideas, criteria, workshops, action items
-    /// (gRPC, event store, outbox relay to Kafka, and a follower of the processes topic).
+    /// (gRPC, event store, outbox relay to Kafka, and followers of the processes and pilots
+    /// topics).
     Ideas {
         #[command(flatten)]
         service: ServiceArgs,
@@ -178,7 +203,14 @@ enum Command {
         /// http://processes:50051.
         #[arg(long, env = "INNOHUB_PROCESSES_URL")]
         processes_url: String,
+        /// The pilots service, which creates the pilots started from ideas, e.g.
+        /// http://pilots:50054.
+        #[arg(long, env = "INNOHUB_PILOTS_URL")]
+        pilots_url: String,
     },
+    /// Distributed: the pilots service: plan, run, evaluation, decision and benefits of
+    /// pilots (gRPC, event store, outbox relay to Kafka).
+    Pilots(DirectoryPeerArgs),
     /// Distributed: the directory service: municipalities, departments, networks (gRPC,
     /// event store, outbox relay to Kafka).
     Directory(ServiceArgs),
@@ -198,6 +230,9 @@ enum Command {
         /// The ideas service, e.g. http://ideas:50053.
         #[arg(long, env = "INNOHUB_IDEAS_URL")]
         ideas_url: String,
+        /// The pilots service, e.g. http://pilots:50054.
+        #[arg(long, env = "INNOHUB_PILOTS_URL")]
+        pilots_url: String,
         /// The projections' read-model database (read only).
         #[arg(long, env = "INNOHUB_VIEWS_DATABASE_URL", hide_env_values = true)]
         views_database_url: String,
@@ -246,9 +281,10 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let component = match &cli.command {
         None | Some(Command::Serve(_)) => "embedded",
-        Some(Command::Processes { .. }) => "processes",
+        Some(Command::Processes(_)) => "processes",
         Some(Command::Directory(_)) => "directory",
         Some(Command::Ideas { .. }) => "ideas",
+        Some(Command::Pilots(_)) => "pilots",
         Some(Command::Projections(_)) => "projections",
         Some(Command::Gateway { .. }) => "gateway",
         Some(Command::Token { .. } | Command::Import(_)) => "cli",
@@ -263,34 +299,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
-        Some(Command::Processes {
-            service: args,
-            directory_url,
-        }) => {
-            let verifier = args.auth.verifier(None).await?;
-            distributed::processes(
-                args.listen,
-                &args.database_url,
-                &directory_url,
-                args.kafka.config(),
-                verifier,
-            )
+        Some(Command::Processes(args)) => {
+            args.run(innohub_processes::SERVICE, |store, directory, verifier| {
+                innohub_processes::grpc::router(
+                    ProcessesApp::new(store).with_directory(directory),
+                    verifier,
+                )
+            })
             .await
         }
         Some(Command::Ideas {
             service: args,
             directory_url,
             processes_url,
+            pilots_url,
         }) => {
             let verifier = args.auth.verifier(None).await?;
+            let reach = distributed::IdeasReach {
+                directory_url: &directory_url,
+                processes_url: &processes_url,
+                pilots_url: &pilots_url,
+            };
             distributed::ideas(
                 args.listen,
                 &args.database_url,
-                &directory_url,
-                &processes_url,
+                reach,
                 args.kafka.config(),
                 verifier,
             )
+            .await
+        }
+        Some(Command::Pilots(args)) => {
+            args.run(innohub_pilots::SERVICE, |store, directory, verifier| {
+                innohub_pilots::grpc::router(
+                    PilotsApp::new(store).with_directory(directory),
+                    verifier,
+                )
+            })
             .await
         }
         Some(Command::Directory(args)) => {
@@ -331,21 +376,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             processes_url,
             directory_url,
             ideas_url,
+            pilots_url,
             views_database_url,
             auth,
             edge,
         }) => {
             let verifier = auth.verifier(None).await?;
-            distributed::gateway(
-                listen,
-                &processes_url,
-                &directory_url,
-                &ideas_url,
-                &views_database_url,
-                verifier,
-                edge,
-            )
-            .await
+            let reach = distributed::GatewayReach {
+                processes_url: &processes_url,
+                directory_url: &directory_url,
+                ideas_url: &ideas_url,
+                pilots_url: &pilots_url,
+            };
+            distributed::gateway(listen, reach, &views_database_url, verifier, edge).await
         }
         Some(Command::Import(args)) => import::run(args).await,
         Some(Command::Token {

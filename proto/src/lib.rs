@@ -13,8 +13,10 @@
 //!   departments, networks) and its gRPC service `DirectoryService`.
 //! - [`innohub::ideas::v1`]: the events of the ideas context (challenges, ideas, criteria,
 //!   workshops, action items) and its gRPC service `IdeasService`.
+//! - [`innohub::pilots::v1`]: the events of the pilots context (plan, run, evaluation,
+//!   decision, benefits and their measurements) and its gRPC service `PilotsService`.
 //! - [`innohub::projections::v1`]: the records the read models store (`ProcessRecord`,
-//!   `IdeaRecord`).
+//!   `IdeaRecord`, `PilotRecord`).
 //!
 //! These messages are the ONE schema of every fact. A service stores each event as the
 //! encoded message (`M::encode_to_vec()`) beside its type name (`M::NAME`, every generated
@@ -69,6 +71,15 @@ pub mod innohub {
         pub mod v1 {
             #![allow(missing_docs, clippy::all, clippy::pedantic)]
             include!(concat!(env!("OUT_DIR"), "/innohub.ideas.v1.rs"));
+        }
+    }
+
+    /// The pilots context: plan, run, evaluation, decision and benefits of a pilot.
+    pub mod pilots {
+        /// Package `innohub.pilots.v1`.
+        pub mod v1 {
+            #![allow(missing_docs, clippy::all, clippy::pedantic)]
+            include!(concat!(env!("OUT_DIR"), "/innohub.pilots.v1.rs"));
         }
     }
 

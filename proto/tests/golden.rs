@@ -596,6 +596,231 @@ fn descriptor_set_holds_the_ideas_contract() -> TestResult {
         .flat_map(|f| &f.service)
         .find(|s| s.name() == "IdeasService")
         .ok_or("IdeasService missing")?;
-    assert_eq!(service.method.len(), 17);
+    assert_eq!(service.method.len(), 18);
+    Ok(())
+}
+
+const PILOT_ID: &str = "0195d2d0-3b00-7c4d-8e5f-60718293a4b5";
+const BENEFIT_ID: &str = "0195d2d0-3b00-7000-8000-0000000000b1";
+
+fn pilot_envelope<M: Message + Name>(sequence: i64, position: i64, event: &M) -> EventEnvelope {
+    EventEnvelope {
+        municipality: "NO-4626".to_owned(),
+        aggregate_type: "pilot".to_owned(),
+        aggregate_id: PILOT_ID.to_owned(),
+        actor: Some(Actor {
+            user: "kari@oygarden.kommune.no".to_owned(),
+            municipality: "NO-4626".to_owned(),
+        }),
+        ..envelope(
+            &format!("0195d2d0-0000-7000-8000-0000000000{sequence:02}"),
+            sequence,
+            position,
+            "",
+            event,
+        )
+    }
+}
+
+fn pilot_planned() -> EventEnvelope {
+    use innohub_proto::innohub::common::v1::RecordRef;
+    use innohub_proto::innohub::pilots::v1::{
+        ParticipantKind, Participants, PilotPlan, PilotPlanned, Scope, ScopeGrowth,
+    };
+    let event = PilotPlanned {
+        pilot_id: PILOT_ID.to_owned(),
+        municipality: "NO-4626".to_owned(),
+        plan: Some(PilotPlan {
+            title: "Digitalt tilsyn i heimetenesta".to_owned(),
+            departments: vec!["helse-omsorg".to_owned()],
+            visibility: Visibility::Network as i32,
+            goals: "Færre unødvendige heimebesøk om natta".to_owned(),
+            learning_goals: "Kva brukarar og tilsette opplever".to_owned(),
+            scope: Some(Scope {
+                touchpoints: vec!["nattbesøk".to_owned()],
+                work_processes: vec!["nattevakt".to_owned()],
+                routines: vec![],
+                growth: ScopeGrowth::Grows as i32,
+            }),
+            start_date: "2026-03-01".to_owned(),
+            end_date: "2026-08-31".to_owned(),
+            participants: vec![Participants {
+                kind: ParticipantKind::Users as i32,
+                description: "Brukarar i Sotra nord".to_owned(),
+                count: 12,
+                recruitment: "Spurde av primærkontakt".to_owned(),
+            }],
+            information: "Informasjonsmøte og brev".to_owned(),
+            training: "Opplæring av nattevakter".to_owned(),
+            error_handling: "Ring vakttelefonen".to_owned(),
+            measurement: "Tal på besøk per natt".to_owned(),
+            observation: "Skugging av nattevakter".to_owned(),
+            documentation: "Logg i fagsystemet".to_owned(),
+            responsible: "kari@oygarden.kommune.no".to_owned(),
+            anchoring: vec!["helse-omsorg".to_owned()],
+        }),
+        planned_by: "kari@oygarden.kommune.no".to_owned(),
+        origin: Some(RecordRef {
+            context: "ideas".to_owned(),
+            kind: "idea".to_owned(),
+            id: IDEA_ID.to_owned(),
+            municipality: "NO-4626".to_owned(),
+        }),
+    };
+    pilot_envelope(1, 310, &event)
+}
+
+fn pilot_measurement_recorded() -> EventEnvelope {
+    use innohub_proto::innohub::common::v1::Reading;
+    use innohub_proto::innohub::pilots::v1::PilotMeasurementRecorded;
+    let event = PilotMeasurementRecorded {
+        benefit_id: BENEFIT_ID.to_owned(),
+        reading: Some(Reading {
+            value: 31.5,
+            date: "2026-05-15".to_owned(),
+        }),
+        recorded_by: "kari@oygarden.kommune.no".to_owned(),
+    };
+    pilot_envelope(5, 352, &event)
+}
+
+fn pilot_decided() -> EventEnvelope {
+    use innohub_proto::innohub::pilots::v1::{Decision, DecisionBasis, PilotDecided};
+    let event = PilotDecided {
+        decision: Decision::Extend as i32,
+        new_end_date: "2026-12-31".to_owned(),
+        why_stopped: String::new(),
+        basis: Some(DecisionBasis {
+            final_design: "Sensorar og kamera etter samtykke".to_owned(),
+            benefit_assessment: "Halvparten av gevinsten er henta ut".to_owned(),
+            recommendation: "Forleng til nyttår med fleire brukarar".to_owned(),
+        }),
+        decider: "kari@oygarden.kommune.no".to_owned(),
+    };
+    pilot_envelope(8, 377, &event)
+}
+
+#[test]
+fn pilot_planned_stays_decodable() -> TestResult {
+    use innohub_proto::innohub::pilots::v1::{ParticipantKind, PilotPlanned, ScopeGrowth};
+    let sample = pilot_planned();
+    let stored = golden("pilot_planned", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+    assert_eq!(
+        (env.aggregate_type.as_str(), env.aggregate_id.as_str()),
+        ("pilot", PILOT_ID)
+    );
+    assert_eq!(env.event_type, "PilotPlanned");
+    let event = PilotPlanned::decode(env.payload.as_slice())?;
+    assert_eq!(event.pilot_id, PILOT_ID);
+    assert_eq!(event.municipality, "NO-4626");
+    assert_eq!(event.planned_by, "kari@oygarden.kommune.no");
+    let p = event.plan.ok_or("plan missing")?;
+    assert_eq!(p.title, "Digitalt tilsyn i heimetenesta");
+    assert_eq!(p.departments, ["helse-omsorg"]);
+    assert_eq!(p.visibility(), Visibility::Network);
+    assert_eq!(p.goals, "Færre unødvendige heimebesøk om natta");
+    assert_eq!(p.learning_goals, "Kva brukarar og tilsette opplever");
+    let scope = p.scope.as_ref().ok_or("scope missing")?;
+    assert_eq!(scope.touchpoints, ["nattbesøk"]);
+    assert_eq!(scope.work_processes, ["nattevakt"]);
+    assert!(scope.routines.is_empty());
+    assert_eq!(scope.growth(), ScopeGrowth::Grows);
+    assert_eq!(
+        (p.start_date.as_str(), p.end_date.as_str()),
+        ("2026-03-01", "2026-08-31")
+    );
+    let who = p.participants.first().ok_or("participants missing")?;
+    assert_eq!(who.kind(), ParticipantKind::Users);
+    assert_eq!(who.description, "Brukarar i Sotra nord");
+    assert_eq!(who.count, 12);
+    assert_eq!(who.recruitment, "Spurde av primærkontakt");
+    assert_eq!(p.information, "Informasjonsmøte og brev");
+    assert_eq!(p.training, "Opplæring av nattevakter");
+    assert_eq!(p.error_handling, "Ring vakttelefonen");
+    assert_eq!(p.measurement, "Tal på besøk per natt");
+    assert_eq!(p.observation, "Skugging av nattevakter");
+    assert_eq!(p.documentation, "Logg i fagsystemet");
+    assert_eq!(p.responsible, "kari@oygarden.kommune.no");
+    assert_eq!(p.anchoring, ["helse-omsorg"]);
+    let origin = event.origin.ok_or("origin missing")?;
+    assert_eq!(
+        (
+            origin.context.as_str(),
+            origin.kind.as_str(),
+            origin.id.as_str(),
+            origin.municipality.as_str()
+        ),
+        ("ideas", "idea", IDEA_ID, "NO-4626")
+    );
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn pilot_measurement_recorded_stays_decodable() -> TestResult {
+    use innohub_proto::innohub::pilots::v1::PilotMeasurementRecorded;
+    let sample = pilot_measurement_recorded();
+    let stored = golden("pilot_measurement_recorded", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+    assert_eq!(env.event_type, "PilotMeasurementRecorded");
+    assert_eq!(env.sequence, 5);
+    let event = PilotMeasurementRecorded::decode(env.payload.as_slice())?;
+    assert_eq!(event.benefit_id, BENEFIT_ID);
+    let reading = event.reading.ok_or("reading missing")?;
+    assert_eq!((reading.value, reading.date.as_str()), (31.5, "2026-05-15"));
+    assert_eq!(event.recorded_by, "kari@oygarden.kommune.no");
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn pilot_decided_stays_decodable() -> TestResult {
+    use innohub_proto::innohub::pilots::v1::{Decision, PilotDecided};
+    let sample = pilot_decided();
+    let stored = golden("pilot_decided", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+    assert_eq!(env.event_type, "PilotDecided");
+    assert_eq!(env.sequence, 8);
+    let event = PilotDecided::decode(env.payload.as_slice())?;
+    assert_eq!(event.decision(), Decision::Extend);
+    assert_eq!(event.new_end_date, "2026-12-31");
+    assert_eq!(event.why_stopped, "");
+    let basis = event.basis.ok_or("basis missing")?;
+    assert_eq!(basis.final_design, "Sensorar og kamera etter samtykke");
+    assert_eq!(
+        basis.benefit_assessment,
+        "Halvparten av gevinsten er henta ut"
+    );
+    assert_eq!(
+        basis.recommendation,
+        "Forleng til nyttår med fleire brukarar"
+    );
+    assert_eq!(event.decider, "kari@oygarden.kommune.no");
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn descriptor_set_holds_the_pilots_contract() -> TestResult {
+    let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)?;
+    let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
+    for expected in [
+        "innohub/common/v1/benefit.proto",
+        "innohub/pilots/v1/events.proto",
+        "innohub/pilots/v1/service.proto",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    let service = set
+        .file
+        .iter()
+        .flat_map(|f| &f.service)
+        .find(|s| s.name() == "PilotsService")
+        .ok_or("PilotsService missing")?;
+    assert_eq!(service.method.len(), 10);
     Ok(())
 }

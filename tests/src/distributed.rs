@@ -1,7 +1,8 @@
 //! The distributed mode under test: a real Kafka-protocol broker (Tansu, started per test on
-//! its own port), fresh databases on the real PostgreSQL server, and the `processes`,
-//! `projections` and `gateway` processes of the real binary. Nothing is mocked; a missing
-//! broker binary or database server fails the test with what to do.
+//! its own port), fresh databases on the real PostgreSQL server, and the services'
+//! (`directory`, `processes`, `pilots`, `ideas`), `projections` and `gateway` processes of the
+//! real binary. Nothing is mocked; a missing broker binary or database server fails the test
+//! with what to do.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -297,8 +298,8 @@ impl Service {
     }
 }
 
-/// directory + processes + ideas + projections + gateway, on fresh databases, against `broker`, with
-/// the tests' municipalities registered ([`crate::MUNICIPALITIES`]).
+/// directory + processes + pilots + ideas + projections + gateway, on fresh databases, against
+/// `broker`, with the tests' municipalities registered ([`crate::MUNICIPALITIES`]).
 pub struct Cluster {
     /// The gateway, spoken to like the embedded app.
     pub gateway: App,
@@ -314,6 +315,10 @@ pub struct Cluster {
     pub ideas: Service,
     /// The ideas service's event store.
     pub ideas_db: String,
+    /// The pilots service.
+    pub pilots: Service,
+    /// The pilots service's event store.
+    pub pilots_db: String,
     /// The projections service.
     pub projections: Service,
     /// The processes service's event store.
@@ -330,6 +335,7 @@ impl Cluster {
         let events_db = fresh_database("innohub_e2e_events").await?;
         let directory_db = fresh_database("innohub_e2e_directory").await?;
         let ideas_db = fresh_database("innohub_e2e_ideas").await?;
+        let pilots_db = fresh_database("innohub_e2e_pilots").await?;
         let views_db = fresh_database("innohub_e2e_views").await?;
         let brokers = broker.address();
         let service = |role: &str, port: u16, db: &str| {
@@ -354,12 +360,19 @@ impl Cluster {
         let mut processes = Service::new(processes_args, port, env);
         processes.start().await?;
         let port = free_port()?;
+        let mut pilots_args = service("pilots", port, &pilots_db);
+        pilots_args.extend(["--directory-url".to_owned(), directory.url.clone()]);
+        let mut pilots = Service::new(pilots_args, port, env);
+        pilots.start().await?;
+        let port = free_port()?;
         let mut ideas_args = service("ideas", port, &ideas_db);
         ideas_args.extend([
             "--directory-url".to_owned(),
             directory.url.clone(),
             "--processes-url".to_owned(),
             processes.url.clone(),
+            "--pilots-url".to_owned(),
+            pilots.url.clone(),
         ]);
         let mut ideas = Service::new(ideas_args, port, env);
         ideas.start().await?;
@@ -377,6 +390,8 @@ impl Cluster {
             &directory.url,
             "--ideas-url",
             &ideas.url,
+            "--pilots-url",
+            &pilots.url,
             "--views-database-url",
             &views_db,
         ]
@@ -394,6 +409,8 @@ impl Cluster {
             processes,
             ideas,
             ideas_db,
+            pilots,
+            pilots_db,
             projections,
             events_db,
             views_db,

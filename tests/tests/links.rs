@@ -1,9 +1,10 @@
-//! A spawn is two writes in two stores (the process, then the idea's outcome). These tests
-//! stop the ideas service exactly between them (the failpoint
+//! A spawn is two writes in two stores (the new record — a process, a pilot — then the
+//! idea's outcome). These tests stop the ideas service exactly between them (the failpoint
 //! `INNOHUB_FAILPOINT=ideas.spawn.between-writes` exits the process there, as a crash would)
 //! and show that the link is complete on both sides once it runs again: embedded (the one
 //! process restarted on its data directory) and distributed (the ideas process restarted
-//! while the processes service and the broker keep running).
+//! while the other services and the broker keep running), for each kind of record an idea
+//! becomes (`spawnProcessFromIdea`, `startPilotFromIdea`): one scenario, run per kind.
 // Helpers outside the test functions fail the test loudly, like the tests themselves.
 #![allow(clippy::expect_used)]
 
@@ -20,12 +21,60 @@ use serde_json::{Value, json};
 const BETWEEN_WRITES: &str = "ideas.spawn.between-writes";
 
 const SUBMIT_IDEA: &str = "mutation($input: SubmitIdeaInput!) { submitIdea(input: $input) { id } }";
-const SPAWN: &str = "mutation($id: ID!, $input: SubmitProcessInput!) {
-    spawnProcessFromIdea(id: $id, input: $input) { id processId consistencyToken } }";
-/// Both sides of an idea's links, as the gateway shows them.
-const LINKS: &str = "query($id: ID!) {
-    idea(id: $id) { outcomes { context kind id } }
-    processes(first: 100) { edges { node { id title originIdea { id municipality } } } } }";
+/// The title of the record the idea becomes.
+const TITLE: &str = "Bygglovsrobot";
+
+/// A kind of record an idea becomes in another service: how it is asked for, and how both
+/// sides of the link are read.
+struct Outcome {
+    /// The context and the kind the idea's outcomes name it by.
+    context: &'static str,
+    kind: &'static str,
+    /// The mutation the failpoint stops: `$id` is the idea, `$input` the new record.
+    spawn: &'static str,
+    /// The new record's `$input`, titled [`TITLE`].
+    input: fn() -> Value,
+    /// Both sides of an idea's links, as the gateway shows them: the idea's `outcomes`, and
+    /// every record of the kind as `records`, each with its `id`, its title and the idea it
+    /// names as `origin`.
+    links: &'static str,
+    /// Where a record's title is.
+    title: &'static str,
+}
+
+fn process_input() -> Value {
+    form(TITLE, &["bygg"], 900, 6.0, 60)
+}
+
+fn pilot_input() -> Value {
+    json!({ "title": TITLE, "departments": ["bygg"] })
+}
+
+/// A process spawned from the idea.
+const PROCESS: Outcome = Outcome {
+    context: "processes",
+    kind: "process",
+    spawn: "mutation($id: ID!, $input: SubmitProcessInput!) {
+        spawnProcessFromIdea(id: $id, input: $input) { id processId consistencyToken } }",
+    input: process_input,
+    links: "query($id: ID!) {
+        idea(id: $id) { outcomes { context kind id } }
+        records: processes(first: 100) { edges { node { id title origin: originIdea { id municipality } } } } }",
+    title: "/title",
+};
+
+/// A pilot started from the idea.
+const PILOT: Outcome = Outcome {
+    context: "pilots",
+    kind: "pilot",
+    spawn: "mutation($id: ID!, $input: PilotPlanInput!) {
+        startPilotFromIdea(ideaId: $id, plan: $input) { id pilotId consistencyToken } }",
+    input: pilot_input,
+    links: "query($id: ID!) {
+        idea(id: $id) { outcomes { context kind id } }
+        records: pilots(first: 100) { edges { node { id plan { title } origin { id municipality } } } } }",
+    title: "/plan/title",
+};
 
 async fn lead(app: &App) -> String {
     app.token(
@@ -53,11 +102,9 @@ async fn submit_idea(app: &App, token: &str) -> String {
 }
 
 /// Ask for the spawn the failpoint stops; the service dies before it answers.
-async fn spawn_and_die(app: &App, token: &str, idea: &str) {
-    let input = form("Bygglovsrobot", &["bygg"], 900, 6.0, 60);
-    let response = app
-        .gql(Some(token), SPAWN, json!({ "id": idea, "input": input }))
-        .await;
+async fn spawn_and_die(app: &App, token: &str, idea: &str, outcome: &Outcome) {
+    let variables = json!({ "id": idea, "input": (outcome.input)() });
+    let response = app.gql(Some(token), outcome.spawn, variables).await;
     let answered = response
         .as_ref()
         .is_ok_and(|r| r.get("errors").is_none_or(Value::is_null));
@@ -67,32 +114,36 @@ async fn spawn_and_die(app: &App, token: &str, idea: &str) {
     );
 }
 
-/// Whether the idea lists the process spawned from it, and that process names the idea.
-fn linked_both_ways(data: &Value, idea: &str) -> bool {
-    let spawned: Vec<&Value> = data["processes"]["edges"]
+/// Whether the idea lists the record spawned from it, and that record names the idea.
+fn linked_both_ways(data: &Value, idea: &str, outcome: &Outcome) -> bool {
+    let spawned: Vec<&Value> = data["records"]["edges"]
         .as_array()
         .map(|edges| {
             edges
                 .iter()
                 .map(|e| &e["node"])
-                .filter(|p| p["title"] == "Bygglovsrobot")
+                .filter(|r| r.pointer(outcome.title) == Some(&json!(TITLE)))
                 .collect()
         })
         .unwrap_or_default();
-    let [process] = spawned.as_slice() else {
+    let [record] = spawned.as_slice() else {
         return false;
     };
-    let origin_named =
-        process["originIdea"]["id"] == idea && process["originIdea"]["municipality"] == SE;
-    let outcome = json!([{ "context": "processes", "kind": "process", "id": process["id"] }]);
-    origin_named && data["idea"]["outcomes"] == outcome
+    let origin_named = record["origin"]["id"] == idea && record["origin"]["municipality"] == SE;
+    let linked = json!([{ "context": outcome.context, "kind": outcome.kind, "id": record["id"] }]);
+    origin_named && data["idea"]["outcomes"] == linked
 }
 
-async fn wait_until_linked(app: &App, token: &str, idea: &str) -> Value {
+async fn wait_until_linked(app: &App, token: &str, idea: &str, outcome: &Outcome) -> Value {
     let mut data = Value::Null;
     for _ in 0..300 {
-        data = ok(app, token, LINKS, json!({ "id": idea })).await;
-        if linked_both_ways(&data, idea) {
+        // Until the views hold the idea, it is not found: asked again, like the link.
+        data = app
+            .gql(Some(token), outcome.links, json!({ "id": idea }))
+            .await
+            .expect("request")["data"]
+            .take();
+        if linked_both_ways(&data, idea, outcome) {
             return data;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -100,8 +151,9 @@ async fn wait_until_linked(app: &App, token: &str, idea: &str) -> Value {
     panic!("the link did not heal: {data:#}");
 }
 
-#[tokio::test]
-async fn embedded_a_spawn_stopped_between_its_writes_heals_on_restart() {
+/// Embedded: the app stops at the failpoint and, restarted on its data directory, completes
+/// the link.
+async fn embedded_heals(outcome: &Outcome) {
     let dir = temp_data_dir("links");
     let app = App::start_with_env(&dir, &[], &[(failpoint::VARIABLE, BETWEEN_WRITES)])
         .await
@@ -112,7 +164,7 @@ async fn embedded_a_spawn_stopped_between_its_writes_heals_on_restart() {
     let token = lead(&app).await;
     let idea = submit_idea(&app, &token).await;
 
-    spawn_and_die(&app, &token, &idea).await;
+    spawn_and_die(&app, &token, &idea, outcome).await;
     let status = app.exited(Duration::from_secs(20)).await.expect("exit");
     assert_eq!(
         status.code(),
@@ -121,13 +173,14 @@ async fn embedded_a_spawn_stopped_between_its_writes_heals_on_restart() {
     );
 
     let app = App::spawn_in(&dir, &[]).await.expect("restart");
-    let data = wait_until_linked(&app, &token, &idea).await;
+    let data = wait_until_linked(&app, &token, &idea, outcome).await;
     assert_eq!(data["idea"]["outcomes"].as_array().map(Vec::len), Some(1));
     app.stop().await.expect("stop");
 }
 
-#[tokio::test]
-async fn distributed_a_spawn_stopped_between_its_writes_heals_when_ideas_runs_again() {
+/// Distributed: the ideas process stops at the failpoint and, started again, completes the
+/// link from the other service's events on Kafka.
+async fn distributed_heals(outcome: &Outcome) {
     let broker = Broker::start(false).await.expect("broker");
     let mut cluster = Cluster::start(&broker, &[]).await.expect("cluster");
     let app = &cluster.gateway;
@@ -143,7 +196,7 @@ async fn distributed_a_spawn_stopped_between_its_writes_heals_when_ideas_runs_ag
         .start()
         .await
         .expect("ideas with the failpoint");
-    spawn_and_die(&cluster.gateway, &token, &idea).await;
+    spawn_and_die(&cluster.gateway, &token, &idea, outcome).await;
     let status = cluster
         .ideas
         .exited(Duration::from_secs(20))
@@ -157,5 +210,26 @@ async fn distributed_a_spawn_stopped_between_its_writes_heals_when_ideas_runs_ag
 
     cluster.ideas.set_env(failpoint::VARIABLE, None);
     cluster.ideas.start().await.expect("ideas again");
-    wait_until_linked(&cluster.gateway, &token, &idea).await;
+    wait_until_linked(&cluster.gateway, &token, &idea, outcome).await;
+}
+
+#[tokio::test]
+async fn embedded_a_spawn_stopped_between_its_writes_heals_on_restart() {
+    embedded_heals(&PROCESS).await;
+}
+
+#[tokio::test]
+async fn embedded_a_pilot_started_from_an_idea_stopped_between_its_writes_heals_on_restart() {
+    embedded_heals(&PILOT).await;
+}
+
+#[tokio::test]
+async fn distributed_a_spawn_stopped_between_its_writes_heals_when_ideas_runs_again() {
+    distributed_heals(&PROCESS).await;
+}
+
+#[tokio::test]
+async fn distributed_a_pilot_started_from_an_idea_stopped_between_its_writes_heals_when_ideas_runs_again()
+ {
+    distributed_heals(&PILOT).await;
 }

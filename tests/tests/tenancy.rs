@@ -1,19 +1,25 @@
 //! The cross-tenant tests of the partner-municipality operations (the directory, networks,
 //! adoption, umbrella groups, the cross-municipal overview, the quarterly history and the
-//! exports) and of every operation of the ideas context (challenges, ideas, support,
+//! exports), of every operation of the ideas context (challenges, ideas, support,
 //! comments, criteria and scores, workshops and action items, the funnel, the spawn of a
-//! process): a municipality that is not registered is refused by every one of them and
-//! changes nothing, and no municipality sees or changes another's unshared data through any
-//! of them; a partner may support and comment on an idea shared with them, and reads it
-//! without people or departments. (The processes operations are in `access.rs`.)
+//! process) and of every operation of the pilots context (plan, start, observations,
+//! incidents, benefits and measurements, evaluation, decision, the start from an idea, the
+//! lists, the portfolio and the innovation funnel): a municipality that is not registered is
+//! refused by every one of them and changes nothing, and no municipality sees or changes
+//! another's unshared data through any of them; a partner may support and comment on an idea
+//! shared with them, and reads it without people or departments; a partner reads a shared
+//! pilot without people or departments and changes nothing of it. (The processes operations
+//! are in `access.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 mod ideas_api;
+mod pilots_api;
 
 use common::*;
 use ideas_api::*;
 use innohub_tests::App;
+use pilots_api::*;
 use serde_json::{Value, json};
 
 /// Espoo: a valid municipality id that nobody registered.
@@ -185,7 +191,31 @@ async fn every_operation_refuses_an_unregistered_municipality_and_records_nothin
         (DROP_ACTION_ITEM, json!({ "id": NOBODY, "reason": "Ei" })),
         (SPAWN, json!({ "id": NOBODY, "input": form("Prosessi", &["it"], 1, 1.0, 1) })),
     ];
-    for (query, variables) in operations.into_iter().chain(ideas_operations) {
+    // The pilots context: every query and every mutation.
+    let pilot_query = pilot_query();
+    let reading = json!({ "value": 1.0, "date": today });
+    #[rustfmt::skip]
+    let pilots_operations: Vec<(&str, Value)> = vec![
+        (PILOTS, json!({})),
+        (&pilot_query, json!({ "id": NOBODY })),
+        (PORTFOLIO, json!({})),
+        (INNOVATION_FUNNEL, json!({})),
+        (PLAN_PILOT, json!({ "plan": draft_plan("Pilotti", &["it"]) })),
+        (UPDATE_PLAN, json!({ "id": NOBODY, "plan": { "goals": "Tavoite" } })),
+        (START_PILOT, json!({ "id": NOBODY })),
+        (OBSERVE, json!({ "id": NOBODY, "observation": observation(&today) })),
+        (INCIDENT, json!({ "id": NOBODY, "incident": incident(&today) })),
+        (DEFINE_BENEFIT, json!({ "id": NOBODY, "benefit": benefit("Hyöty", "h", (2.0, &today), (1.0, &today)) })),
+        (MEASURE, json!({ "id": NOBODY, "benefitId": NOBODY, "reading": reading })),
+        (EVALUATE, json!({ "id": NOBODY, "evaluation": good_evaluation() })),
+        (DECIDE, json!({ "id": NOBODY, "decision": "TO_OPERATION", "basis": basis() })),
+        (START_FROM_IDEA, json!({ "ideaId": NOBODY, "plan": draft_plan("Pilotti", &["it"]) })),
+    ];
+    for (query, variables) in operations
+        .into_iter()
+        .chain(ideas_operations)
+        .chain(pilots_operations)
+    {
         let response = refused(&app, Some(&stranger), query, variables, "FORBIDDEN").await;
         assert!(
             response.to_string().contains("FI-0049 is not registered"),
@@ -1224,5 +1254,390 @@ async fn the_history_of_a_shared_record_names_no_linked_record_the_partner_canno
     assert!(
         leaks.is_empty(),
         "{leaks:?}\n{process_events}\n{idea_events}"
+    );
+}
+
+/// The people of the pilots' cross-tenant tests: Syddjurs' employee Anna (the pilots'
+/// responsible person) and innovation lead Karin, and Sven of Helsingborg with every role
+/// there is.
+struct PilotPeople {
+    anna: String,
+    karin: String,
+    sven: String,
+}
+
+async fn pilot_people(app: &App) -> PilotPeople {
+    PilotPeople {
+        anna: app
+            .token("anna", DK, Some("social"), &["employee"])
+            .await
+            .unwrap(),
+        karin: app
+            .token("karin", DK, Some("it"), &["employee", "innovation_lead"])
+            .await
+            .unwrap(),
+        sven: app
+            .token(
+                "sven",
+                SE,
+                Some("social"),
+                &[
+                    "employee",
+                    "department_lead",
+                    "it_portfolio",
+                    "innovation_lead",
+                    "municipality_admin",
+                ],
+            )
+            .await
+            .unwrap(),
+    }
+}
+
+/// Days from today, as an ISO date.
+fn day(offset: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
+}
+
+/// A pilot of Syddjurs' social department with `visibility`, planned by `lead` from `idea`
+/// with Anna responsible, a benefit (hours, 40 → 10, owned by Kari), started, observed by
+/// Anna, measured, with an incident. Its id, the benefit's id and the last write.
+async fn shared_pilot(
+    app: &App,
+    lead: &str,
+    idea: &str,
+    title: &str,
+    visibility: &str,
+) -> (String, String, Written) {
+    let plan = with(
+        complete_plan(title, &["social"], "anna", &day(0), &day(60)),
+        json!({ "visibility": visibility, "anchoring": ["social"] }),
+    );
+    let (_, id) = start_from_idea(app, lead, idea, plan).await;
+    let defined = define_benefit(
+        app,
+        lead,
+        &id,
+        benefit("Timer", "timer/uge", (40.0, &day(-30)), (10.0, &day(300))),
+    )
+    .await;
+    let hours = benefit_id(app, lead, &id, "Timer", &defined.token).await;
+    start_pilot(app, lead, &id).await;
+    command(
+        app,
+        lead,
+        OBSERVE,
+        json!({ "id": id, "observation": with(observation(&day(0)), json!({ "observer": "anna" })) }),
+    )
+    .await;
+    command(
+        app,
+        lead,
+        INCIDENT,
+        json!({ "id": id, "incident": incident(&day(0)) }),
+    )
+    .await;
+    let last = measure(app, lead, &id, &hours, 25.0, &day(0)).await;
+    (id, hours, last)
+}
+
+#[tokio::test]
+async fn no_pilots_operation_reaches_another_municipalitys_unshared_pilots() {
+    let app = App::spawn("tenancy-pilots").await.unwrap();
+    let p = pilot_people(&app).await;
+
+    // Syddjurs: an idea it keeps to itself, a running pilot from it that it keeps to itself
+    // too, and an evaluated one.
+    let internal_idea = submit_idea(&app, &p.anna, idea_form("Intern idé", &["social"]))
+        .await
+        .id;
+    let (internal, hours, _) = shared_pilot(
+        &app,
+        &p.karin,
+        &internal_idea,
+        "Intern pilot",
+        "MUNICIPALITY",
+    )
+    .await;
+    let (evaluated, _, _) = shared_pilot(
+        &app,
+        &p.karin,
+        &internal_idea,
+        "Evalueret pilot",
+        "MUNICIPALITY",
+    )
+    .await;
+    let settled = evaluate(&app, &p.karin, &evaluated, good_evaluation()).await;
+    // Helsingborg: a pilot of its own.
+    let own = plan_pilot(&app, &p.sven, draft_plan("Egen pilot", &["social"])).await;
+
+    // Every operation that names one of Syddjurs' pilots answers exactly as for a pilot that
+    // does not exist.
+    let pilot_query = pilot_query();
+    let reading = json!({ "value": 20.0, "date": day(0) });
+    #[rustfmt::skip]
+    let named: Vec<(&str, Value)> = vec![
+        (&pilot_query, json!({ "id": internal, "c": settled.token })),
+        (HISTORY, json!({ "id": internal })),
+        (UPDATE_PLAN, json!({ "id": internal, "plan": { "goals": "Våra mål" } })),
+        (START_PILOT, json!({ "id": internal })),
+        (OBSERVE, json!({ "id": internal, "observation": observation(&day(0)) })),
+        (INCIDENT, json!({ "id": internal, "incident": incident(&day(0)) })),
+        (DEFINE_BENEFIT, json!({ "id": internal, "benefit": benefit("Vår nytta", "kr", (1.0, &day(-1)), (2.0, &day(1))) })),
+        (DEFINE_BENEFIT, json!({ "id": internal, "benefitId": hours, "benefit": benefit("Timer", "kr", (1.0, &day(-1)), (2.0, &day(1))) })),
+        (MEASURE, json!({ "id": internal, "benefitId": hours, "reading": reading })),
+        (EVALUATE, json!({ "id": internal, "evaluation": good_evaluation() })),
+        (HISTORY, json!({ "id": evaluated })),
+        (DECIDE, json!({ "id": evaluated, "decision": "TO_OPERATION", "basis": basis() })),
+        (DECIDE, json!({ "id": evaluated, "decision": "STOP", "whyStopped": "Vi vill inte", "basis": basis() })),
+    ];
+    for (query, variables) in named {
+        hidden_like_missing(&app, &p.sven, query, variables).await;
+    }
+    // Nor does Helsingborg start a pilot from Syddjurs' idea.
+    let from_idea =
+        |idea: &str| json!({ "ideaId": idea, "plan": draft_plan("Stöld", &["social"]) });
+    as_unknown_as(
+        &app,
+        &p.sven,
+        START_FROM_IDEA,
+        from_idea(&internal_idea),
+        from_idea(NOBODY),
+        "NOT_FOUND",
+    )
+    .await;
+
+    // Helsingborg's lists hold only its own; a filter naming Syddjurs' idea selects nothing,
+    // as one naming no idea; Syddjurs' portfolio holds nothing for it, and its funnel is its
+    // members' only.
+    let c = json!({ "c": own.token });
+    let listed = ok(&app, &p.sven, PILOTS, c.clone()).await;
+    assert_eq!(column(&listed["pilots"], "id"), [own.id.as_str()]);
+    let by_idea = async |idea: &str| {
+        ok(
+            &app,
+            &p.sven,
+            PILOTS,
+            json!({ "filter": { "idea": idea }, "c": own.token }),
+        )
+        .await
+    };
+    assert_eq!(by_idea(&internal_idea).await, by_idea(NOBODY).await);
+    assert_eq!(total(&by_idea(&internal_idea).await["pilots"]), 0);
+    let portfolio = ok(&app, &p.sven, PORTFOLIO, json!({ "m": DK, "c": own.token })).await;
+    let counted: i64 = portfolio["pilotPortfolio"]["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(counted, 0, "{portfolio:#}");
+    refused(
+        &app,
+        Some(&p.sven),
+        INNOVATION_FUNNEL,
+        json!({ "m": DK, "c": own.token }),
+        "FORBIDDEN",
+    )
+    .await;
+
+    // Syddjurs' pilots are as they were.
+    let seen = pilot(&app, &p.anna, &internal, &own.token).await;
+    assert_eq!(seen["status"], "RUNNING");
+    assert_eq!(seen["plan"]["goals"], topics("anna", "", "")["goals"]);
+    assert_eq!(seen["observations"].as_array().unwrap().len(), 1);
+    assert_eq!(seen["incidents"].as_array().unwrap().len(), 1);
+    assert_eq!(seen["benefits"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        seen["benefits"][0]["measurements"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let seen = pilot(&app, &p.anna, &evaluated, &own.token).await;
+    assert_eq!(seen["status"], "EVALUATING");
+    assert_eq!(seen["decision"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_partner_reads_a_shared_pilot_without_people_or_departments_and_changes_nothing() {
+    let app = App::spawn("tenancy-shared-pilots").await.unwrap();
+    let p = pilot_people(&app).await;
+    let dk_admin = app
+        .token("admin.syddjurs", DK, Some("it"), &["municipality_admin"])
+        .await
+        .unwrap();
+    let se_admin = app
+        .token("admin.helsingborg", SE, Some("it"), &["municipality_admin"])
+        .await
+        .unwrap();
+    // Uppsala: registered, in no network with Syddjurs.
+    let ulla = app
+        .token("ulla", "SE-0380", Some("social"), &["employee"])
+        .await
+        .unwrap();
+
+    // Syddjurs: an idea, a public and a network pilot from it, each evaluated and extended
+    // by Karin, and a pilot it keeps to itself.
+    let idea_id = submit_idea(&app, &p.anna, idea_form("Nattilsyn", &["social"]))
+        .await
+        .id;
+    let mut shared = Vec::new();
+    for visibility in ["PUBLIC", "NETWORK"] {
+        let title = format!("Delt pilot {visibility}");
+        let (id, _, _) = shared_pilot(&app, &p.karin, &idea_id, &title, visibility).await;
+        evaluate(&app, &p.karin, &id, good_evaluation()).await;
+        decide(
+            &app,
+            &p.karin,
+            &id,
+            "EXTEND",
+            json!({ "newEndDate": day(90) }),
+        )
+        .await;
+        shared.push(id);
+    }
+    let (public, network) = (shared[0].clone(), shared[1].clone());
+    let internal = plan_pilot(&app, &p.karin, draft_plan("Intern", &["social"])).await;
+    // The views hold every pilot before Helsingborg joins; its reads then wait for the join.
+    pilot(&app, &p.anna, &internal.id, &internal.token).await;
+
+    // The network pilot is Syddjurs' own until Helsingborg is in a network with it.
+    hidden_like_missing(&app, &p.sven, HISTORY, json!({ "id": network })).await;
+    let created = ok(
+        &app,
+        &dk_admin,
+        "mutation { createNetwork(name: \"Øresund\") { id } }",
+        json!({}),
+    )
+    .await;
+    let network_id = created["createNetwork"]["id"].as_str().unwrap().to_owned();
+    ok(
+        &app,
+        &dk_admin,
+        "mutation($id: ID!, $m: ID!) { inviteToNetwork(network: $id, municipality: $m) { id } }",
+        json!({ "id": network_id, "m": SE }),
+    )
+    .await;
+    let accepted = ok(
+        &app,
+        &se_admin,
+        "mutation($id: ID!) { acceptNetworkInvitation(network: $id) { consistencyToken } }",
+        json!({ "id": network_id }),
+    )
+    .await;
+    let joined = accepted["acceptNetworkInvitation"]["consistencyToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    for id in [&public, &network] {
+        // Helsingborg reads the pilot, its plan, run, benefits, evaluation and decision,
+        // without people, departments or where it came from.
+        let seen = pilot(&app, &p.sven, id, &joined).await;
+        assert_eq!(seen["sharedWithYou"], true, "{seen:#}");
+        assert_eq!(seen["municipality"], DK);
+        assert_eq!(seen["status"], "RUNNING");
+        assert_eq!(seen["plan"]["endDate"], day(90));
+        assert_eq!(seen["plan"]["goals"], topics("", "", "")["goals"]);
+        assert_eq!(seen["plan"]["departments"], Value::Null);
+        assert_eq!(seen["plan"]["anchoring"], Value::Null);
+        assert_eq!(seen["plan"]["responsible"], Value::Null);
+        assert_eq!(seen["origin"], Value::Null, "the origin is internal");
+        assert_eq!(seen["observations"][0]["observer"], Value::Null);
+        assert_eq!(seen["observations"][0]["worked"], observation("")["worked"]);
+        assert_eq!(seen["incidents"].as_array().unwrap().len(), 1);
+        assert_eq!(seen["benefits"][0]["owner"], Value::Null);
+        assert_eq!(seen["benefits"][0]["realisation"], 50.0);
+        assert_eq!(seen["decision"]["decision"], "EXTEND");
+        assert_eq!(seen["decision"]["decider"], Value::Null);
+        assert_eq!(seen["decision"]["basis"], basis());
+        let text = seen.to_string();
+        for hidden in ["anna", "karin", "kari", "\"social\"", &idea_id] {
+            assert!(!text.contains(hidden), "{hidden} in {seen:#}");
+        }
+        // Nor does its history show them.
+        let events = ok(
+            &app,
+            &p.sven,
+            "query($id: ID!) { history(id: $id) { type actor actorMunicipality data } }",
+            json!({ "id": id }),
+        )
+        .await;
+        let text = events.to_string();
+        for hidden in ["anna", "karin", "\"social\"", &idea_id] {
+            assert!(!text.contains(hidden), "{hidden} in {events:#}");
+        }
+        assert!(text.contains("PilotDecided"), "{events:#}");
+
+        // It changes nothing of it, whatever its roles.
+        let reading = json!({ "value": 20.0, "date": day(0) });
+        #[rustfmt::skip]
+        let changes: Vec<(&str, Value)> = vec![
+            (UPDATE_PLAN, json!({ "id": id, "plan": { "goals": "Våra mål" } })),
+            (START_PILOT, json!({ "id": id })),
+            (OBSERVE, json!({ "id": id, "observation": observation(&day(0)) })),
+            (INCIDENT, json!({ "id": id, "incident": incident(&day(0)) })),
+            (DEFINE_BENEFIT, json!({ "id": id, "benefit": benefit("Vår nytta", "kr", (1.0, &day(-1)), (2.0, &day(1))) })),
+            (MEASURE, json!({ "id": id, "benefitId": seen["benefits"][0]["id"], "reading": reading })),
+            (EVALUATE, json!({ "id": id, "evaluation": good_evaluation() })),
+            (DECIDE, json!({ "id": id, "decision": "STOP", "whyStopped": "Nej", "basis": basis() })),
+        ];
+        for (query, variables) in changes {
+            refused(&app, Some(&p.sven), query, variables, "FORBIDDEN").await;
+        }
+
+        // Uppsala, in no network with Syddjurs, reads the public pilot only.
+        if *id == network {
+            hidden_like_missing(&app, &ulla, HISTORY, json!({ "id": id })).await;
+            let query = pilot_query();
+            hidden_like_missing(&app, &ulla, &query, json!({ "id": id })).await;
+        } else {
+            pilot(&app, &ulla, id, &joined).await;
+        }
+    }
+
+    // Helsingborg lists both and Uppsala the public one; the departments a partner does not
+    // see do not select what it lists; Syddjurs' portfolio counts for it what it may read.
+    let c = json!({ "c": joined });
+    let mut listed = column(&ok(&app, &p.sven, PILOTS, c.clone()).await["pilots"], "id");
+    listed.sort();
+    let mut expected = vec![public.clone(), network.clone()];
+    expected.sort();
+    assert_eq!(listed, expected);
+    let uppsala = ok(&app, &ulla, PILOTS, c.clone()).await;
+    assert_eq!(column(&uppsala["pilots"], "id"), [public.as_str()]);
+    let by_department = ok(
+        &app,
+        &p.sven,
+        PILOTS,
+        json!({ "filter": { "department": "social" }, "c": joined }),
+    )
+    .await;
+    assert_eq!(total(&by_department["pilots"]), 0, "{by_department:#}");
+    let count_of = |portfolio: &Value, status: &str| {
+        portfolio["pilotPortfolio"]["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["status"] == status)
+            .and_then(|s| s["count"].as_i64())
+            .unwrap_or_else(|| panic!("no {status} in {portfolio:#}"))
+    };
+    let partner = ok(&app, &p.sven, PORTFOLIO, json!({ "m": DK, "c": joined })).await;
+    let member = ok(&app, &p.anna, PORTFOLIO, json!({ "m": DK, "c": joined })).await;
+    assert_eq!(
+        (
+            count_of(&partner, "RUNNING"),
+            count_of(&partner, "PLANNING")
+        ),
+        (2, 0),
+        "{partner:#}"
+    );
+    assert_eq!(
+        (count_of(&member, "RUNNING"), count_of(&member, "PLANNING")),
+        (2, 1),
+        "{member:#}"
     );
 }

@@ -11,12 +11,11 @@ use innohub_projections::DirectoryQueries;
 use innohub_projections::directory_views::{
     DepartmentView, MunicipalityView, NetworkMemberView, NetworkView,
 };
-use innohub_proto::innohub::common::v1::CommandReply;
 use innohub_proto::innohub::directory::v1 as pb;
 use innohub_runtime::ErrorCode;
 
 use super::types::{contract_enum, municipality, unknown};
-use super::{ConsistencyToken, call, consistent, error, from_service, principal, services, token};
+use super::{consistent, error, from_service, principal, services, token};
 
 contract_enum! {
     /// How many people live in a municipality, in bands.
@@ -274,57 +273,10 @@ pub struct AddDepartmentInput {
     pub parent: Option<String>,
 }
 
-/// The result of a directory command.
-pub struct DirectoryPayload {
-    /// The record the command was about: a municipality id or a network id.
-    pub id: String,
-    /// Where the command's last event is.
-    pub token: ConsistencyToken,
-    /// The idempotency key had been used: nothing new was recorded.
-    pub replayed: bool,
-}
-
-impl From<CommandReply> for DirectoryPayload {
-    fn from(reply: CommandReply) -> Self {
-        Self {
-            token: ConsistencyToken::at(innohub_directory::SERVICE, reply.position),
-            id: reply.aggregate_id,
-            replayed: reply.replayed,
-        }
-    }
-}
-
-#[Object]
-impl DirectoryPayload {
-    /// The record's id: the municipality's (e.g. DK-0706) or the network's.
-    async fn id(&self) -> ID {
-        ID(self.id.clone())
-    }
-    /// Pass to a query's `consistency` argument to read your own write. Opaque.
-    async fn consistency_token(&self) -> String {
-        self.token.to_string()
-    }
-    /// True when an earlier call with the same idempotency key already did this.
-    async fn replayed(&self) -> bool {
-        self.replayed
-    }
-}
-
-/// Send a directory command: `$method` of the client with `$request`, the caller's
-/// metadata and the idempotency key `$key`.
-macro_rules! command {
-    ($ctx:expr, $key:expr => $method:ident($request:expr)) => {
-        DirectoryPayload::from(
-            call(
-                $ctx,
-                &services($ctx).directory,
-                $key.as_deref(),
-                $request,
-                |mut client, request| async move { client.$method(request).await },
-            )
-            .await?,
-        )
-    };
+payload! {
+    /// The result of a directory command.
+    DirectoryPayload,
+    store = innohub_directory::SERVICE
 }
 
 /// The directory context's mutations (part of the mutation root, [`super::Mutation`]).
@@ -360,7 +312,9 @@ impl DirectoryMutation {
                 size_band: pb::SizeBand::Unspecified as i32,
             }),
         };
-        Ok(command!(ctx, idempotency_key => register_municipality(request)))
+        Ok(
+            command!(ctx, directory, idempotency_key => register_municipality(request) as DirectoryPayload),
+        )
     }
 
     /// Add a department to your municipality's tree (municipality_admin).
@@ -377,7 +331,7 @@ impl DirectoryMutation {
                 parent_id: input.parent.unwrap_or_default(),
             }),
         };
-        Ok(command!(ctx, idempotency_key => add_department(request)))
+        Ok(command!(ctx, directory, idempotency_key => add_department(request) as DirectoryPayload))
     }
 
     /// Rename a department of your municipality (municipality_admin).
@@ -394,7 +348,9 @@ impl DirectoryMutation {
                 name,
             }),
         };
-        Ok(command!(ctx, idempotency_key => rename_department(request)))
+        Ok(
+            command!(ctx, directory, idempotency_key => rename_department(request) as DirectoryPayload),
+        )
     }
 
     /// Retire a department of your municipality that has no active children
@@ -408,7 +364,9 @@ impl DirectoryMutation {
         let request = pb::RetireDepartmentRequest {
             department_id: id.to_string(),
         };
-        Ok(command!(ctx, idempotency_key => retire_department(request)))
+        Ok(
+            command!(ctx, directory, idempotency_key => retire_department(request) as DirectoryPayload),
+        )
     }
 
     /// Create a network; your municipality is its first member (municipality_admin).
@@ -419,7 +377,7 @@ impl DirectoryMutation {
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<DirectoryPayload> {
         let request = pb::CreateNetworkRequest { name };
-        Ok(command!(ctx, idempotency_key => create_network(request)))
+        Ok(command!(ctx, directory, idempotency_key => create_network(request) as DirectoryPayload))
     }
 
     /// Invite a registered municipality into a network your municipality is a member of
@@ -435,7 +393,9 @@ impl DirectoryMutation {
             network_id: network.to_string(),
             municipality: municipality.to_string(),
         };
-        Ok(command!(ctx, idempotency_key => invite_to_network(request)))
+        Ok(
+            command!(ctx, directory, idempotency_key => invite_to_network(request) as DirectoryPayload),
+        )
     }
 
     /// Accept your municipality's invitation into a network (municipality_admin).
@@ -448,7 +408,9 @@ impl DirectoryMutation {
         let request = pb::AcceptNetworkInvitationRequest {
             network_id: network.to_string(),
         };
-        Ok(command!(ctx, idempotency_key => accept_network_invitation(request)))
+        Ok(
+            command!(ctx, directory, idempotency_key => accept_network_invitation(request) as DirectoryPayload),
+        )
     }
 
     /// Leave a network: sharing through it ends now (municipality_admin).
@@ -461,6 +423,6 @@ impl DirectoryMutation {
         let request = pb::LeaveNetworkRequest {
             network_id: network.to_string(),
         };
-        Ok(command!(ctx, idempotency_key => leave_network(request)))
+        Ok(command!(ctx, directory, idempotency_key => leave_network(request) as DirectoryPayload))
     }
 }

@@ -38,135 +38,122 @@ fn token(reply: &CommandReply) -> ConsistencyToken {
     ConsistencyToken::at(STORE, reply.position)
 }
 
-/// Declares the payload of commands about one kind of record: the record's id, the
-/// consistency token and whether the command was replayed.
-macro_rules! payload {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        pub struct $name {
-            /// The record's id.
-            pub id: String,
-            /// Where the command's last event is.
-            pub token: ConsistencyToken,
-            /// The idempotency key had been used: nothing new was recorded.
-            pub replayed: bool,
-        }
-
-        impl From<CommandReply> for $name {
-            fn from(reply: CommandReply) -> Self {
-                Self {
-                    token: token(&reply),
-                    id: reply.aggregate_id,
-                    replayed: reply.replayed,
-                }
-            }
-        }
-
-        #[Object]
-        impl $name {
-            /// The record's id.
-            async fn id(&self) -> ID {
-                ID(self.id.clone())
-            }
-            /// Pass to a query's `consistency` argument to read your own write. Opaque.
-            async fn consistency_token(&self) -> String {
-                self.token.to_string()
-            }
-            /// True when an earlier call with the same idempotency key already did this.
-            async fn replayed(&self) -> bool {
-                self.replayed
-            }
-        }
-    };
-}
-
 payload! {
     /// The result of a command on a challenge.
-    ChallengePayload
+    ChallengePayload,
+    store = STORE
 }
 
 payload! {
     /// The result of a command on an idea.
-    IdeaPayload
+    IdeaPayload,
+    store = STORE
 }
 
 payload! {
     /// The result of setting the evaluation criteria; the id is
     /// `idea-criteria:<municipality>`, for `history`.
-    IdeaCriteriaPayload
+    IdeaCriteriaPayload,
+    store = STORE
 }
 
 payload! {
     /// The result of recording a workshop.
-    WorkshopPayload
+    WorkshopPayload,
+    store = STORE
 }
 
 payload! {
     /// The result of a command on an action item.
-    ActionItemPayload
+    ActionItemPayload,
+    store = STORE
+}
+
+/// Both sides of a spawn from an idea (a process, a pilot): two writes, one token.
+pub(super) struct Spawned {
+    /// The idea.
+    idea: String,
+    /// The record it became.
+    record: Uuid,
+    /// Covers both the idea and the record.
+    token: ConsistencyToken,
+    /// Both sides were replayed.
+    replayed: bool,
+}
+
+impl Spawned {
+    /// Both sides of `reply`, whose new record is in the store `store`.
+    pub(super) fn of(reply: pb::SpawnReply, store: &'static str) -> async_graphql::Result<Self> {
+        let (Some(idea), Some(outcome)) = (reply.idea, reply.outcome) else {
+            return Err(internal("the spawn's reply lacks a side".into()));
+        };
+        let record = outcome.aggregate_id.parse::<Uuid>().map_err(|e| {
+            internal(format!(
+                "the spawn's reply names no record ({:?}): {e}",
+                outcome.aggregate_id
+            ))
+        })?;
+        Ok(Self {
+            token: token(&idea).and(ConsistencyToken::at(store, outcome.position)),
+            replayed: idea.replayed && outcome.replayed,
+            idea: idea.aggregate_id,
+            record,
+        })
+    }
+
+    /// The idea's id.
+    pub(super) fn idea(&self) -> ID {
+        ID(self.idea.clone())
+    }
+
+    /// The new record's id.
+    pub(super) fn record(&self) -> Uuid {
+        self.record
+    }
+
+    /// The token to pass to a query's `consistency` argument.
+    pub(super) fn token(&self) -> &ConsistencyToken {
+        &self.token
+    }
+
+    /// True when an earlier call with the same idempotency key already did both writes.
+    pub(super) fn replayed(&self) -> bool {
+        self.replayed
+    }
 }
 
 /// The result of spawning a process from an idea: two writes, one token.
-pub struct SpawnProcessPayload {
-    idea: String,
-    process: Uuid,
-    token: ConsistencyToken,
-    replayed: bool,
-}
+pub struct SpawnProcessPayload(Spawned);
 
 #[Object]
 impl SpawnProcessPayload {
     /// The idea's id.
     async fn id(&self) -> ID {
-        ID(self.idea.clone())
+        self.0.idea()
     }
     /// The new process's id.
     async fn process_id(&self) -> ID {
-        ID(self.process.to_string())
+        ID(self.0.record().to_string())
     }
     /// Pass to a query's `consistency` argument to read your own write: it covers both the
     /// idea and the process. Opaque.
     async fn consistency_token(&self) -> String {
-        self.token.to_string()
+        self.0.token().to_string()
     }
     /// True when an earlier call with the same idempotency key already did this.
     async fn replayed(&self) -> bool {
-        self.replayed
+        self.0.replayed()
     }
     /// The new process as it is after the command (waits for the views to include it).
     async fn process(&self, ctx: &Context<'_>) -> async_graphql::Result<Process> {
-        let viewer = reader_after(ctx, Some(&self.token)).await?;
+        let viewer = reader_after(ctx, Some(self.0.token())).await?;
         services(ctx)
             .queries
-            .get(&viewer, self.process)
+            .get(&viewer, self.0.record())
             .await
             .map_err(from_service)?
             .map(Process)
             .ok_or_else(|| error(ErrorCode::NotFound, "not found"))
-    }
-}
-
-impl SpawnProcessPayload {
-    /// The payload of both sides of a spawn.
-    fn of(reply: pb::SpawnReply) -> async_graphql::Result<Self> {
-        let (Some(idea), Some(outcome)) = (reply.idea, reply.outcome) else {
-            return Err(internal("the spawn's reply lacks a side".into()));
-        };
-        let process = outcome.aggregate_id.parse::<Uuid>().map_err(|e| {
-            internal(format!(
-                "the spawn's reply names no process ({:?}): {e}",
-                outcome.aggregate_id
-            ))
-        })?;
-        Ok(Self {
-            token: token(&idea).and(ConsistencyToken::at(
-                innohub_processes::SERVICE,
-                outcome.position,
-            )),
-            replayed: idea.replayed && outcome.replayed,
-            idea: idea.aggregate_id,
-            process,
-        })
     }
 }
 
@@ -300,13 +287,6 @@ impl Given {
             self.mask.paths.push(path.to_owned());
         }
     }
-}
-
-/// Give `$input`'s fields to `$given` under their own names, which are the contract's.
-macro_rules! give {
-    ($given:expr, $input:expr; $($field:ident),* $(,)?) => {
-        $($given.set(stringify!($field), $input.$field, |d, v| d.$field = v);)*
-    };
 }
 
 impl From<UpdateIdeaInput> for Given {
@@ -444,23 +424,6 @@ impl From<AddActionItemInput> for pb::AddActionItemRequest {
     }
 }
 
-/// Send an ideas command: `$method` of the client with `$request`, the caller's metadata
-/// and the idempotency key `$key`; the reply as `$payload`.
-macro_rules! command {
-    ($ctx:expr, $key:expr => $method:ident($request:expr) as $payload:ident) => {
-        $payload::from(
-            call(
-                $ctx,
-                &services($ctx).ideas,
-                $key.as_deref(),
-                $request,
-                |mut client, request| async move { client.$method(request).await },
-            )
-            .await?,
-        )
-    };
-}
-
 #[Object]
 impl IdeasMutation {
     /// Pose a challenge to your municipality (innovation_lead): open for ideas between its
@@ -476,7 +439,7 @@ impl IdeasMutation {
             details: Some(input.into()),
             draft,
         };
-        Ok(command!(ctx, idempotency_key => create_challenge(request) as ChallengePayload))
+        Ok(command!(ctx, ideas, idempotency_key => create_challenge(request) as ChallengePayload))
     }
 
     /// Open a draft challenge for ideas (innovation_lead).
@@ -487,7 +450,7 @@ impl IdeasMutation {
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ChallengePayload> {
         let request = pb::OpenChallengeRequest { challenge_id: id.0 };
-        Ok(command!(ctx, idempotency_key => open_challenge(request) as ChallengePayload))
+        Ok(command!(ctx, ideas, idempotency_key => open_challenge(request) as ChallengePayload))
     }
 
     /// Close a draft or open challenge: it takes no more ideas (innovation_lead).
@@ -502,7 +465,7 @@ impl IdeasMutation {
             challenge_id: id.0,
             reason: text(reason),
         };
-        Ok(command!(ctx, idempotency_key => close_challenge(request) as ChallengePayload))
+        Ok(command!(ctx, ideas, idempotency_key => close_challenge(request) as ChallengePayload))
     }
 
     /// Submit an idea (employee); it starts in stage SUBMITTED. A challenge it answers must
@@ -516,7 +479,7 @@ impl IdeasMutation {
         let request = pb::SubmitIdeaRequest {
             details: Some(input.into()),
         };
-        Ok(command!(ctx, idempotency_key => submit_idea(request) as IdeaPayload))
+        Ok(command!(ctx, ideas, idempotency_key => submit_idea(request) as IdeaPayload))
     }
 
     /// Change some of an idea's details (its submitter or an innovation lead).
@@ -533,7 +496,7 @@ impl IdeasMutation {
             details: Some(given.details),
             update_mask: Some(given.mask),
         };
-        Ok(command!(ctx, idempotency_key => update_idea(request) as IdeaPayload))
+        Ok(command!(ctx, ideas, idempotency_key => update_idea(request) as IdeaPayload))
     }
 
     /// Move an idea to another stage, with a rationale (innovation_lead): forward one stage
@@ -555,7 +518,7 @@ impl IdeasMutation {
             rationale,
             likely_outcome: likely_outcome.map_or(pb::Outcome::Unspecified, Into::into) as i32,
         };
-        Ok(command!(ctx, idempotency_key => decide_idea_gate(request) as IdeaPayload))
+        Ok(command!(ctx, ideas, idempotency_key => decide_idea_gate(request) as IdeaPayload))
     }
 
     /// Support an idea you can read, also as a partner (once).
@@ -566,7 +529,7 @@ impl IdeasMutation {
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<IdeaPayload> {
         let request = pb::SupportIdeaRequest { idea_id: id.0 };
-        Ok(command!(ctx, idempotency_key => support_idea(request) as IdeaPayload))
+        Ok(command!(ctx, ideas, idempotency_key => support_idea(request) as IdeaPayload))
     }
 
     /// Withdraw your support from an idea.
@@ -577,7 +540,7 @@ impl IdeasMutation {
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<IdeaPayload> {
         let request = pb::WithdrawSupportRequest { idea_id: id.0 };
-        Ok(command!(ctx, idempotency_key => withdraw_support(request) as IdeaPayload))
+        Ok(command!(ctx, ideas, idempotency_key => withdraw_support(request) as IdeaPayload))
     }
 
     /// Comment on an idea you can read, also as a partner.
@@ -592,7 +555,7 @@ impl IdeasMutation {
             idea_id: id.0,
             text,
         };
-        Ok(command!(ctx, idempotency_key => comment_on_idea(request) as IdeaPayload))
+        Ok(command!(ctx, ideas, idempotency_key => comment_on_idea(request) as IdeaPayload))
     }
 
     /// Set your municipality's evaluation criteria, complete (municipality_admin); every
@@ -606,7 +569,9 @@ impl IdeasMutation {
         let request = pb::SetIdeaCriteriaRequest {
             criteria: criteria.into_iter().map(Into::into).collect(),
         };
-        Ok(command!(ctx, idempotency_key => set_idea_criteria(request) as IdeaCriteriaPayload))
+        Ok(
+            command!(ctx, ideas, idempotency_key => set_idea_criteria(request) as IdeaCriteriaPayload),
+        )
     }
 
     /// Score an idea against the criteria in force, one value per criterion within its scale
@@ -622,7 +587,7 @@ impl IdeasMutation {
             idea_id: id.0,
             scores: scores.into_iter().map(Into::into).collect(),
         };
-        Ok(command!(ctx, idempotency_key => score_idea(request) as IdeaPayload))
+        Ok(command!(ctx, ideas, idempotency_key => score_idea(request) as IdeaPayload))
     }
 
     /// Record a workshop of your municipality (innovation_lead).
@@ -635,7 +600,7 @@ impl IdeasMutation {
         let request = pb::RecordWorkshopRequest {
             details: Some(input.into()),
         };
-        Ok(command!(ctx, idempotency_key => record_workshop(request) as WorkshopPayload))
+        Ok(command!(ctx, ideas, idempotency_key => record_workshop(request) as WorkshopPayload))
     }
 
     /// Add an action item to a workshop (innovation_lead); it starts OPEN.
@@ -646,7 +611,7 @@ impl IdeasMutation {
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ActionItemPayload> {
         let request = pb::AddActionItemRequest::from(input);
-        Ok(command!(ctx, idempotency_key => add_action_item(request) as ActionItemPayload))
+        Ok(command!(ctx, ideas, idempotency_key => add_action_item(request) as ActionItemPayload))
     }
 
     /// Mark an open action item done (an innovation lead or the item's owner).
@@ -657,7 +622,9 @@ impl IdeasMutation {
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ActionItemPayload> {
         let request = pb::CompleteActionItemRequest { item_id: id.0 };
-        Ok(command!(ctx, idempotency_key => complete_action_item(request) as ActionItemPayload))
+        Ok(
+            command!(ctx, ideas, idempotency_key => complete_action_item(request) as ActionItemPayload),
+        )
     }
 
     /// Drop an open action item, with a reason (an innovation lead or the item's owner).
@@ -672,7 +639,7 @@ impl IdeasMutation {
             item_id: id.0,
             reason,
         };
-        Ok(command!(ctx, idempotency_key => drop_action_item(request) as ActionItemPayload))
+        Ok(command!(ctx, ideas, idempotency_key => drop_action_item(request) as ActionItemPayload))
     }
 
     /// Report an automation-candidate process from an idea of your municipality
@@ -698,6 +665,6 @@ impl IdeasMutation {
             |mut client, request| async move { client.spawn_process_from_idea(request).await },
         )
         .await?;
-        SpawnProcessPayload::of(reply)
+        Spawned::of(reply, innohub_processes::SERVICE).map(SpawnProcessPayload)
     }
 }

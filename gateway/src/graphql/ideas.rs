@@ -6,9 +6,9 @@
 //! the one read rule of processes (a partner reads a shared idea redacted; an idea not
 //! shared with them is NOT_FOUND, exactly like a random id), challenges, workshops, action
 //! items and criteria for the municipality's own members only. Also the process side of the
-//! link: `Process.originIdea` ([`origin_idea`]).
+//! link: `Process.originIdea` ([`origin_idea`]; `Pilot.origin` too, [`origin_idea_of`]).
 
-use async_graphql::connection::{Connection, Edge, EmptyFields, OpaqueCursor};
+use async_graphql::connection::{Connection, EmptyFields, OpaqueCursor};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use innohub_projections::IdeaQueries;
@@ -18,14 +18,16 @@ use innohub_projections::challenge_views::{
 };
 use innohub_projections::filter::{ActionItemFilter, IdeaFilter as Filter};
 use innohub_projections::idea_funnel::IdeaFunnel as Funnel;
-use innohub_projections::idea_queries::{GateView, IdeaCursor, IdeaView, ReviewView};
-use innohub_projections::queries::QueryError;
+use innohub_projections::idea_queries::{GateView, IdeaCursor, IdeaList, IdeaView, ReviewView};
+use innohub_projections::queries::{Page, QueryError};
 use innohub_proto::innohub::ideas::v1 as pb;
-use innohub_runtime::{Access, ErrorCode, RecordLink, Viewer};
+use innohub_runtime::{Access, ErrorCode, MunicipalityId, RecordLink, Viewer};
 use uuid::Uuid;
 
-use super::query::page;
-use super::types::{Comment, Process, Visibility, contract_enum, municipality, unknown};
+use super::query::{Counted, ListInfo, NewestFirst, newest_first};
+use super::types::{
+    Comment, Process, Visibility, contract_enum, municipality, named_or_own, unknown,
+};
 use super::{Services, error, from_service, reader, record_id, services, viewer};
 
 contract_enum! {
@@ -135,7 +137,7 @@ fn maybe<V, T>(
 
 /// The record of a read as a GraphQL object; NOT_FOUND if there is none (or none the
 /// viewer may read).
-fn found<V, T>(
+pub(super) fn found<V, T>(
     read: Result<Option<V>, QueryError>,
     object: fn(V) -> T,
 ) -> async_graphql::Result<T> {
@@ -155,7 +157,7 @@ async fn challenge_named(ctx: &Context<'_>, raw: &str) -> async_graphql::Result<
 }
 
 /// An id a filter names; a malformed one is the client's error, named by its field.
-fn filter_id(id: &ID, field: &str) -> async_graphql::Result<Uuid> {
+pub(super) fn filter_id(id: &ID, field: &str) -> async_graphql::Result<Uuid> {
     Uuid::parse_str(id.as_str())
         .map_err(|_| error(ErrorCode::BadUserInput, format!("{field}: not an id")))
 }
@@ -178,16 +180,9 @@ pub struct Idea(pub(super) IdeaView);
 
 #[Object]
 impl Idea {
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The owning municipality.
-    async fn municipality(&self) -> &str {
-        self.0.municipality.as_str()
-    }
-    /// True when you see it as a partner, redacted.
-    async fn shared_with_you(&self) -> bool {
-        self.0.access == Access::Partner
+    #[graphql(flatten)]
+    async fn owned(&self) -> Owned<'_> {
+        Owned::new(self.0.id, &self.0.municipality, self.0.access)
     }
     async fn title(&self) -> &str {
         &self.0.details.title
@@ -453,10 +448,21 @@ pub(super) async fn origin_idea(
         .origin
         .as_ref()
         .and_then(|o| RecordLink::try_from(o).ok())
-        .filter(|l| l.is(innohub_ideas::SERVICE, "idea"))
     else {
         return Ok(None);
     };
+    origin_idea_of(ctx, link).await
+}
+
+/// The idea a record's origin `link` names, if it names one (`Process.originIdea`,
+/// `Pilot.origin`).
+pub(super) async fn origin_idea_of(
+    ctx: &Context<'_>,
+    link: RecordLink,
+) -> async_graphql::Result<Option<OriginIdea>> {
+    if !link.is(innohub_ideas::SERVICE, "idea") {
+        return Ok(None);
+    }
     let viewer = viewer(ctx)?;
     let idea = queries(services(ctx))
         .idea(&viewer, link.id())
@@ -736,18 +742,52 @@ pub struct IdeaLeadTime {
     median_days: Option<f64>,
 }
 
-/// The innovation funnel of a municipality's ideas over a span of days, of the ideas you
-/// may see.
-pub struct IdeaFunnel {
-    funnel: Funnel,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
+/// The fields a record read by the one read rule (an idea, a pilot) starts with, flattened
+/// into it: its id, its owner and whether you read it as a partner.
+pub(super) struct Owned<'a> {
+    id: Uuid,
+    municipality: &'a MunicipalityId,
+    access: Access,
+}
+
+impl<'a> Owned<'a> {
+    /// The record `id` of `municipality`, read with `access`.
+    pub(super) fn new(id: Uuid, municipality: &'a MunicipalityId, access: Access) -> Self {
+        Self {
+            id,
+            municipality,
+            access,
+        }
+    }
 }
 
 #[Object]
-impl IdeaFunnel {
+impl Owned<'_> {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+    /// The owning municipality.
     async fn municipality(&self) -> &str {
-        self.funnel.municipality.as_str()
+        self.municipality.as_str()
+    }
+    /// True when you see it as a partner, redacted.
+    async fn shared_with_you(&self) -> bool {
+        self.access == Access::Partner
+    }
+}
+
+/// What a funnel is of: a municipality's records over a span of days (the fields every
+/// funnel starts with, flattened into it).
+pub(super) struct FunnelSpan {
+    pub(super) municipality: MunicipalityId,
+    pub(super) from: Option<NaiveDate>,
+    pub(super) to: Option<NaiveDate>,
+}
+
+#[Object]
+impl FunnelSpan {
+    async fn municipality(&self) -> &str {
+        self.municipality.as_str()
     }
     /// The first day of the span; null: from the start.
     async fn from(&self) -> Option<NaiveDate> {
@@ -756,6 +796,21 @@ impl IdeaFunnel {
     /// The last day of the span; null: until now.
     async fn to(&self) -> Option<NaiveDate> {
         self.to
+    }
+}
+
+/// The innovation funnel of a municipality's ideas over a span of days, of the ideas you
+/// may see.
+pub struct IdeaFunnel {
+    funnel: Funnel,
+    span: FunnelSpan,
+}
+
+#[Object]
+impl IdeaFunnel {
+    #[graphql(flatten)]
+    async fn span(&self) -> &FunnelSpan {
+        &self.span
     }
     /// The ideas submitted in the span, by the stage they are in now; every stage.
     async fn stages(&self) -> async_graphql::Result<Vec<IdeaStageCount>> {
@@ -839,25 +894,35 @@ impl IdeaFilter {
     }
 }
 
-/// Extra fields on idea connections: what the list is, to count it when asked.
-pub struct IdeaListInfo {
-    viewer: Viewer,
-    filter: Filter,
-}
+impl Counted for Filter {
+    const LIST_INFO: &'static str = "IdeaListInfo";
 
-#[Object]
-impl IdeaListInfo {
-    /// How many match in all (counted only when you ask for it).
-    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+    async fn count(&self, ctx: &Context<'_>, viewer: &Viewer) -> async_graphql::Result<i64> {
         queries(services(ctx))
-            .count(&self.viewer, &self.filter)
+            .count(viewer, self)
             .await
             .map_err(from_service)
     }
 }
 
+impl NewestFirst for IdeaQueries {
+    type List = IdeaList;
+    type View = IdeaView;
+    type Filter = Filter;
+
+    async fn newest_first(
+        &self,
+        viewer: &Viewer,
+        filter: &Filter,
+        after: Option<&IdeaCursor>,
+        first: i64,
+    ) -> Result<Page<IdeaView, IdeaCursor>, QueryError> {
+        self.ideas(viewer, filter, after, first).await
+    }
+}
+
 /// A page of ideas.
-pub type IdeaConnection = Connection<OpaqueCursor<String>, Idea, IdeaListInfo, EmptyFields>;
+pub type IdeaConnection = Connection<OpaqueCursor<String>, Idea, ListInfo<Filter>, EmptyFields>;
 
 /// The ideas context's queries (part of the query root, [`super::Query`]).
 #[derive(Default)]
@@ -875,24 +940,15 @@ impl IdeasQuery {
         after: Option<String>,
         consistency: Option<String>,
     ) -> async_graphql::Result<IdeaConnection> {
-        let (first, after) = page(first, after, IdeaCursor::parse)?;
-        let filter = filter.unwrap_or_default().into_filter()?;
-        let viewer = reader(ctx, consistency.as_deref()).await?;
-        let page = queries(services(ctx))
-            .ideas(&viewer, &filter, after.as_ref(), first as i64)
-            .await
-            .map_err(from_service)?;
-        let mut connection = Connection::with_additional_fields(
-            after.is_some(),
-            page.has_next,
-            IdeaListInfo { viewer, filter },
-        );
-        connection.edges.extend(
-            page.items
-                .into_iter()
-                .map(|(view, at)| Edge::new(OpaqueCursor(at.to_string()), Idea(view))),
-        );
-        Ok(connection)
+        newest_first(
+            ctx,
+            queries(services(ctx)),
+            (first, after),
+            || filter.unwrap_or_default().into_filter(),
+            consistency,
+            Idea,
+        )
+        .await
     }
 
     /// One idea; NOT_FOUND if it does not exist or is not shared with you.
@@ -991,15 +1047,19 @@ impl IdeasQuery {
             return Err(error(ErrorCode::BadUserInput, "from must not be after to"));
         }
         let viewer = reader(ctx, consistency.as_deref()).await?;
-        let municipality = match municipality {
-            Some(m) => self::municipality(&m)?,
-            None => viewer.principal.municipality.clone(),
-        };
+        let municipality = named_or_own(&viewer, municipality.as_deref())?;
         let funnel = queries(services(ctx))
             .idea_funnel(&viewer, &municipality, from, to)
             .await
             .map_err(from_service)?;
-        Ok(IdeaFunnel { funnel, from, to })
+        Ok(IdeaFunnel {
+            funnel,
+            span: FunnelSpan {
+                municipality,
+                from,
+                to,
+            },
+        })
     }
 
     /// Your municipality's criteria in force (empty until set).

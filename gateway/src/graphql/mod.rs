@@ -4,12 +4,18 @@
 //! mode), reads to the projections' queries, and every error leaves with a stable
 //! `extensions.code`.
 
+#[macro_use]
+mod macros;
+
 mod directory;
 mod idea_commands;
 mod ideas;
 mod literals;
 mod mutation;
 mod overview;
+mod pilot_commands;
+mod pilot_types;
+mod pilots;
 mod query;
 mod reuse;
 mod types;
@@ -21,6 +27,7 @@ use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
 use innohub_projections::ProcessQueries;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
 use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
+use innohub_proto::innohub::pilots::v1::pilots_service_client::PilotsServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
 use innohub_runtime::grpc::{self, Caller as Metadata, Channel};
 use innohub_runtime::{Database, ErrorCode, HasErrorCode, MunicipalityId, Principal, Viewer};
@@ -39,6 +46,7 @@ pub struct Query(
     overview::OverviewQuery,
     reuse::ReuseQuery,
     ideas::IdeasQuery,
+    pilots::PilotsQuery,
 );
 
 /// The mutation root: each context's mutations, merged.
@@ -49,6 +57,7 @@ pub struct Mutation(
     directory::DirectoryMutation,
     reuse::ReuseMutation,
     idea_commands::IdeasMutation,
+    pilot_commands::PilotsMutation,
 );
 
 /// The schema type.
@@ -70,6 +79,8 @@ pub struct Services {
     pub directory: DirectoryServiceClient<Channel>,
     /// The ideas service's client, the same way.
     pub ideas: IdeasServiceClient<Channel>,
+    /// The pilots service's client, the same way.
+    pub pilots: PilotsServiceClient<Channel>,
     /// Processes read models.
     pub queries: ProcessQueries,
     /// The read-model database every projection writes (for the queries of the other

@@ -13,7 +13,7 @@ use super::types::{
     Assessment, ExperienceInput, Given, Phase, ProcessPayload, ScoringWeights, Status,
     SubmitProcessInput, UpdateProcessInput,
 };
-use super::{ConsistencyToken, call, error, from_service, principal, record_id, services};
+use super::{ConsistencyToken, error, from_service, principal, record_id};
 
 /// The processes context's mutations (part of the mutation root, [`super::Mutation`]).
 #[derive(Default)]
@@ -53,21 +53,6 @@ fn payload(reply: CommandReply) -> async_graphql::Result<ProcessPayload> {
     Ok(payload_of(id, &reply))
 }
 
-/// Send a processes command: `$method` of the client with `$request`, the caller's
-/// metadata and the idempotency key `$key`.
-macro_rules! command {
-    ($ctx:expr, $key:expr => $method:ident($request:expr)) => {
-        call(
-            $ctx,
-            &services($ctx).processes,
-            $key.as_deref(),
-            $request,
-            |mut client, request| async move { client.$method(request).await },
-        )
-        .await?
-    };
-}
-
 /// The request `$request` to move process `$id` to `$to` for `$reason`: phase and status
 /// changes have the same shape.
 macro_rules! transition {
@@ -94,7 +79,7 @@ impl ProcessesMutation {
             details: Some(input.into()),
             origin: None,
         };
-        payload(command!(ctx, idempotency_key => submit_process(request)))
+        payload(command!(ctx, processes, idempotency_key => submit_process(request)))
     }
 
     /// Change descriptive fields (reporter, owner, a lead of its department, IT portfolio).
@@ -111,7 +96,7 @@ impl ProcessesMutation {
             details: Some(given.details),
             update_mask: Some(given.mask),
         };
-        payload(command!(ctx, idempotency_key => update_process(request)))
+        payload(command!(ctx, processes, idempotency_key => update_process(request)))
     }
 
     /// Record IT's assessment (it_portfolio).
@@ -126,7 +111,7 @@ impl ProcessesMutation {
             process_id: id.to_string(),
             assessment: Some(input.into()),
         };
-        payload(command!(ctx, idempotency_key => assess_process(request)))
+        payload(command!(ctx, processes, idempotency_key => assess_process(request)))
     }
 
     /// Move to the next phase, or back with a reason (it_portfolio).
@@ -140,7 +125,7 @@ impl ProcessesMutation {
     ) -> async_graphql::Result<ProcessPayload> {
         let to = pb::Phase::from(phase);
         let request = transition!(ChangeProcessPhaseRequest: id => to, reason);
-        payload(command!(ctx, idempotency_key => change_process_phase(request)))
+        payload(command!(ctx, processes, idempotency_key => change_process_phase(request)))
     }
 
     /// Change the status; ON_HOLD, REJECTED, FAILED and NOT_RELEVANT need a reason (it_portfolio).
@@ -154,7 +139,7 @@ impl ProcessesMutation {
     ) -> async_graphql::Result<ProcessPayload> {
         let to = pb::Status::from(status);
         let request = transition!(ChangeProcessStatusRequest: id => to, reason);
-        payload(command!(ctx, idempotency_key => change_process_status(request)))
+        payload(command!(ctx, processes, idempotency_key => change_process_status(request)))
     }
 
     /// Place a process in your municipality's backlog ranking: before or after a ranked
@@ -185,7 +170,7 @@ impl ProcessesMutation {
             process_id: id.to_string(),
             placement: Some(placement),
         };
-        let reply = command!(ctx, idempotency_key => rank_process(request));
+        let reply = command!(ctx, processes, idempotency_key => rank_process(request));
         Ok(payload_of(record_id(&id)?, &reply))
     }
 
@@ -199,7 +184,7 @@ impl ProcessesMutation {
         let request = pb::UnrankProcessRequest {
             process_id: id.to_string(),
         };
-        let reply = command!(ctx, idempotency_key => unrank_process(request));
+        let reply = command!(ctx, processes, idempotency_key => unrank_process(request));
         Ok(payload_of(record_id(&id)?, &reply))
     }
 
@@ -215,7 +200,7 @@ impl ProcessesMutation {
             process_id: id.to_string(),
             text,
         };
-        payload(command!(ctx, idempotency_key => comment_on_process(request)))
+        payload(command!(ctx, processes, idempotency_key => comment_on_process(request)))
     }
 
     /// Follow (bookmark) a process you can read, also as a partner.
@@ -227,7 +212,7 @@ impl ProcessesMutation {
         let request = pb::FollowProcessRequest {
             process_id: id.to_string(),
         };
-        payload(command!(ctx, None::<String> => follow_process(request)))
+        payload(command!(ctx, processes, None::<String> => follow_process(request)))
     }
 
     /// Stop following a process.
@@ -239,7 +224,7 @@ impl ProcessesMutation {
         let request = pb::UnfollowProcessRequest {
             process_id: id.to_string(),
         };
-        payload(command!(ctx, None::<String> => unfollow_process(request)))
+        payload(command!(ctx, processes, None::<String> => unfollow_process(request)))
     }
 
     /// Capture what was learned, from phase OPERATION (reporter, owner, IT portfolio).
@@ -254,7 +239,7 @@ impl ProcessesMutation {
             process_id: id.to_string(),
             experience: Some(input.into()),
         };
-        payload(command!(ctx, idempotency_key => record_process_experience(request)))
+        payload(command!(ctx, processes, idempotency_key => record_process_experience(request)))
     }
 
     /// Set your municipality's priority weights; every process is re-scored
@@ -268,7 +253,7 @@ impl ProcessesMutation {
         let request = pb::SetScoringWeightsRequest {
             weights: Some(weights.into()),
         };
-        let reply = command!(ctx, idempotency_key => set_scoring_weights(request));
+        let reply = command!(ctx, processes, idempotency_key => set_scoring_weights(request));
         Ok(token(&reply).to_string())
     }
 }

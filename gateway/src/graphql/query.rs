@@ -1,45 +1,111 @@
 //! Queries: processes, the prioritised backlog, the status overview, history (of the
-//! processes' and the ideas context's records) and weights.
+//! processes', the ideas' and the pilots' records) and weights; and what every context's
+//! paged lists share: [`page`] (the arguments), [`connection`] (the page as a connection),
+//! [`ListInfo`] (its `totalCount`, by what the list is: [`Counted`]) and, for the lists of
+//! records newest first (ideas, pilots), the whole query: [`newest_first`] ([`NewestFirst`]).
+
+use std::borrow::Cow;
+use std::fmt::Display;
+use std::future::Future;
 
 use async_graphql::connection::{Connection, CursorType as _, Edge, EmptyFields, OpaqueCursor};
-use async_graphql::{Context, ID, Json, Object, SimpleObject, Value};
+use async_graphql::{
+    Context, ID, Json, Object, ObjectType, OutputType, SimpleObject, TypeName, Value,
+};
 use chrono::{DateTime, Utc};
-use innohub_projections::queries::{NotAPosition, Position, ProcessFilter as Filter, ProcessList};
+use innohub_projections::keyset::{Cursor, Listed};
+use innohub_projections::queries::{
+    NotAPosition, Page, Position, ProcessFilter as Filter, ProcessList, QueryError,
+};
 use innohub_proto::innohub::common::v1::{GetHistoryRequest, HistoryReply};
 use innohub_proto::innohub::ideas::v1 as ideas;
+use innohub_proto::innohub::pilots::v1 as pilots;
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::reflect::to_json;
 use innohub_runtime::{ErrorCode, Viewer};
 use prost::Name as _;
 
-use super::types::{Phase, Process, ProcessFilter, ScoringWeights, Status, municipality};
+use super::types::{
+    Phase, Process, ProcessFilter, ScoringWeights, Status, municipality, named_or_own,
+};
 use super::{call, error, from_service, principal, reader, record_id, services};
 
 /// The processes context's queries (part of the query root, [`super::Query`]).
 #[derive(Default)]
 pub struct ProcessesQuery;
 
-/// Extra fields on process connections: what the list is, to count it when asked.
-pub struct ListInfo {
-    viewer: Viewer,
-    list: ProcessList,
-    filter: Filter,
+/// What a list is (its filter, for processes also which list), to count it for a viewer.
+pub(super) trait Counted: Send + Sync + 'static {
+    /// The GraphQL name of its [`ListInfo`].
+    const LIST_INFO: &'static str;
+
+    /// How many records of the list `viewer` may read.
+    fn count(
+        &self,
+        ctx: &Context<'_>,
+        viewer: &Viewer,
+    ) -> impl Future<Output = async_graphql::Result<i64>> + Send;
 }
 
-#[Object]
-impl ListInfo {
+/// Extra fields on connections: what the list is, to count it when asked.
+pub struct ListInfo<F> {
+    viewer: Viewer,
+    list: F,
+}
+
+impl<F> ListInfo<F> {
+    /// The list `list` as `viewer` reads it.
+    pub(super) fn new(viewer: Viewer, list: F) -> Self {
+        Self { viewer, list }
+    }
+}
+
+impl<F: Counted> TypeName for ListInfo<F> {
+    fn type_name() -> Cow<'static, str> {
+        F::LIST_INFO.into()
+    }
+}
+
+#[Object(name_type)]
+impl<F: Counted> ListInfo<F> {
     /// How many match in all (counted only when you ask for it).
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        self.list.count(ctx, &self.viewer).await
+    }
+}
+
+impl Counted for (ProcessList, Filter) {
+    const LIST_INFO: &'static str = "ListInfo";
+
+    async fn count(&self, ctx: &Context<'_>, viewer: &Viewer) -> async_graphql::Result<i64> {
         services(ctx)
             .queries
-            .count(&self.viewer, self.list, &self.filter)
+            .count(viewer, self.0, &self.1)
             .await
             .map_err(from_service)
     }
 }
 
 /// A page of processes.
-pub type ProcessConnection = Connection<OpaqueCursor<String>, Process, ListInfo, EmptyFields>;
+pub type ProcessConnection =
+    Connection<OpaqueCursor<String>, Process, ListInfo<(ProcessList, Filter)>, EmptyFields>;
+
+/// `page` as a connection after a cursor (`after`) or from the start: each item as
+/// `object`, at its cursor's text; `info`, what the list is, gives its extra fields.
+pub(super) fn connection<V, C: Display, T: OutputType, I: ObjectType>(
+    after: bool,
+    page: Page<V, C>,
+    info: I,
+    object: fn(V) -> T,
+) -> Connection<OpaqueCursor<String>, T, I, EmptyFields> {
+    let mut connection = Connection::with_additional_fields(after, page.has_next, info);
+    connection.edges.extend(
+        page.items
+            .into_iter()
+            .map(|(view, at)| Edge::new(OpaqueCursor(at.to_string()), object(view))),
+    );
+    connection
+}
 
 const DEFAULT_PAGE: usize = 20;
 const MAX_PAGE: usize = 100;
@@ -73,6 +139,50 @@ pub(super) fn page<P>(
     Ok((first, after))
 }
 
+/// Records read newest first, by a list's filter (`Filter`), paged by keyset.
+pub(super) trait NewestFirst: Send + Sync {
+    /// The list.
+    type List: Listed;
+    /// What it holds.
+    type View;
+    /// What narrows it, which can count it.
+    type Filter: Counted;
+
+    /// Up to `first` records `viewer` may read that `filter` matches, after `after`.
+    fn newest_first(
+        &self,
+        viewer: &Viewer,
+        filter: &Self::Filter,
+        after: Option<&Cursor<Self::List>>,
+        first: i64,
+    ) -> impl Future<Output = Result<Page<Self::View, Cursor<Self::List>>, QueryError>> + Send;
+}
+
+/// A connection of `first` (≤ 100) records of `queries`' list after the `after` cursor,
+/// narrowed by `filter` (made once the page's arguments are read), each as `object`.
+pub(super) async fn newest_first<Q: NewestFirst, T: OutputType>(
+    ctx: &Context<'_>,
+    queries: Q,
+    (first, after): (Option<i32>, Option<String>),
+    filter: impl FnOnce() -> async_graphql::Result<Q::Filter>,
+    consistency: Option<String>,
+    object: fn(Q::View) -> T,
+) -> async_graphql::Result<Connection<OpaqueCursor<String>, T, ListInfo<Q::Filter>, EmptyFields>> {
+    let (first, after) = page(first, after, Cursor::<Q::List>::parse)?;
+    let filter = filter()?;
+    let viewer = reader(ctx, consistency.as_deref()).await?;
+    let page = queries
+        .newest_first(&viewer, &filter, after.as_ref(), first as i64)
+        .await
+        .map_err(from_service)?;
+    Ok(connection(
+        after.is_some(),
+        page,
+        ListInfo::new(viewer, filter),
+        object,
+    ))
+}
+
 /// `first` (≤ 100) processes of a list after the `after` cursor.
 async fn list(
     ctx: &Context<'_>,
@@ -91,21 +201,12 @@ async fn list(
         .processes(&viewer, list, &filter, after.as_ref(), first as i64)
         .await
         .map_err(from_service)?;
-    let mut connection = Connection::with_additional_fields(
+    Ok(connection(
         after.is_some(),
-        page.has_next,
-        ListInfo {
-            viewer,
-            list,
-            filter,
-        },
-    );
-    connection.edges.extend(
-        page.items
-            .into_iter()
-            .map(|(view, at)| Edge::new(OpaqueCursor(at.to_string()), Process(view))),
-    );
-    Ok(connection)
+        page,
+        ListInfo::new(viewer, (list, filter)),
+        Process,
+    ))
 }
 
 /// Processes in one phase × status cell of a department.
@@ -142,20 +243,53 @@ fn is_record(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok()
 }
 
-/// The events of a record of the ideas context, and the package of their messages.
-async fn ideas_history(
+/// The services that keep records with a history, in the order `history` asks them about
+/// a record id.
+#[derive(Clone, Copy)]
+enum Keeper {
+    Processes,
+    Ideas,
+    Pilots,
+}
+
+/// The events of a record kept by `keeper`, and the package of their messages.
+async fn history_from(
     ctx: &Context<'_>,
+    keeper: Keeper,
     request: GetHistoryRequest,
 ) -> async_graphql::Result<(HistoryReply, &'static str)> {
-    let reply = call(
-        ctx,
-        &services(ctx).ideas,
-        None,
-        request,
-        |mut c, r| async move { c.get_history(r).await },
-    )
-    .await?;
-    Ok((reply, ideas::IdeaSubmitted::PACKAGE))
+    let services = services(ctx);
+    Ok(match keeper {
+        Keeper::Processes => (
+            call(
+                ctx,
+                &services.processes,
+                None,
+                request,
+                |mut c, r| async move { c.get_history(r).await },
+            )
+            .await?,
+            pb::ProcessSubmitted::PACKAGE,
+        ),
+        Keeper::Ideas => (
+            call(ctx, &services.ideas, None, request, |mut c, r| async move {
+                c.get_history(r).await
+            })
+            .await?,
+            ideas::IdeaSubmitted::PACKAGE,
+        ),
+        Keeper::Pilots => (
+            call(
+                ctx,
+                &services.pilots,
+                None,
+                request,
+                |mut c, r| async move { c.get_history(r).await },
+            )
+            .await?,
+            pilots::PilotPlanned::PACKAGE,
+        ),
+    })
 }
 
 /// One event in a record's history: the audit trail.
@@ -253,10 +387,7 @@ impl ProcessesQuery {
     ) -> async_graphql::Result<StatusOverview> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
         let services = services(ctx);
-        let municipality = match municipality {
-            Some(m) => self::municipality(&m)?,
-            None => viewer.principal.municipality.clone(),
-        };
+        let municipality = named_or_own(&viewer, municipality.as_deref())?;
         let cells = services
             .queries
             .status_overview(&viewer, &municipality)
@@ -279,7 +410,7 @@ impl ProcessesQuery {
     }
 
     /// Every event of a record, oldest first: type, time, actor and the event itself. `id` is
-    /// a process id, an idea, challenge, workshop or action item id, or your municipality's
+    /// a process id, an idea, challenge, workshop, action item or pilot id, or your municipality's
     /// `backlog:<municipality>`, `settings:<municipality>` or `idea-criteria:<municipality>`.
     async fn history(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<HistoryEntry>> {
         // The service applies the read rule: a record the caller may not read is not found.
@@ -287,23 +418,22 @@ impl ProcessesQuery {
             aggregate_id: id.to_string(),
         };
         let (reply, package) = if id.starts_with(IDEA_CRITERIA) {
-            ideas_history(ctx, request).await?
+            history_from(ctx, Keeper::Ideas, request).await?
+        } else if !is_record(&id) {
+            history_from(ctx, Keeper::Processes, request).await?
         } else {
-            let processes = call(
-                ctx,
-                &services(ctx).processes,
-                None,
-                request.clone(),
-                |mut c, r| async move { c.get_history(r).await },
-            )
-            .await;
-            match processes {
-                // An id the processes service does not know may be of the ideas context.
-                Err(e) if code(&e) == Some(ErrorCode::NotFound.as_str()) && is_record(&id) => {
-                    ideas_history(ctx, request).await?
+            // A record id: the service that does not know it answers NOT_FOUND, and the
+            // next is asked.
+            let mut found = history_from(ctx, Keeper::Processes, request.clone()).await;
+            for keeper in [Keeper::Ideas, Keeper::Pilots] {
+                match found {
+                    Err(e) if code(&e) == Some(ErrorCode::NotFound.as_str()) => {
+                        found = history_from(ctx, keeper, request.clone()).await;
+                    }
+                    _ => break,
                 }
-                reply => (reply?, pb::ProcessSubmitted::PACKAGE),
             }
+            found?
         };
         reply
             .events

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use innohub_projections::access::ProcessView;
 use innohub_projections::queries::ProcessFilter as Filter;
 use innohub_proto::innohub::processes::v1 as pb;
-use innohub_runtime::{Access, ErrorCode, MunicipalityId};
+use innohub_runtime::{Access, ErrorCode, MunicipalityId, Viewer};
 use prost_types::FieldMask;
 
 use super::{ConsistencyToken, error, from_service, reader_after, services, viewer};
@@ -42,6 +42,27 @@ macro_rules! contract_enum {
                     $(Ok(pb::$contract::$variant) => Ok($name::$variant),)*
                     _ => Err(unknown(stringify!($name), raw)),
                 }
+            }
+        }
+
+        /// In a [`mirror!`]: null is UNSPECIFIED (and so is a value this build does not
+        /// know, as the contract's evolution rules say).
+        impl $crate::graphql::types::Wire for Option<$name> {
+            type Wire = i32;
+
+            fn from_wire(raw: i32) -> Self {
+                match pb::$contract::try_from(raw) {
+                    $(Ok(pb::$contract::$variant) => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+
+            fn into_wire(self) -> i32 {
+                self.map_or(pb::$contract::default(), Into::into) as i32
+            }
+
+            fn is_given(&self) -> bool {
+                self.is_some()
             }
         }
     };
@@ -133,8 +154,132 @@ fn text(value: &str) -> Option<&str> {
     (!value.is_empty()).then_some(value)
 }
 
+/// How a field of a [`mirror!`] is held in the contract's message: as it is, or, for a
+/// nullable field, with null as the contract's empty form (`""`, an empty list, UNSPECIFIED,
+/// an unset message).
+pub(super) trait Wire: Sized {
+    /// The field's type in the contract's message.
+    type Wire;
+    /// The GraphQL value of the contract's.
+    fn from_wire(wire: Self::Wire) -> Self;
+    /// The contract's value of the GraphQL one.
+    fn into_wire(self) -> Self::Wire;
+    /// Whether an input gives the field (null does not).
+    fn is_given(&self) -> bool {
+        true
+    }
+}
+
+/// Types held as they are.
+macro_rules! as_is {
+    ($($ty:ty),*) => {
+        $(impl Wire for $ty {
+            type Wire = $ty;
+
+            fn from_wire(wire: $ty) -> Self {
+                wire
+            }
+
+            fn into_wire(self) -> $ty {
+                self
+            }
+        })*
+    };
+}
+
+as_is!(String, bool, u32, f64);
+
+/// The contract's optional number (`optional uint32`).
+impl Wire for Option<u32> {
+    type Wire = Option<u32>;
+
+    fn from_wire(wire: Option<u32>) -> Self {
+        wire
+    }
+
+    fn into_wire(self) -> Option<u32> {
+        self
+    }
+
+    fn is_given(&self) -> bool {
+        self.is_some()
+    }
+}
+
+/// Optional text: null is `""`.
+impl Wire for Option<String> {
+    type Wire = String;
+
+    fn from_wire(wire: String) -> Self {
+        (!wire.is_empty()).then_some(wire)
+    }
+
+    fn into_wire(self) -> String {
+        self.unwrap_or_default()
+    }
+
+    fn is_given(&self) -> bool {
+        self.is_some()
+    }
+}
+
+/// An optional ISO date: null is `""` (the services store only valid dates).
+impl Wire for Option<NaiveDate> {
+    type Wire = String;
+
+    fn from_wire(wire: String) -> Self {
+        wire.parse().ok()
+    }
+
+    fn into_wire(self) -> String {
+        self.map(|d| d.to_string()).unwrap_or_default()
+    }
+
+    fn is_given(&self) -> bool {
+        self.is_some()
+    }
+}
+
+impl<T: Wire> Wire for Vec<T> {
+    type Wire = Vec<T::Wire>;
+
+    fn from_wire(wire: Vec<T::Wire>) -> Self {
+        wire.into_iter().map(T::from_wire).collect()
+    }
+
+    fn into_wire(self) -> Vec<T::Wire> {
+        self.into_iter().map(T::into_wire).collect()
+    }
+}
+
+/// An optional list: null is empty.
+impl<T: Wire> Wire for Option<Vec<T>> {
+    type Wire = Vec<T::Wire>;
+
+    fn from_wire(wire: Vec<T::Wire>) -> Self {
+        (!wire.is_empty()).then(|| Vec::from_wire(wire))
+    }
+
+    fn into_wire(self) -> Vec<T::Wire> {
+        self.map(Vec::into_wire).unwrap_or_default()
+    }
+
+    fn is_given(&self) -> bool {
+        self.is_some()
+    }
+}
+
+/// A GraphQL mirror of a contract message (see [`mirror!`]).
+pub(super) trait Mirror {
+    /// The contract's names of the fields this value gives (not null): what an update
+    /// with it changes when the client names no fields.
+    fn given(&self) -> Vec<&'static str>;
+}
+
 /// Declares a GraphQL object that is also an input (named `$input`) with the fields of the
-/// contract's message of the same names, and the conversions both ways.
+/// contract's message `pb::$contract` (`pb` as the caller imports it) of the same names, and
+/// the conversions both ways, field by field through [`Wire`]: a field may itself be a mirror
+/// or a `contract_enum!`, and is nullable where the contract has an empty form.
 macro_rules! mirror {
     ($(#[$meta:meta])* $name:ident as $input:literal => $contract:ident {
         $($(#[$doc:meta])* $field:ident: $ty:ty),* $(,)?
@@ -148,17 +293,57 @@ macro_rules! mirror {
 
         impl From<pb::$contract> for $name {
             fn from(m: pb::$contract) -> Self {
-                Self { $($field: m.$field,)* }
+                Self { $($field: <$ty as $crate::graphql::types::Wire>::from_wire(m.$field),)* }
             }
         }
 
         impl From<$name> for pb::$contract {
             fn from(g: $name) -> Self {
-                Self { $($field: g.$field,)* }
+                Self { $($field: $crate::graphql::types::Wire::into_wire(g.$field),)* }
+            }
+        }
+
+        impl $crate::graphql::types::Wire for $name {
+            type Wire = pb::$contract;
+
+            fn from_wire(wire: pb::$contract) -> Self {
+                wire.into()
+            }
+
+            fn into_wire(self) -> pb::$contract {
+                self.into()
+            }
+        }
+
+        /// An unset message is null.
+        impl $crate::graphql::types::Wire for Option<$name> {
+            type Wire = Option<pb::$contract>;
+
+            fn from_wire(wire: Option<pb::$contract>) -> Self {
+                wire.map(Into::into)
+            }
+
+            fn into_wire(self) -> Option<pb::$contract> {
+                self.map(Into::into)
+            }
+
+            fn is_given(&self) -> bool {
+                self.is_some()
+            }
+        }
+
+        impl $crate::graphql::types::Mirror for $name {
+            fn given(&self) -> Vec<&'static str> {
+                let mut given = Vec::new();
+                $(if $crate::graphql::types::Wire::is_given(&self.$field) {
+                    given.push(stringify!($field));
+                })*
+                given
             }
         }
     };
 }
+pub(super) use mirror;
 
 mirror! {
     /// A classification in a named scheme, e.g. KLE 27.24.00.
@@ -529,13 +714,6 @@ impl ProcessPayload {
     }
 }
 
-/// Give `$input`'s fields to `$given` under their own names, which are the contract's.
-macro_rules! give {
-    ($given:expr, $input:expr; $($field:ident),* $(,)?) => {
-        $($given.set(stringify!($field), $input.$field, |d, v| d.$field = v);)*
-    };
-}
-
 /// The fields a submission requires; optional on update.
 #[derive(InputObject)]
 pub struct CoreInput {
@@ -761,6 +939,11 @@ impl From<ExperienceInput> for pb::Experience {
 /// A municipality code from a client, e.g. SE-1283.
 pub fn municipality(raw: &str) -> async_graphql::Result<MunicipalityId> {
     MunicipalityId::parse(raw).map_err(|e| error(ErrorCode::BadUserInput, e))
+}
+
+/// The municipality a query names (a code from a client), or the viewer's own.
+pub fn named_or_own(viewer: &Viewer, named: Option<&str>) -> async_graphql::Result<MunicipalityId> {
+    named.map_or_else(|| Ok(viewer.principal.municipality.clone()), municipality)
 }
 
 /// Narrows a list of processes.

@@ -7,18 +7,18 @@
 
 use innohub_proto::innohub::common::v1::{CommandReply, GetHistoryRequest, HistoryReply};
 use innohub_proto::innohub::directory::v1 as pb;
-use innohub_runtime::command::CommandError;
-use innohub_runtime::grpc::{self, command_reply, handle, history_reply};
+use innohub_runtime::grpc::{
+    self, Failure, Reply, command_reply, handle, invalid, record_id as network_id,
+};
 use innohub_runtime::{Principal, Verifier};
 use pb::directory_service_server::{DirectoryService, DirectoryServiceServer};
 use prost::Name as _;
-use tonic::{Request, Response, Status};
-use uuid::Uuid;
+use tonic::Request;
 
+use crate::DirectoryApp;
 use crate::domain::municipality::MunicipalityCommand as M;
 use crate::domain::network::NetworkCommand as N;
 use crate::domain::values::{Profile, municipality_id};
-use crate::{DirectoryApp, DirectoryError};
 
 /// The service as an axum router, to serve with `axum::serve` beside the operations
 /// endpoints (distributed mode); `verifier` checks every caller's bearer token.
@@ -30,19 +30,6 @@ pub fn router(app: DirectoryApp, verifier: Verifier) -> axum::Router {
 /// calls the server as a tower service, with no socket.
 pub fn channel(app: DirectoryApp) -> grpc::Channel {
     grpc::local(DirectoryServiceServer::new(Server { app }))
-}
-
-type Reply<T> = Result<Response<T>, Status>;
-type Failure = CommandError<DirectoryError>;
-
-/// A network id; one that is not a UUID names no network: `NOT_FOUND`.
-fn network_id(raw: &str) -> Result<Uuid, Failure> {
-    Uuid::parse_str(raw).map_err(|_| CommandError::Domain(DirectoryError::NotFound))
-}
-
-/// A request the domain refuses before anything is loaded.
-fn invalid(error: DirectoryError) -> Failure {
-    CommandError::Domain(error)
 }
 
 /// The `DirectoryService` implementation over the command side.
@@ -209,14 +196,11 @@ impl DirectoryService for Server {
     }
 
     async fn get_history(&self, request: Request<GetHistoryRequest>) -> Reply<HistoryReply> {
-        handle("GetHistory", request, |call, req| async move {
-            let events = self.app.history(&call.principal, &req.aggregate_id).await?;
-            Ok::<_, Failure>(history_reply(
-                &events,
-                &call.principal,
-                pb::MunicipalityRegistered::PACKAGE,
-            )?)
-        })
+        grpc::get_history(
+            request,
+            pb::MunicipalityRegistered::PACKAGE,
+            |call, id| async move { self.app.history(&call.principal, &id).await },
+        )
         .await
     }
 }

@@ -17,10 +17,12 @@ use chrono::NaiveDate;
 use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
 use innohub_proto::innohub::ideas::v1 as pb;
+use innohub_proto::innohub::pilots::v1::pilots_service_client::PilotsServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
 use innohub_runtime::command::{CommandContext, CommandError, Executed, execute, load};
 use innohub_runtime::grpc::Channel;
-use innohub_runtime::partners::{Asker, Partners, needs_partners};
+use innohub_runtime::partners::Partners;
+use innohub_runtime::readable;
 use innohub_runtime::trail::PartnerTrail;
 use innohub_runtime::{Access, Aggregate, EventStore, Principal, StoreError, StoredEvent, Viewer};
 use prost::Name as _;
@@ -31,7 +33,7 @@ use crate::IdeasError;
 use crate::domain::action_item::{ActionItem, ActionItemCommand};
 use crate::domain::challenge::{Challenge, ChallengeCommand};
 use crate::domain::criteria::{CriteriaCommand, IdeaCriteria};
-use crate::domain::idea::{Idea, IdeaCommand, IdeaEvent, IdeaRecord};
+use crate::domain::idea::{Idea, IdeaCommand, IdeaRecord};
 use crate::domain::values::{no_such, reference};
 use crate::domain::workshop::{Workshop, WorkshopCommand, WorkshopDetails};
 
@@ -48,6 +50,7 @@ pub struct IdeasApp {
     store: EventStore,
     partners: Partners,
     processes: Option<ProcessesServiceClient<Channel>>,
+    pilots: Option<PilotsServiceClient<Channel>>,
     today: fn() -> NaiveDate,
 }
 
@@ -57,6 +60,7 @@ impl std::fmt::Debug for IdeasApp {
             .field("store", &self.store)
             .field("partners", &self.partners)
             .field("processes", &self.processes.is_some())
+            .field("pilots", &self.pilots.is_some())
             .finish()
     }
 }
@@ -70,6 +74,7 @@ impl IdeasApp {
             store,
             partners: Partners::default(),
             processes: None,
+            pilots: None,
             today: innohub_runtime::clock::today,
         }
     }
@@ -86,6 +91,12 @@ impl IdeasApp {
         self
     }
 
+    /// Reach the pilots service through `pilots` (to start pilots from ideas).
+    pub fn with_pilots(mut self, pilots: PilotsServiceClient<Channel>) -> Self {
+        self.pilots = Some(pilots);
+        self
+    }
+
     /// Count today by `today` instead of [`innohub_runtime::clock::today`].
     pub fn with_today(mut self, today: fn() -> NaiveDate) -> Self {
         self.today = today;
@@ -95,6 +106,11 @@ impl IdeasApp {
     /// The processes service, if set ([`Self::with_processes`]).
     pub fn processes(&self) -> Option<&ProcessesServiceClient<Channel>> {
         self.processes.as_ref()
+    }
+
+    /// The pilots service, if set ([`Self::with_pilots`]).
+    pub fn pilots(&self) -> Option<&PilotsServiceClient<Channel>> {
+        self.pilots.as_ref()
     }
 
     /// The store commands append to.
@@ -201,40 +217,7 @@ impl IdeasApp {
         id: Uuid,
         command: impl Fn(Principal) -> IdeaCommand,
     ) -> Outcome<Idea> {
-        let mut asker = self
-            .partners
-            .asker(ctx.principal, token, Some(ctx.correlation_id));
-        loop {
-            let viewer = asker.viewer();
-            let mut needs = false;
-            let outcome =
-                execute(
-                    &self.store,
-                    &id.to_string(),
-                    ctx.clone(),
-                    |state: &Idea| match &state.0 {
-                        Some(record) if record.access(viewer) != Access::None => {
-                            state.decide(command(viewer.principal.clone()))
-                        }
-                        Some(record) => {
-                            needs = needs_partners(
-                                &viewer.principal,
-                                record.municipality(),
-                                record.details().visibility(),
-                            );
-                            Err(IdeasError::NotFound)
-                        }
-                        None => Err(IdeasError::NotFound),
-                    },
-                )
-                .await;
-            // Not found without partners, but a partner might see it: ask, and try again.
-            if needs && !asker.is_complete() {
-                asker.complete().await?;
-                continue;
-            }
-            return outcome;
-        }
+        readable::execute(&self.store, &self.partners, ctx, token, id, command).await
     }
 
     /// Record that idea `idea_id` became `outcome` (no role is needed: the link comes from
@@ -263,17 +246,9 @@ impl IdeasApp {
         token: Option<&str>,
         id: Uuid,
     ) -> Result<(IdeaRecord, i64), CommandError<IdeasError>> {
-        let (idea, version) = load::<Idea>(&self.store, &id.to_string()).await?;
-        let Some(record) = idea.0 else {
-            return Err(CommandError::Domain(IdeasError::NotFound));
-        };
-        let mut asker = self.partners.asker(principal, token, None);
-        let viewer = asker
-            .for_record(record.municipality(), record.details().visibility())
-            .await?;
-        if record.access(viewer) == Access::None {
-            return Err(CommandError::Domain(IdeasError::NotFound));
-        }
+        let (idea, version) =
+            readable::load::<Idea>(&self.store, &self.partners, principal, token, id).await?;
+        let record = idea.0.ok_or(CommandError::Domain(IdeasError::NotFound))?;
         Ok((record, version))
     }
 
@@ -365,7 +340,7 @@ impl IdeasApp {
     }
 
     /// The events of a record the caller may read, oldest first: an idea's by its read
-    /// rule (a partner's from when it was shared with them, see [`Self::idea_history`]); a
+    /// rule (a partner's from when it was shared with them, see [`readable::history`]); a
     /// challenge's, workshop's, action item's or criteria's by members of its municipality.
     /// Anything else is `NOT_FOUND`, exactly like a record that does not exist. `token` as
     /// for [`Self::on_idea`].
@@ -385,7 +360,8 @@ impl IdeasApp {
         match first.aggregate_type.as_str() {
             Idea::TYPE => {
                 let mut asker = self.partners.asker(principal, token, None);
-                self.idea_history(&mut asker, events).await
+                readable::history::<Idea>(&mut asker, events, pb::IdeaSubmitted::PACKAGE, shows)
+                    .await
             }
             Challenge::TYPE | Workshop::TYPE | ActionItem::TYPE | IdeaCriteria::TYPE
                 if first.municipality == principal.municipality.as_str() =>
@@ -394,58 +370,6 @@ impl IdeasApp {
             }
             _ => Err(CommandError::Domain(IdeasError::NotFound)),
         }
-    }
-
-    /// The events of an idea's stream that the asker may see: `NOT_FOUND` if they may not
-    /// read the idea as it stands; every event for a member who may; for a partner, the
-    /// events after which the idea was shared with them (not what it was before, or while
-    /// it was withdrawn) that show them something new ([`PartnerTrail`]). The payloads are
-    /// redacted by the privacy marks when answered.
-    async fn idea_history(
-        &self,
-        asker: &mut Asker<'_>,
-        events: Vec<StoredEvent>,
-    ) -> Result<Vec<StoredEvent>, CommandError<IdeasError>> {
-        let decoded = events
-            .iter()
-            .map(StoredEvent::decode::<IdeaEvent>)
-            .collect::<Result<Vec<_>, _>>()?;
-        // The partners are needed if the idea was ever NETWORK-visible.
-        let mut idea = Idea::default();
-        for event in &decoded {
-            idea = idea.evolve(event);
-            if let Some(r) = &idea.0 {
-                asker
-                    .for_record(r.municipality(), r.details().visibility())
-                    .await?;
-            }
-        }
-        let viewer = asker.viewer();
-        let sees = |idea: &Idea| {
-            idea.0
-                .as_ref()
-                .is_some_and(|r| r.access(viewer) != Access::None)
-        };
-        if !sees(&idea) {
-            return Err(CommandError::Domain(IdeasError::NotFound));
-        }
-        let member = idea
-            .0
-            .as_ref()
-            .is_some_and(|r| viewer.principal.is_member_of(r.municipality()));
-        let mut idea = Idea::default();
-        let mut partner = PartnerTrail::new(
-            pb::IdeaSubmitted::PACKAGE,
-            viewer.principal.municipality.as_str(),
-        );
-        let mut shown = Vec::with_capacity(events.len());
-        for (event, e) in events.into_iter().zip(decoded) {
-            idea = idea.evolve(&e);
-            if member || (sees(&idea) && shows(&mut partner, &event)?) {
-                shown.push(event);
-            }
-        }
-        Ok(shown)
     }
 
     /// Run `command`, made for the caller, on `stream` of the caller's municipality: a

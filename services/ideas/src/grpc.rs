@@ -7,19 +7,20 @@
 
 use innohub_proto::innohub::common::v1::{CommandReply, GetHistoryRequest, HistoryReply};
 use innohub_proto::innohub::ideas::v1 as pb;
-use innohub_runtime::command::CommandError;
-use innohub_runtime::grpc::{self, command_reply, handle, history_reply};
+use innohub_runtime::grpc::{
+    self, Failure, Reply, command_reply, handle, invalid, record_id as id,
+};
 use innohub_runtime::{Principal, Verifier};
 use pb::ideas_service_server::{IdeasService, IdeasServiceServer};
 use prost::Name as _;
-use tonic::{Request, Response, Status};
+use tonic::Request;
 use uuid::Uuid;
 
 use crate::domain::action_item::ActionItemCommand as A;
 use crate::domain::challenge::ChallengeCommand as Ch;
 use crate::domain::idea::IdeaCommand as I;
 use crate::domain::values::{outcome, stage};
-use crate::{IdeasApp, IdeasError, links};
+use crate::{IdeasApp, links};
 
 /// The service as an axum router, to serve with `axum::serve` beside the operations
 /// endpoints (distributed mode); `verifier` checks every caller's bearer token.
@@ -31,19 +32,6 @@ pub fn router(app: IdeasApp, verifier: Verifier) -> axum::Router {
 /// calls the server as a tower service, with no socket.
 pub fn channel(app: IdeasApp) -> grpc::Channel {
     grpc::local(IdeasServiceServer::new(Server { app }))
-}
-
-type Reply<T> = Result<Response<T>, Status>;
-type Failure = CommandError<IdeasError>;
-
-/// A record id; one that is not a UUID names no record: `NOT_FOUND`.
-fn id(raw: &str) -> Result<Uuid, Failure> {
-    Uuid::parse_str(raw).map_err(|_| CommandError::Domain(IdeasError::NotFound))
-}
-
-/// A request the domain refuses before anything is loaded.
-fn invalid(error: IdeasError) -> Failure {
-    CommandError::Domain(error)
 }
 
 /// The `IdeasService` implementation over the command side.
@@ -320,17 +308,23 @@ impl IdeasService for Server {
         .await
     }
 
+    async fn start_pilot_from_idea(
+        &self,
+        request: Request<pb::StartPilotFromIdeaRequest>,
+    ) -> Reply<pb::SpawnReply> {
+        handle("StartPilotFromIdea", request, |call, req| async move {
+            let idea = id(&req.idea_id)?;
+            let plan = req.plan.unwrap_or_default();
+            links::start_pilot(&self.app, call.context(), call.token.as_deref(), idea, plan).await
+        })
+        .await
+    }
+
     async fn get_history(&self, request: Request<GetHistoryRequest>) -> Reply<HistoryReply> {
-        handle("GetHistory", request, |call, req| async move {
-            let events = self
-                .app
-                .history(&call.principal, call.token.as_deref(), &req.aggregate_id)
-                .await?;
-            Ok::<_, Failure>(history_reply(
-                &events,
-                &call.principal,
-                pb::IdeaSubmitted::PACKAGE,
-            )?)
+        grpc::get_history(request, pb::IdeaSubmitted::PACKAGE, |call, id| async move {
+            self.app
+                .history(&call.principal, call.token.as_deref(), &id)
+                .await
         })
         .await
     }

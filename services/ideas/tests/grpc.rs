@@ -10,7 +10,8 @@ use innohub_proto::innohub::common::v1::{CommandReply, EventEnvelope, GetHistory
 use innohub_proto::innohub::ideas::v1 as pb;
 use innohub_proto::innohub::processes::v1::Visibility;
 use innohub_runtime::grpc::{Channel, ServiceError};
-use innohub_runtime::testing::{Served, Server, person, send, test_verifier};
+use innohub_runtime::rpc;
+use innohub_runtime::testing::{Served, person, send};
 use innohub_runtime::{ErrorCode, Principal, Role};
 use pb::ideas_service_client::IdeasServiceClient;
 use prost::Message as _;
@@ -35,15 +36,6 @@ async fn start() -> Harness {
         Client::new,
     )
     .await
-}
-
-/// Call rpc `method` of `client` with `request` for `by`.
-macro_rules! rpc {
-    ($client:expr, $by:expr, $method:ident($request:expr)) => {
-        send($client, $by, None, $request, |mut c, r| async move {
-            c.$method(r).await
-        })
-    };
 }
 
 const HOME: &str = "SE-1283";
@@ -939,92 +931,40 @@ async fn outcomes_are_linked_once_to_a_readable_idea_of_their_municipality() {
 // Network partners, asked of the real directory service
 // ---------------------------------------------------------------------------------------
 
-use innohub_proto::innohub::directory::v1 as dpb;
-use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
+use innohub_runtime::testing::network::{self, Networked};
 
-type Directory = DirectoryServiceClient<Channel>;
-
-/// An ideas service that asks a directory served over the network for its callers'
+/// A ideas service that asks a directory served over the network for its callers'
 /// partners (relaying their tokens), and one that asks it in-process; one directory store.
-struct Networked {
-    ideas: Harness,
-    directory: Directory,
-    remote_with_directory: Client,
-    local_with_directory: Client,
-    /// The directory and the ideas service that asks it, served until dropped.
-    _servers: [Server; 2],
-}
-
-async fn networked() -> Networked {
-    let ideas = start().await;
-    let directory_app =
-        innohub_directory::DirectoryApp::new(ideas.open_store("directory.sqlite").await);
-    let directory_server = Server::start(innohub_directory::grpc::router(
-        directory_app.clone(),
-        test_verifier(),
-    ))
-    .await;
-    let remote_directory = Directory::new(directory_server.remote());
-    let local_directory = Directory::new(innohub_directory::grpc::channel(directory_app));
-    let remote_app = IdeasApp::new(ideas.store.clone()).with_directory(remote_directory.clone());
-    let server = Server::start(grpc::router(remote_app, test_verifier())).await;
-    let local_app = IdeasApp::new(ideas.store.clone()).with_directory(local_directory);
-    Networked {
-        remote_with_directory: Client::new(server.remote()),
-        local_with_directory: Client::new(grpc::channel(local_app)),
-        directory: remote_directory,
-        ideas,
-        _servers: [directory_server, server],
-    }
-}
-
-fn directory_admin(municipality: &str) -> Principal {
-    person(
-        &format!("admin@{municipality}"),
-        municipality,
-        None,
-        &[Role::MunicipalityAdmin],
+async fn networked() -> Networked<IdeasApp, Client> {
+    Networked::start(
+        start().await,
+        innohub_directory::DirectoryApp::new,
+        innohub_directory::grpc::router,
+        innohub_directory::grpc::channel,
+        |store, directory| IdeasApp::new(store).with_directory(directory),
+        grpc::router,
+        grpc::channel,
+        Client::new,
     )
+    .await
 }
 
 /// Register SE-1283, DK-0706 and NO-4626 and put SE-1283 and DK-0706 in one network,
 /// invited; returns the network id.
-async fn network_invited(directory: &Directory) -> String {
+async fn network_invited(directory: &network::Directory) -> String {
     let root = person("root@innohub", HOME, None, &[Role::PlatformAdmin]);
-    for (country, code, name) in [
-        ("SE", "1283", "Helsingborg"),
-        ("DK", "0706", "Syddjurs"),
-        ("NO", "4626", "Øygarden"),
-    ] {
-        let profile = dpb::MunicipalityProfile {
-            country: country.into(),
-            code: code.into(),
-            name: name.into(),
-            inhabitants: 40_000,
-            ..Default::default()
-        };
-        let register = dpb::RegisterMunicipalityRequest {
-            profile: Some(profile),
-        };
-        rpc!(directory, &root, register_municipality(register))
-            .await
-            .unwrap();
-    }
-    let create = dpb::CreateNetworkRequest {
-        name: "Öresund".into(),
-    };
-    let network = rpc!(directory, &directory_admin(HOME), create_network(create))
-        .await
-        .unwrap()
-        .aggregate_id;
-    let invite = dpb::InviteToNetworkRequest {
-        network_id: network.clone(),
-        municipality: "DK-0706".into(),
-    };
-    rpc!(directory, &directory_admin(HOME), invite_to_network(invite))
-        .await
-        .unwrap();
-    network
+    network::network_of(
+        directory,
+        &root,
+        &network::admin(HOME),
+        &[
+            ("SE", "1283", "Helsingborg"),
+            ("DK", "0706", "Syddjurs"),
+            ("NO", "4626", "Øygarden"),
+        ],
+        "Öresund",
+    )
+    .await
 }
 
 #[tokio::test]
@@ -1046,16 +986,7 @@ async fn a_network_partner_supports_comments_and_reads_a_network_idea_once_in_th
         let e = support(client, &partner, &idea).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::NotFound);
     }
-    let accept = dpb::AcceptNetworkInvitationRequest {
-        network_id: network.clone(),
-    };
-    rpc!(
-        &n.directory,
-        &directory_admin("DK-0706"),
-        accept_network_invitation(accept)
-    )
-    .await
-    .unwrap();
+    network::accept(&n.directory, &network::admin("DK-0706"), &network).await;
     support(&n.remote_with_directory, &partner, &idea)
         .await
         .unwrap();
@@ -1071,6 +1002,8 @@ async fn a_network_partner_supports_comments_and_reads_a_network_idea_once_in_th
         assert_eq!(e.code, ErrorCode::NotFound);
     }
     // Without a directory, nobody has partners.
-    let e = comment(&n.ideas.remote, &partner, &idea).await.unwrap_err();
+    let e = comment(&n.served.remote, &partner, &idea)
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
 }

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use innohub_ideas::IdeasApp;
-use innohub_ideas::links::OutcomeLinks;
+use innohub_ideas::links::{self, OutcomeLinks};
 use innohub_processes::ProcessesApp;
 use innohub_proto::innohub::common::v1::{EventEnvelope, GetHistoryRequest, RecordRef};
 use innohub_proto::innohub::ideas::v1 as pb;
@@ -304,7 +304,7 @@ async fn the_follower_completes_a_link_whose_second_write_never_happened() {
         .await
         .unwrap();
     let runner = ProjectionRunner::new(
-        OutcomeLinks::new(ideas.app.clone()),
+        OutcomeLinks::new(ideas.app.clone(), links::PROCESS),
         processes.store.clone(),
         views.clone(),
     )
@@ -326,7 +326,7 @@ async fn the_follower_completes_a_link_whose_second_write_never_happened() {
     // Followed again from the start (a lost checkpoint): nothing new.
     let head = ideas.store.head();
     let again = ProjectionRunner::new(
-        OutcomeLinks::new(ideas.app.clone()),
+        OutcomeLinks::new(ideas.app.clone(), links::PROCESS),
         processes.store.clone(),
         Database::connect(&Database::sqlite_url(&ideas.dir.join("again.sqlite")))
             .await

@@ -8,14 +8,14 @@
 //! ([`innohub_runtime::partners`]).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::command::{CommandContext, CommandError, Executed, execute, load};
 use innohub_runtime::grpc::Channel;
-use innohub_runtime::partners::{Asker, Partners, needs_partners};
+use innohub_runtime::partners::{Asker, Partners};
+use innohub_runtime::readable;
 use innohub_runtime::trail::PartnerTrail;
 use innohub_runtime::{Access, Aggregate, EventStore, Principal, StoreError, StoredEvent, Viewer};
 use prost::Name as _;
@@ -103,42 +103,7 @@ impl ProcessesApp {
         id: Uuid,
         command: impl Fn(Principal) -> ProcessCommand,
     ) -> Outcome<Process> {
-        let mut asker = self
-            .partners
-            .asker(ctx.principal, token, Some(ctx.correlation_id));
-        loop {
-            let viewer = asker.viewer();
-            let needs = AtomicBool::new(false);
-            let outcome = execute(
-                &self.store,
-                &id.to_string(),
-                ctx.clone(),
-                |state: &Process| match &state.0 {
-                    Some(record) if record.access(viewer) != Access::None => {
-                        state.decide(command(viewer.principal.clone()))
-                    }
-                    Some(record) => {
-                        needs.store(
-                            needs_partners(
-                                &viewer.principal,
-                                &record.municipality,
-                                record.details.visibility,
-                            ),
-                            Ordering::Relaxed,
-                        );
-                        Err(ProcessError::NotFound)
-                    }
-                    None => Err(ProcessError::NotFound),
-                },
-            )
-            .await;
-            // Not found without partners, but a partner might see it: ask, and try again.
-            if needs.load(Ordering::Relaxed) && !asker.is_complete() {
-                asker.complete().await?;
-                continue;
-            }
-            return outcome;
-        }
+        readable::execute(&self.store, &self.partners, ctx, token, id, command).await
     }
 
     /// Adopt process `origin` for the caller: a new process in their municipality with the
@@ -318,18 +283,13 @@ impl ProcessesApp {
         let mut asker = self.partners.asker(principal, token, None);
         let readable = match events.first() {
             Some(first) if first.aggregate_type == Process::TYPE => {
-                // The partners are needed if the process was ever NETWORK-visible.
-                let mut process = Process::default();
-                for event in &events {
-                    process = process.evolve(&event.decode()?);
-                    if let Some(record) = &process.0 {
-                        asker
-                            .for_record(&record.municipality, record.details.visibility)
-                            .await?;
-                    }
-                }
-                return shown_to(asker.viewer(), events)?
-                    .ok_or(CommandError::Domain(ProcessError::NotFound));
+                return readable::history::<Process>(
+                    &mut asker,
+                    events,
+                    pb::ProcessSubmitted::PACKAGE,
+                    shows,
+                )
+                .await;
             }
             Some(first) if first.aggregate_type == Umbrella::TYPE => {
                 return self.umbrella_history(&mut asker, events).await;
@@ -425,43 +385,6 @@ impl ProcessesApp {
     }
 }
 
-/// The events of one process's stream that `viewer` may see: `None` when they may not read
-/// the process as it stands; every event for a member who may; for a partner, those that
-/// show them something new ([`PartnerTrail`]).
-fn shown_to(
-    viewer: &Viewer,
-    events: Vec<StoredEvent>,
-) -> Result<Option<Vec<StoredEvent>>, StoreError> {
-    let mut process = Process::default();
-    let mut partner = PartnerTrail::new(
-        pb::ProcessSubmitted::PACKAGE,
-        viewer.principal.municipality.as_str(),
-    );
-    let mut shown = Vec::new();
-    for event in events {
-        process = process.evolve(&event.decode()?);
-        let Some(record) = &process.0 else { continue };
-        match record.access(viewer) {
-            Access::Full => shown.push(event),
-            Access::Partner => {
-                if shows(&mut partner, &event)? {
-                    shown.push(event);
-                }
-            }
-            // Members see what happened before they could read it, e.g. while the process
-            // was PRIVATE to others; partners do not ([`PartnerTrail`]).
-            Access::None if viewer.principal.is_member_of(&record.municipality) => {
-                shown.push(event)
-            }
-            Access::None => {}
-        }
-    }
-    Ok(match process.0.map(|r| r.access(viewer)) {
-        Some(Access::Full | Access::Partner) => Some(shown),
-        _ => None,
-    })
-}
-
 /// Whether `event` of a process shared with a partner shows them anything new
 /// ([`PartnerTrail`]): the details (`ProcessSubmitted`, `ProcessDetailsChanged`), the
 /// assessment and the experience are parts replaced as a whole.
@@ -496,6 +419,14 @@ mod tests {
 
     const DK: &str = "DK-0706";
     const SE: &str = "SE-1283";
+
+    /// The events of one process's stream that `viewer` may see ([`readable::shown`]).
+    fn shown_to(
+        viewer: &Viewer,
+        events: Vec<StoredEvent>,
+    ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
+        readable::shown::<Process>(viewer, events, pb::ProcessSubmitted::PACKAGE, shows)
+    }
 
     fn viewer(user: &str, municipality: &str) -> Viewer {
         Viewer::new(Principal {

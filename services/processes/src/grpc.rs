@@ -7,19 +7,20 @@
 
 use innohub_proto::innohub::common::v1::{CommandReply, GetHistoryRequest, HistoryReply};
 use innohub_proto::innohub::processes::v1 as pb;
-use innohub_runtime::command::CommandError;
-use innohub_runtime::grpc::{self, command_reply, handle, history_reply};
+use innohub_runtime::grpc::{
+    self, Failure, Reply, command_reply, handle, invalid, record_id as id,
+};
 use innohub_runtime::{Principal, Verifier};
 use pb::processes_service_server::{ProcessesService, ProcessesServiceServer};
 use prost::Name as _;
-use tonic::{Request, Response, Status};
+use tonic::Request;
 use uuid::Uuid;
 
+use crate::ProcessesApp;
 use crate::domain::backlog::{BacklogCommand, Placement};
 use crate::domain::lifecycle::{phase, status};
 use crate::domain::process::ProcessCommand as C;
 use crate::domain::scoring::ScoringWeights;
-use crate::{ProcessError, ProcessesApp};
 
 /// The service as an axum router, to serve with `axum::serve` beside the operations
 /// endpoints (distributed mode); `verifier` checks every caller's bearer token.
@@ -33,22 +34,9 @@ pub fn channel(app: ProcessesApp) -> grpc::Channel {
     grpc::local(ProcessesServiceServer::new(Server { app }))
 }
 
-type Reply<T> = Result<Response<T>, Status>;
-type Failure = CommandError<ProcessError>;
-
-/// A record id; one that is not a UUID names no record: `NOT_FOUND`.
-fn id(raw: &str) -> Result<Uuid, Failure> {
-    Uuid::parse_str(raw).map_err(|_| CommandError::Domain(ProcessError::NotFound))
-}
-
 /// Optional text: `""` is absent.
 fn text(raw: String) -> Option<String> {
     (!raw.is_empty()).then_some(raw)
-}
-
-/// A request the domain refuses before anything is loaded.
-fn invalid(error: ProcessError) -> Failure {
-    CommandError::Domain(error)
 }
 
 /// The `ProcessesService` implementation over the command side.
@@ -345,17 +333,15 @@ impl ProcessesService for Server {
     }
 
     async fn get_history(&self, request: Request<GetHistoryRequest>) -> Reply<HistoryReply> {
-        handle("GetHistory", request, |call, req| async move {
-            let events = self
-                .app
-                .history(&call.principal, call.token.as_deref(), &req.aggregate_id)
-                .await?;
-            Ok::<_, Failure>(history_reply(
-                &events,
-                &call.principal,
-                pb::ProcessSubmitted::PACKAGE,
-            )?)
-        })
+        grpc::get_history(
+            request,
+            pb::ProcessSubmitted::PACKAGE,
+            |call, id| async move {
+                self.app
+                    .history(&call.principal, call.token.as_deref(), &id)
+                    .await
+            },
+        )
         .await
     }
 }

@@ -4,16 +4,12 @@
 //! compared between the two, so the embedded mode cannot drift from the distributed one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
-
 use innohub_processes::{ProcessesApp, grpc};
 use innohub_proto::innohub::common::v1::{CommandReply, EventEnvelope, GetHistoryRequest};
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::auth::DevKeys;
 use innohub_runtime::grpc::{Caller, Channel, ServiceError};
-use innohub_runtime::testing::{
-    Served, Server, forged_request, person, send, test_verifier, token_for,
-};
+use innohub_runtime::testing::{Served, forged_request, person, send, token_for};
 use innohub_runtime::{ErrorCode, Principal, Role};
 use pb::processes_service_client::ProcessesServiceClient;
 use prost::Message as _;
@@ -1007,47 +1003,22 @@ async fn umbrellas_group_local_and_shared_processes_and_keep_a_history_alike() {
 // Network partners, asked of the real directory service
 // ---------------------------------------------------------------------------------------
 
-use innohub_proto::innohub::directory::v1 as dpb;
-use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
-
-type Directory = DirectoryServiceClient<Channel>;
+use innohub_runtime::testing::network::{self, Directory, Networked};
 
 /// A processes service that asks a directory served over the network for its callers'
 /// partners (relaying their tokens), and one that asks it in-process; one directory store.
-struct Networked {
-    processes: Harness,
-    directory: Directory,
-    remote_with_directory: Client,
-    local_with_directory: Client,
-    /// The directory and the processes service that asks it, served until dropped.
-    _servers: [Server; 2],
-}
-
-async fn networked() -> Networked {
-    let processes = start().await;
-    let directory_app =
-        innohub_directory::DirectoryApp::new(processes.open_store("directory.sqlite").await);
-    let directory_server = Server::start(innohub_directory::grpc::router(
-        directory_app.clone(),
-        test_verifier(),
-    ))
-    .await;
-    let remote_directory = Directory::new(directory_server.remote());
-    let local_directory = Directory::new(innohub_directory::grpc::channel(directory_app));
-    // Over the network: processes relays the caller's token to the directory, which
-    // verifies it itself.
-    let remote_app =
-        ProcessesApp::new(processes.store.clone()).with_directory(remote_directory.clone());
-    let server = Server::start(grpc::router(remote_app, test_verifier())).await;
-    // In-process: the verified caller travels with the call.
-    let local_app = ProcessesApp::new(processes.store.clone()).with_directory(local_directory);
-    Networked {
-        remote_with_directory: ProcessesServiceClient::new(server.remote()),
-        local_with_directory: ProcessesServiceClient::new(grpc::channel(local_app)),
-        directory: remote_directory,
-        processes,
-        _servers: [directory_server, server],
-    }
+async fn networked() -> Networked<ProcessesApp, ProcessesServiceClient<Channel>> {
+    Networked::start(
+        start().await,
+        innohub_directory::DirectoryApp::new,
+        innohub_directory::grpc::router,
+        innohub_directory::grpc::channel,
+        |store, directory| ProcessesApp::new(store).with_directory(directory),
+        grpc::router,
+        grpc::channel,
+        ProcessesServiceClient::new,
+    )
+    .await
 }
 
 fn admin(municipality: &str) -> Principal {
@@ -1059,20 +1030,6 @@ fn admin(municipality: &str) -> Principal {
     )
 }
 
-/// Call the directory for `by`.
-async fn directory_call<M, R, F, Fut>(
-    directory: &Directory,
-    by: &Principal,
-    message: M,
-    call: F,
-) -> R
-where
-    F: FnOnce(Directory, tonic::Request<M>) -> Fut,
-    Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
-{
-    send(directory, by, None, message, call).await.unwrap()
-}
-
 /// Register DK-0706, SE-1283 and NO-4626, and put DK-0706 and SE-1283 in one network once
 /// `accepted`; returns the network id.
 async fn network_of_two(directory: &Directory, accepted: bool) -> String {
@@ -1082,46 +1039,16 @@ async fn network_of_two(directory: &Directory, accepted: bool) -> String {
         Some("it"),
         &[Role::PlatformAdmin],
     );
-    for (country, code, name) in [
-        ("DK", "0706", "Syddjurs"),
-        ("SE", "1283", "Helsingborg"),
-        ("NO", "4626", "Øygarden"),
-    ] {
-        let profile = dpb::MunicipalityProfile {
-            country: country.into(),
-            code: code.into(),
-            name: name.into(),
-            inhabitants: 40_000,
-            ..Default::default()
-        };
-        directory_call(
-            directory,
-            &root,
-            dpb::RegisterMunicipalityRequest {
-                profile: Some(profile),
-            },
-            |mut c, r| async move { c.register_municipality(r).await },
-        )
-        .await;
-    }
-    let network = directory_call(
+    let network = network::network_of(
         directory,
+        &root,
         &admin("DK-0706"),
-        dpb::CreateNetworkRequest {
-            name: "Østjylland og Skåne".into(),
-        },
-        |mut c, r| async move { c.create_network(r).await },
-    )
-    .await
-    .aggregate_id;
-    directory_call(
-        directory,
-        &admin("DK-0706"),
-        dpb::InviteToNetworkRequest {
-            network_id: network.clone(),
-            municipality: "SE-1283".into(),
-        },
-        |mut c, r| async move { c.invite_to_network(r).await },
+        &[
+            ("DK", "0706", "Syddjurs"),
+            ("SE", "1283", "Helsingborg"),
+            ("NO", "4626", "Øygarden"),
+        ],
+        "Østjylland og Skåne",
     )
     .await;
     if accepted {
@@ -1131,15 +1058,7 @@ async fn network_of_two(directory: &Directory, accepted: bool) -> String {
 }
 
 async fn accept(directory: &Directory, network: &str) {
-    directory_call(
-        directory,
-        &admin("SE-1283"),
-        dpb::AcceptNetworkInvitationRequest {
-            network_id: network.to_owned(),
-        },
-        |mut c, r| async move { c.accept_network_invitation(r).await },
-    )
-    .await;
+    network::accept(directory, &admin("SE-1283"), network).await;
 }
 
 #[tokio::test]
@@ -1180,7 +1099,7 @@ async fn a_network_partner_comments_follows_adopts_and_reads_a_network_process()
         .unwrap();
         let copy = adopt(client, &partner(), &process, &[]).await.unwrap();
         let events = n
-            .processes
+            .served
             .store
             .read_stream(&copy.aggregate_id)
             .await
@@ -1204,7 +1123,7 @@ async fn a_network_partner_comments_follows_adopts_and_reads_a_network_process()
         assert_eq!(e.code, ErrorCode::NotFound);
     }
     // Without a directory, nobody has partners: the app of `start()` refuses the partner.
-    let e = comment(&n.processes.remote, &partner(), None, &process, "Hej")
+    let e = comment(&n.served.remote, &partner(), None, &process, "Hej")
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
@@ -1234,11 +1153,11 @@ async fn a_shared_umbrella_holds_a_network_partners_process() {
         assert_eq!(trail.len(), 2);
     }
     // Without the directory, the partner's NETWORK process is not found.
-    let shared = create_umbrella(&n.processes.remote, &it(), "Uden", pb::Visibility::Network)
+    let shared = create_umbrella(&n.served.remote, &it(), "Uden", pb::Visibility::Network)
         .await
         .unwrap()
         .aggregate_id;
-    let e = member(&n.processes.remote, &it(), &shared, &theirs, true)
+    let e = member(&n.served.remote, &it(), &shared, &theirs, true)
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);

@@ -1,11 +1,12 @@
 //! The read path's one gate. [`visible`] is the read rule of [`innohub_runtime::access`]
-//! written as SQL over a read model's row (`process_view`, `idea_view`: a [`ReadModel`]
-//! says where the rule finds the people and departments; a test checks the two agree), in
-//! two parts that counting uses apart ([`shared`] rows are added up from `process_counts`,
-//! [`private_to`] rows are counted one by one), and [`ProcessView::new`] is the only way a
-//! process record leaves this crate (`idea_queries::IdeaView::new` an idea's): for partners
-//! it is redacted by the contract's privacy marks (`innohub_runtime::reflect::redact`),
-//! without people, internal notes and departments.
+//! written as SQL over a read model's row (`process_view`, `idea_view`, `pilot_view`: a
+//! [`ReadModel`] says where the rule finds the people and departments; a test checks the two
+//! agree), in two parts that counting uses apart ([`shared`] rows are added up from
+//! `process_counts`, [`private_to`] rows are counted one by one), and [`ProcessView::new`] is
+//! the only way a process record leaves this crate (`idea_queries::IdeaView::new` an idea's,
+//! `pilot_queries::PilotView::new` a pilot's): for partners it is redacted by the
+//! contract's privacy marks (`innohub_runtime::reflect::redact`), without people, internal
+//! notes and departments.
 //! What a list reveals besides its items (order, cursors, counts) is held to the same rule:
 //! [`sees_ranking`] decides who may see a backlog's explicit ranking, in a field or in the
 //! order of a list.
@@ -51,6 +52,15 @@ pub const IDEAS: ReadModel = ReadModel {
     people_facets: &[crate::filter::REVIEWER],
     facets: "idea_facet",
     facet_key: "idea_id",
+};
+
+/// `pilot_view`: the innovation lead who planned it and the plan's responsible person always
+/// see a PRIVATE pilot.
+pub const PILOTS: ReadModel = ReadModel {
+    people: &["pv.planned_by", "pv.responsible"],
+    people_facets: &[],
+    facets: "pilot_facet",
+    facet_key: "pilot_id",
 };
 
 /// Append the condition "`viewer` may read the row of `model` aliased `pv`": what is

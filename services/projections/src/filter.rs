@@ -1,16 +1,18 @@
 //! How a list is narrowed: [`ProcessFilter`], the facets a process is filed under
 //! ([`facets`], written by the projection), and the SQL that matches them
 //! ([`ProcessFilter::push`]), and whether `process_counts` can count what it matches
-//! ([`ProcessFilter::counted`]); the same for ideas ([`IdeaFilter`], [`idea_facets`]). A new
-//! filter is a field, a facet and a clause, all here.
+//! ([`ProcessFilter::counted`]); the same for ideas ([`IdeaFilter`], [`idea_facets`]) and
+//! pilots ([`PilotFilter`], [`pilot_facets`]). A new filter is a field, a facet and a clause,
+//! all here.
 
 use innohub_proto::innohub::ideas::v1 as ideas;
+use innohub_proto::innohub::pilots::v1 as pilots;
 use innohub_proto::innohub::processes::v1 as pb;
-use innohub_proto::innohub::projections::v1::{IdeaRecord, ProcessRecord};
+use innohub_proto::innohub::projections::v1::{IdeaRecord, PilotRecord, ProcessRecord};
 use innohub_runtime::{MunicipalityId, Viewer};
 use uuid::Uuid;
 
-use crate::access::{IDEAS, PROCESSES, ReadModel};
+use crate::access::{IDEAS, PILOTS, PROCESSES, ReadModel};
 use innohub_proto::short_name as short;
 use innohub_runtime::sql::Sql;
 
@@ -222,6 +224,53 @@ impl IdeaFilter {
                 ("department", self.department.clone()),
                 ("tag", self.tag.clone()),
             ],
+        );
+    }
+}
+
+/// The facets of a pilot, `(facet, value)`: what [`PilotFilter`] and the read rule match
+/// (the plan's departments).
+pub fn pilot_facets(record: &PilotRecord) -> Vec<(&'static str, String)> {
+    let mut facets: Vec<(&'static str, String)> = record
+        .plan
+        .iter()
+        .flat_map(|p| p.departments.iter().map(|d| ("department", d.clone())))
+        .collect();
+    facets.sort();
+    facets.dedup();
+    facets
+}
+
+/// Narrows a list of pilots.
+#[derive(Debug, Clone, Default)]
+pub struct PilotFilter {
+    /// With this status.
+    pub status: Option<pilots::Status>,
+    /// Named as one of its departments (the viewer's own municipality's pilots only).
+    pub department: Option<String>,
+    /// Born from this idea (the viewer's own municipality's pilots only: a pilot's origin is
+    /// internal).
+    pub idea: Option<Uuid>,
+}
+
+impl PilotFilter {
+    /// Append ` AND …` for every condition of the filter to a query over `pilot_view pv`.
+    pub fn push(&self, sql: &mut Sql, viewer: &Viewer) {
+        if let Some(s) = self.status {
+            sql.push(" AND pv.status = ").bind(short(s.as_str_name()));
+        }
+        if let Some(idea) = self.idea {
+            // Partners cannot filter by what they cannot see.
+            sql.push(" AND pv.municipality = ")
+                .bind(viewer.principal.municipality.as_str())
+                .push(" AND pv.origin_idea = ")
+                .bind(idea.to_string());
+        }
+        push_facets(
+            sql,
+            viewer,
+            &PILOTS,
+            [("department", self.department.clone())],
         );
     }
 }

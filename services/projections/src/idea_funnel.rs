@@ -23,6 +23,7 @@ use crate::access::{self, IDEAS};
 use crate::filter::BECAME;
 use crate::idea_queries::IdeaQueries;
 use crate::queries::{QueryError, corrupt, time};
+use crate::timeline::stored_time;
 
 /// The forward stages, in order.
 const FORWARD: [pb::Stage; 6] = [
@@ -130,7 +131,7 @@ impl IdeaPath {
     }
 
     /// Whether it was submitted in `span`.
-    fn submitted_in(&self, span: &Span) -> bool {
+    pub(crate) fn submitted_in(&self, span: &Span) -> bool {
         self.entered
             .first()
             .is_some_and(|(_, at)| span.contains(at))
@@ -171,13 +172,26 @@ impl Span {
         }
     }
 
-    fn contains(&self, at: &DateTime<Utc>) -> bool {
+    /// Whether `at` lies in the span.
+    pub(crate) fn contains(&self, at: &DateTime<Utc>) -> bool {
         self.from.is_none_or(|f| *at >= f) && self.until.is_none_or(|u| *at < u)
+    }
+
+    /// Append ` AND …` that keeps the rows whose `column` (a stored time) lies in the span.
+    pub(crate) fn push(&self, sql: &mut Sql, column: &str) {
+        if let Some(from) = self.from {
+            sql.push(&format!(" AND {column} >= "))
+                .bind(stored_time(&from));
+        }
+        if let Some(until) = self.until {
+            sql.push(&format!(" AND {column} < "))
+                .bind(stored_time(&until));
+        }
     }
 }
 
 /// The median of `values`; `None` for none.
-fn median(mut values: Vec<f64>) -> Option<f64> {
+pub(crate) fn median(mut values: Vec<f64>) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     match n {
@@ -245,6 +259,21 @@ impl IdeaQueries {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     ) -> Result<IdeaFunnel, QueryError> {
+        let paths: Vec<IdeaPath> = self
+            .idea_paths(viewer, municipality)
+            .await?
+            .into_iter()
+            .map(|(_, path)| path)
+            .collect();
+        Ok(funnel(municipality.clone(), &paths, &Span::days(from, to)))
+    }
+
+    /// The path of each of `municipality`'s ideas that the viewer may read, with its id.
+    pub(crate) async fn idea_paths(
+        &self,
+        viewer: &Viewer,
+        municipality: &MunicipalityId,
+    ) -> Result<Vec<(String, IdeaPath)>, QueryError> {
         let mut sql = Sql::new(
             "SELECT st.idea_id, st.stage, st.entered_at, CAST(CASE WHEN EXISTS (SELECT 1 FROM \
              idea_facet b WHERE b.idea_id = pv.id AND b.facet = ",
@@ -261,48 +290,49 @@ impl IdeaQueries {
         access::visible(&mut sql, viewer, &IDEAS);
         sql.push(" ORDER BY st.idea_id, st.sequence");
         let rows = sql.query().fetch_all(self.db.reader()).await?;
-        let mut paths: Vec<IdeaPath> = Vec::new();
-        let mut last: Option<String> = None;
+        let mut paths: Vec<(String, IdeaPath)> = Vec::new();
         for row in &rows {
             let id: String = row.try_get("idea_id")?;
-            if last.as_ref() != Some(&id) {
-                paths.push(IdeaPath {
+            if paths.last().is_none_or(|(last, _)| *last != id) {
+                let path = IdeaPath {
                     entered: Vec::new(),
                     became_process: row.try_get::<i64, _>("became")? != 0,
-                });
-                last = Some(id);
+                };
+                paths.push((id, path));
             }
             let raw: String = row.try_get("stage")?;
             let stage = all_stages()
                 .find(|s| short(s.as_str_name()) == raw)
                 .ok_or_else(|| corrupt(format!("no stage {raw}")))?;
-            if let Some(path) = paths.last_mut() {
+            if let Some((_, path)) = paths.last_mut() {
                 path.entered.push((stage, time(row, "entered_at")?));
             }
         }
-        Ok(funnel(municipality.clone(), &paths, &Span::days(from, to)))
+        Ok(paths)
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    //! The funnel's rules, and the helpers that make paths for them (also the innovation
+    //! funnel's, `crate::innovation_funnel`).
     use super::*;
     use pb::Stage::*;
 
-    fn at(raw: &str) -> DateTime<Utc> {
+    pub(crate) fn at(raw: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(raw)
             .expect("time")
             .with_timezone(&Utc)
     }
 
-    fn path(entered: &[(pb::Stage, &str)], became_process: bool) -> IdeaPath {
+    pub(crate) fn path(entered: &[(pb::Stage, &str)], became_process: bool) -> IdeaPath {
         IdeaPath {
             entered: entered.iter().map(|(s, t)| (*s, at(t))).collect(),
             became_process,
         }
     }
 
-    fn day(raw: &str) -> Option<NaiveDate> {
+    pub(crate) fn day(raw: &str) -> Option<NaiveDate> {
         raw.parse().ok()
     }
 

@@ -7,14 +7,14 @@
 //!
 //! Challenges, workshops, action items (`challenge_views`) and the criteria are the
 //! municipality's own: they are answered to its members only. The funnel is in
-//! `idea_funnel`. Lists of ideas are newest first, paged by keyset ([`IdeaCursor`]).
+//! `idea_funnel`. Lists of ideas are newest first, paged by keyset ([`IdeaCursor`],
+//! `crate::keyset`).
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use innohub_proto::innohub::ideas::v1 as pb;
 use innohub_proto::innohub::projections::v1::IdeaRecord;
-use innohub_runtime::reflect::redact;
 use innohub_runtime::sql::Sql;
 use innohub_runtime::{Access, Database, MunicipalityId, RecordLink, UserId, Viewer};
 use prost::Message as _;
@@ -25,7 +25,10 @@ use uuid::Uuid;
 use crate::access::{self, IDEAS};
 use crate::filter::IdeaFilter;
 use crate::idea_score::{idea_score, reviewer_score};
-use crate::queries::{CommentView, NotAPosition, Page, QueryError, corrupt, parse_time, time};
+use crate::keyset::{self, Cursor, Listed};
+use crate::queries::{
+    CommentView, Page, QueryError, corrupt, non_empty as person, parse_time, record, seen_by, time,
+};
 
 /// The query side of the ideas read models.
 #[derive(Debug, Clone)]
@@ -118,11 +121,6 @@ fn stage(raw: i32) -> Result<pb::Stage, QueryError> {
     specified(raw, pb::Stage::Unspecified).ok_or_else(|| corrupt(format!("no stage {raw}")))
 }
 
-/// A personal field after redaction: `None` when cleared.
-fn person(raw: String) -> Option<String> {
-    (!raw.is_empty()).then_some(raw)
-}
-
 impl IdeaView {
     /// The view of a record whose row passed [`access::visible`] for `viewer`: full for
     /// members of the owning municipality, redacted for partners; people of another
@@ -135,8 +133,8 @@ impl IdeaView {
         facts: IdeaFacts,
     ) -> Result<Self, QueryError> {
         let me = &viewer.principal;
-        let municipality = MunicipalityId::parse(&record.municipality).map_err(corrupt)?;
-        let full = me.is_member_of(&municipality);
+        let (municipality, access, seen) = seen_by(viewer, &record, &record.municipality)?;
+        let full = access == Access::Full;
         let supported_by_me = record
             .supporters
             .iter()
@@ -154,9 +152,9 @@ impl IdeaView {
                 })
                 .collect()
         });
-        // Members too: a partner who commented is a person of another municipality.
-        let record =
-            redact(&record, &record.municipality, me.municipality.as_str()).map_err(corrupt)?;
+        // Redacted for members too: a partner who commented is a person of another
+        // municipality.
+        let record = seen;
         let gates = record
             .gates
             .into_iter()
@@ -196,7 +194,7 @@ impl IdeaView {
             .map(|o| RecordLink::try_from(o).map_err(corrupt))
             .collect::<Result<_, _>>()?;
         Ok(Self {
-            access: if full { Access::Full } else { Access::Partner },
+            access,
             id: Uuid::parse_str(&record.idea_id).map_err(corrupt)?,
             municipality,
             submitter: person(record.submitter),
@@ -221,41 +219,21 @@ impl IdeaView {
     }
 }
 
-/// An idea's place in the newest-first list: its submission time (as stored) and id. A page
-/// continues after a cursor; clients hold it as an opaque text (its `Display`).
+/// The newest-first list of ideas, by submission time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdeaCursor {
-    submitted_at: String,
-    id: Uuid,
+pub struct IdeaList;
+
+impl Listed for IdeaList {
+    const NAME: &'static str = "ideas";
+    const VIEW: &'static str = "idea_view";
+    const RECORD: &'static str = "idea_record";
+    const AT: &'static str = "submitted_at";
+    const COLUMNS: &'static str = "r.record, pv.municipality, pv.submitted_at, pv.updated_at";
+    const MODEL: &'static access::ReadModel = &IDEAS;
 }
 
-/// The name a cursor of the ideas list starts with.
-const IDEAS_LIST: &str = "ideas";
-
-impl IdeaCursor {
-    /// Read a cursor written by `Display`.
-    pub fn parse(raw: &str) -> Result<Self, NotAPosition> {
-        let mut parts = raw.splitn(3, '|');
-        let (Some(IDEAS_LIST), Some(at), Some(id)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(NotAPosition);
-        };
-        DateTime::parse_from_rfc3339(at).map_err(|_| NotAPosition)?;
-        Ok(Self {
-            submitted_at: at.to_owned(),
-            id: Uuid::parse_str(id).map_err(|_| NotAPosition)?,
-        })
-    }
-}
-
-impl std::fmt::Display for IdeaCursor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{IDEAS_LIST}|{}|{}", self.submitted_at, self.id)
-    }
-}
-
-/// The columns of an idea row; the query must join `idea_record r ON r.id = pv.id`.
-const IDEA_COLUMNS: &str = "r.record, pv.municipality, pv.submitted_at, pv.updated_at";
+/// An idea's place in the newest-first list: its submission time (as stored) and id.
+pub type IdeaCursor = Cursor<IdeaList>;
 
 impl IdeaQueries {
     /// Query the read models in `db`.
@@ -274,8 +252,7 @@ impl IdeaQueries {
         let criteria = self.criteria_of(&municipalities).await?;
         rows.iter()
             .map(|row| {
-                let bytes: Vec<u8> = row.try_get("record")?;
-                let record = IdeaRecord::decode(bytes.as_slice()).map_err(corrupt)?;
+                let record: IdeaRecord = record(row)?;
                 let facts = IdeaFacts {
                     submitted_at: time(row, "submitted_at")?,
                     updated_at: time(row, "updated_at")?,
@@ -290,19 +267,14 @@ impl IdeaQueries {
 
     /// One idea, if the viewer may read it.
     pub async fn idea(&self, viewer: &Viewer, id: Uuid) -> Result<Option<IdeaView>, QueryError> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {IDEA_COLUMNS} FROM idea_view pv JOIN idea_record r ON r.id = pv.id \
-             WHERE pv.id = "
-        ));
-        sql.bind(id.to_string()).push(" AND ");
-        access::visible(&mut sql, viewer, &IDEAS);
+        let mut sql = keyset::readable::<IdeaList>(viewer);
+        sql.push(" AND pv.id = ").bind(id.to_string());
         let rows = sql.query().fetch_all(self.db.reader()).await?;
         Ok(self.views(viewer, &rows).await?.pop())
     }
 
     /// Up to `limit` ideas the viewer may read that `filter` matches, newest first, after
-    /// `after` (from the start without). Submission times never change, so a page continues
-    /// exactly after its cursor, read off an index.
+    /// `after` (from the start without; [`keyset::rows_after`]).
     pub async fn ideas(
         &self,
         viewer: &Viewer,
@@ -310,51 +282,16 @@ impl IdeaQueries {
         after: Option<&IdeaCursor>,
         limit: i64,
     ) -> Result<Page<IdeaView, IdeaCursor>, QueryError> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {IDEA_COLUMNS} FROM idea_view pv JOIN idea_record r ON r.id = pv.id WHERE "
-        ));
-        access::visible(&mut sql, viewer, &IDEAS);
+        let mut sql = keyset::readable::<IdeaList>(viewer);
         filter.push(&mut sql, viewer);
-        if let Some(after) = after {
-            // The first condition alone is a range of the index on both backends.
-            sql.push(" AND pv.submitted_at <= ")
-                .bind(after.submitted_at.as_str())
-                .push(" AND (pv.submitted_at, pv.id) < (")
-                .bind(after.submitted_at.as_str())
-                .push(", ")
-                .bind(after.id.to_string())
-                .push(")");
-        }
-        sql.push(" ORDER BY pv.submitted_at DESC, pv.id DESC LIMIT ")
-            .bind(limit + 1);
-        let rows = sql.query().fetch_all(self.db.reader()).await?;
-        let has_next = rows.len() as i64 > limit;
-        let rows = &rows[..rows.len().min(usize::try_from(limit).unwrap_or(0))];
-        let views = self.views(viewer, rows).await?;
-        let items = rows
-            .iter()
-            .zip(views)
-            .map(|(row, view)| {
-                let cursor = IdeaCursor {
-                    submitted_at: row.try_get("submitted_at")?,
-                    id: view.id,
-                };
-                Ok((view, cursor))
-            })
-            .collect::<Result<_, QueryError>>()?;
-        Ok(Page { items, has_next })
+        let (rows, has_next) = keyset::rows_after(&self.db, sql, after, limit).await?;
+        let views = self.views(viewer, &rows).await?;
+        keyset::page(&rows, views, |v| v.id, has_next)
     }
 
     /// How many ideas the viewer may read that `filter` matches.
     pub async fn count(&self, viewer: &Viewer, filter: &IdeaFilter) -> Result<i64, QueryError> {
-        let mut sql = Sql::new("SELECT COUNT(*) AS n FROM idea_view pv WHERE ");
-        access::visible(&mut sql, viewer, &IDEAS);
-        filter.push(&mut sql, viewer);
-        Ok(sql
-            .query()
-            .fetch_one(self.db.reader())
-            .await?
-            .try_get("n")?)
+        keyset::count::<IdeaList>(&self.db, viewer, |sql| filter.push(sql, viewer)).await
     }
 
     /// The criteria in force in the viewer's municipality (empty until set): a municipality's
@@ -384,30 +321,5 @@ impl IdeaQueries {
                 Ok((row.try_get("municipality")?, set.criteria))
             })
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cursor_reads_back_what_it_wrote_and_nothing_else() {
-        let cursor = IdeaCursor {
-            submitted_at: "2026-03-01T10:00:00.000000000Z".into(),
-            id: Uuid::now_v7(),
-        };
-        assert_eq!(
-            IdeaCursor::parse(&cursor.to_string()).ok(),
-            Some(cursor.clone())
-        );
-        let text = cursor.to_string();
-        for bad in [
-            text.replacen("ideas", "processes", 1),
-            "ideas|yesterday|x".to_owned(),
-            "ideas".to_owned(),
-        ] {
-            assert!(IdeaCursor::parse(&bad).is_err(), "{bad}");
-        }
     }
 }

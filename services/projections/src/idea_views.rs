@@ -12,9 +12,10 @@
 //!
 //! A batch is applied in three steps, like `process_views`: [`Batch::load`] decodes every
 //! event and reads, once, the records the batch touches; [`Batch::fold`] folds the events
-//! into them in memory; [`Batch::write`] writes each table once, in multi-row statements.
+//! into them in memory; [`Batch::write`] writes each table once, in multi-row statements
+//! (the records, their rows and facets as every kept record: `crate::records`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use innohub_proto::innohub::ideas::v1 as pb;
 use innohub_proto::innohub::processes::v1::Visibility;
@@ -28,7 +29,7 @@ use sqlx::AnyConnection;
 
 use crate::access::IDEAS;
 use crate::filter::idea_facets;
-use crate::process_views::{decode_and_load, replace_facets};
+use crate::records::{Kept, Records};
 use crate::timeline::stored_time;
 
 /// The projection.
@@ -69,10 +70,16 @@ impl Projection for IdeaViews {
     }
 }
 
-/// Who may read an idea: UNSPECIFIED is MUNICIPALITY (the contract's meaning), an unknown
-/// value PRIVATE, so that nobody reads more than they may.
+/// Who may read an idea: see [`visibility_of`].
 pub(crate) fn visibility(details: Option<&pb::IdeaDetails>) -> Visibility {
-    match Visibility::try_from(details.map_or(0, |d| d.visibility)) {
+    visibility_of(details.map_or(0, |d| d.visibility))
+}
+
+/// Who may read a record of a context whose UNSPECIFIED visibility means MUNICIPALITY (the
+/// contract's meaning for ideas and pilots); an unknown value is PRIVATE, so that nobody
+/// reads more than they may.
+pub(crate) fn visibility_of(raw: i32) -> Visibility {
+    match Visibility::try_from(raw) {
         Ok(Visibility::Unspecified) => Visibility::Municipality,
         Ok(v) => v,
         Err(_) => Visibility::Private,
@@ -130,19 +137,24 @@ fn decode(event: &StoredEvent) -> Result<Change, ProjectionError> {
     decoded.map_err(|e| ProjectionError::refused(event, e))
 }
 
+impl Kept for IdeaRecord {
+    const TABLE: &'static str = "idea_record";
+    const INSERT: &'static str = "INSERT INTO idea_record (id, record)";
+    const MODEL: &'static crate::access::ReadModel = &IDEAS;
+    const INSERT_FACETS: &'static str = "INSERT INTO idea_facet (idea_id, facet, value)";
+
+    fn facets(&self) -> Vec<(&'static str, String)> {
+        idea_facets(self)
+    }
+}
+
 /// What one batch reads, folds and writes.
 struct Batch<'a> {
     events: Vec<(&'a StoredEvent, Change)>,
-    /// Every idea the batch touches: its record (`None` before its submission).
-    records: HashMap<String, Option<IdeaRecord>>,
-    /// The ideas that had a row (and facets) before the batch.
-    existed: BTreeSet<String>,
-    /// Ideas whose record changed, with the time of their last event.
-    changed: BTreeMap<String, String>,
+    /// Every idea the batch touches (`None` before its submission).
+    ideas: Records<IdeaRecord>,
     /// Ideas submitted in this batch, with the time.
     submitted: HashMap<String, String>,
-    /// Ideas whose facets changed.
-    refaceted: BTreeSet<String>,
     /// The stages entered in this batch.
     stages: Rows,
     /// The criteria set in this batch, by municipality (the last one counts).
@@ -155,26 +167,12 @@ impl<'a> Batch<'a> {
         conn: &mut AnyConnection,
         events: &[&'a StoredEvent],
     ) -> Result<Batch<'a>, ProjectionError> {
-        let (events, records): (_, HashMap<String, Option<IdeaRecord>>) = decode_and_load(
-            conn,
-            events,
-            decode,
-            |c| matches!(c, Change::Idea(_)),
-            ("idea_record", "id", "record"),
-        )
-        .await?;
-        let existed = records
-            .iter()
-            .filter(|(_, r)| r.is_some())
-            .map(|(id, _)| id.clone())
-            .collect();
+        let (events, ideas) =
+            Records::load(conn, events, decode, |c| matches!(c, Change::Idea(_))).await?;
         Ok(Batch {
             events,
-            records,
-            existed,
-            changed: BTreeMap::new(),
+            ideas,
             submitted: HashMap::new(),
-            refaceted: BTreeSet::new(),
             stages: Rows::new(
                 "INSERT INTO idea_stage (idea_id, sequence, stage, entered_at)",
                 "",
@@ -224,13 +222,11 @@ impl<'a> Batch<'a> {
                 stage: pb::Stage::Submitted as i32,
                 ..IdeaRecord::default()
             };
-            self.records.insert(id.clone(), Some(record));
-            self.refaceted.insert(id.clone());
             self.submitted.insert(id.clone(), at.clone());
-            self.changed.insert(id, at);
+            self.ideas.created(id, record, at);
             return Ok(());
         }
-        let Some(Some(r)) = self.records.get_mut(&id) else {
+        let Some(Some(r)) = self.ideas.records.get_mut(&id) else {
             return Err(format!(
                 "{} of idea {id} before its submission",
                 event.event_type
@@ -241,7 +237,7 @@ impl<'a> Batch<'a> {
             IdeaChange::Submitted(_) => unreachable!("handled above"),
             IdeaChange::Details(e) => {
                 r.details = e.details;
-                self.refaceted.insert(id.clone());
+                self.ideas.refaceted.insert(id.clone());
             }
             IdeaChange::Gate(e) => {
                 entered = Some(e.to);
@@ -280,42 +276,36 @@ impl<'a> Batch<'a> {
                 let outcome = e.outcome.ok_or("an outcome link without its outcome")?;
                 if !r.outcomes.contains(&outcome) {
                     r.outcomes.push(outcome);
-                    self.refaceted.insert(id.clone());
+                    self.ideas.refaceted.insert(id.clone());
                 }
             }
         }
         if let Some(stage) = entered {
             self.entered(event, stage, &at)?;
         }
-        self.changed.insert(id, at);
+        self.ideas.changed.insert(id, at);
         Ok(())
     }
 
     /// Each table once.
     async fn write(self, conn: &mut AnyConnection) -> Result<(), ProjectionError> {
-        self.write_facets(conn).await?;
-        let mut records = Rows::new(
-            "INSERT INTO idea_record (id, record)",
-            "ON CONFLICT (id) DO UPDATE SET record = excluded.record",
-        );
-        let mut views = Rows::new(
+        let views = Rows::new(
             "INSERT INTO idea_view (id, municipality, visibility, submitter, stage, \
              likely_outcome, challenge_id, submitted_at, updated_at)",
             "ON CONFLICT (id) DO UPDATE SET visibility = excluded.visibility, \
              stage = excluded.stage, likely_outcome = excluded.likely_outcome, \
              challenge_id = excluded.challenge_id, updated_at = excluded.updated_at",
         );
-        for (id, at) in &self.changed {
-            let Some(record) = self.records.get(id).and_then(Option::as_ref) else {
-                continue;
-            };
-            // A new idea takes the time of its submission; an existing row keeps its own.
-            let submitted = self.submitted.get(id).unwrap_or(at);
-            views.push(view_row(record, submitted, at));
-            records.push(vec![id.into(), record.encode_to_vec().into()]);
-        }
-        records.execute(conn).await?;
-        views.execute(conn).await?;
+        self.ideas
+            .write(conn, views, |id, record, at| {
+                // A new idea takes the time of its submission; an existing row keeps its own.
+                view_row(
+                    record,
+                    self.submitted.get(id).map_or(at, String::as_str),
+                    at,
+                )
+            })
+            .await?;
         self.stages.execute(conn).await?;
         let mut criteria = Rows::new(
             "INSERT INTO idea_criteria (municipality, criteria)",
@@ -326,24 +316,6 @@ impl<'a> Batch<'a> {
         }
         criteria.execute(conn).await?;
         Ok(())
-    }
-
-    /// Replace the facets of every idea whose facets changed.
-    async fn write_facets(&self, conn: &mut AnyConnection) -> Result<(), ProjectionError> {
-        replace_facets(
-            conn,
-            (&IDEAS, "INSERT INTO idea_facet (idea_id, facet, value)"),
-            &self.refaceted,
-            |id| self.existed.contains(id),
-            |id| {
-                self.records
-                    .get(id)
-                    .and_then(Option::as_ref)
-                    .map(idea_facets)
-                    .unwrap_or_default()
-            },
-        )
-        .await
     }
 }
 

@@ -18,6 +18,14 @@
 //!   [`idea_score`] scores an idea with the criteria in force, [`idea_funnel`] folds the
 //!   innovation funnel.
 //! - [`challenge_views`]: challenges, workshops and action items, and their queries.
+//! - [`pilot_views`]: the projection that keeps one row per pilot (plan, status, origin,
+//!   start, observations, incidents, benefits and their measurements, evaluation,
+//!   decisions) from the pilots events; [`pilot_queries`] reads it by the one read rule, with
+//!   plan completeness, lens means and realisation from `innohub-pilot-rules`, and the
+//!   portfolio; [`innovation_funnel`] folds ideas, processes and pilots into one funnel.
+//! - [`keyset`]: what the newest-first lists of ideas and pilots share (cursor, read rule,
+//!   paging); `records`: what the projections that keep one record per aggregate (ideas,
+//!   pilots) do alike in a batch (load, facets, write).
 
 pub mod access;
 pub mod challenge_views;
@@ -27,9 +35,14 @@ pub mod idea_funnel;
 pub mod idea_queries;
 pub mod idea_score;
 pub mod idea_views;
+pub mod innovation_funnel;
+pub mod keyset;
 pub mod overview;
+pub mod pilot_queries;
+pub mod pilot_views;
 pub mod process_views;
 pub mod queries;
+mod records;
 pub mod reuse_views;
 pub mod timeline;
 
@@ -38,6 +51,8 @@ pub use directory_views::{DirectoryQueries, DirectoryViews};
 pub use idea_queries::IdeaQueries;
 pub use idea_views::IdeaViews;
 pub use overview::OverviewQueries;
+pub use pilot_queries::PilotQueries;
+pub use pilot_views::PilotViews;
 pub use process_views::ProcessViews;
 pub use queries::ProcessQueries;
 pub use reuse_views::{ReuseQueries, ReuseViews};
@@ -81,6 +96,7 @@ pub async fn for_each<V: Visitor>(visitor: &mut V) -> Result<(), V::Error> {
     visitor.visit(ReuseViews).await?;
     visitor.visit(IdeaViews).await?;
     visitor.visit(ChallengeViews).await?;
+    visitor.visit(PilotViews).await?;
     Ok(())
 }
 

@@ -7,8 +7,9 @@
 use chrono::{DateTime, Utc};
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_proto::innohub::projections::v1::ProcessRecord;
-use innohub_runtime::{Database, ErrorCode, HasErrorCode, MunicipalityId, UserId, Viewer};
-use prost::Message as _;
+use innohub_runtime::reflect::redact;
+use innohub_runtime::{Access, Database, ErrorCode, HasErrorCode, MunicipalityId, UserId, Viewer};
+use prost::{Message, Name};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
@@ -222,6 +223,38 @@ pub(crate) fn parse_time(raw: &str) -> Result<DateTime<Utc>, QueryError> {
     Ok(DateTime::parse_from_rfc3339(raw)
         .map_err(corrupt)?
         .with_timezone(&Utc))
+}
+
+/// The record (`R`, the contract's message) a row's `record` column holds.
+pub(crate) fn record<R: Message + Default>(row: &AnyRow) -> Result<R, QueryError> {
+    let bytes: Vec<u8> = row.try_get("record")?;
+    R::decode(bytes.as_slice()).map_err(corrupt)
+}
+
+/// A text of a record that may be empty (a person after redaction, an optional field):
+/// `None` when it is.
+pub(crate) fn non_empty(raw: String) -> Option<String> {
+    (!raw.is_empty()).then_some(raw)
+}
+
+/// A record of `owner` as `viewer` may see it: the owning municipality, the viewer's
+/// access (full for its members) and the record redacted by the contract's privacy marks
+/// (`innohub_runtime::reflect::redact`), for members too: people of another municipality
+/// than the viewer's (a partner's comment) are left out for everyone.
+pub(crate) fn seen_by<R: Message + Name + Default>(
+    viewer: &Viewer,
+    record: &R,
+    owner: &str,
+) -> Result<(MunicipalityId, Access, R), QueryError> {
+    let me = &viewer.principal;
+    let municipality = MunicipalityId::parse(owner).map_err(corrupt)?;
+    let access = if me.is_member_of(&municipality) {
+        Access::Full
+    } else {
+        Access::Partner
+    };
+    let seen = redact(record, owner, me.municipality.as_str()).map_err(corrupt)?;
+    Ok((municipality, access, seen))
 }
 
 fn parse<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, QueryError> {

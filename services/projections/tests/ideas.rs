@@ -7,7 +7,6 @@
 //! process side of the link (`ProcessSubmitted.origin`) is checked through `process_views`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::NaiveDate;
 use innohub_projections::challenge_views::ActionItemStatus;
 use innohub_projections::filter::{ActionItemFilter, IdeaFilter};
 use innohub_projections::idea_queries::{IdeaCursor, IdeaView};
@@ -24,7 +23,7 @@ use prost::{Message, Name};
 use uuid::Uuid;
 
 mod common;
-use common::{Events, Fresh, project, time, viewer};
+use common::{Events, Fresh, close, day, project, stores, time, viewer};
 
 const DK: &str = "DK-0706";
 const SE: &str = "SE-1283";
@@ -107,10 +106,6 @@ impl Events {
             },
         );
     }
-}
-
-fn day(raw: &str) -> NaiveDate {
-    raw.parse().unwrap()
 }
 
 fn details(
@@ -404,28 +399,13 @@ async fn feed(db: &Database, events: &[&StoredEvent], size: usize) {
     project(&ChallengeViews, db, events, size).await;
 }
 
-fn close(actual: Option<f64>, expected: f64) {
-    let actual = actual.expect("a score");
-    assert!((actual - expected).abs() < 1e-9, "{actual} ≠ {expected}");
-}
-
-/// Every idea of a list for `viewer`, a page of one at a time, each after the cursor (as
-/// its text) of the last.
+/// Every idea of a list for `viewer`, a page of one at a time.
 async fn page_through(queries: &IdeaQueries, viewer: &Viewer, filter: &IdeaFilter) -> Vec<Uuid> {
-    let (mut seen, mut after) = (Vec::new(), None::<IdeaCursor>);
-    loop {
-        let page = queries
-            .ideas(viewer, filter, after.as_ref(), 1)
-            .await
-            .unwrap();
-        seen.extend(page.items.iter().map(|(view, _)| view.id));
-        match page.items.last() {
-            Some((_, at)) if page.has_next => {
-                after = Some(IdeaCursor::parse(&at.to_string()).unwrap());
-            }
-            _ => return seen,
-        }
-    }
+    common::page_through(
+        async |after: Option<&IdeaCursor>| queries.ideas(viewer, filter, after, 1).await.unwrap(),
+        |view: &IdeaView| view.id,
+    )
+    .await
 }
 
 async fn idea(queries: &IdeaQueries, viewer: &Viewer, id: Uuid) -> Option<IdeaView> {
@@ -873,12 +853,7 @@ async fn ideas_read_by_the_one_rule_with_scores_items_and_the_funnel() {
     let mut e = Events::default();
     let ids = scenario(&mut e);
     let first_part = e.made.len();
-    let stores = vec![
-        (Fresh::sqlite("ideas").await, 1),
-        (Fresh::sqlite("ideas").await, 1000),
-        (Fresh::postgres("ideas").await, 1),
-        (Fresh::postgres("ideas").await, 1000),
-    ];
+    let stores = stores("ideas").await;
     for (store, batch) in &stores {
         feed(&store.db, &e.since(0), *batch).await;
         check(&store.db, &ids).await;

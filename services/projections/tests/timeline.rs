@@ -3,7 +3,6 @@
 //! asked for past quarters, before and after later events.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::NaiveDate;
 use innohub_projections::queries::StatusCount;
 use innohub_projections::timeline::{Quarter, QuarterCounts, quarters_ending};
 use innohub_projections::{HistoryQueries, ProcessTimeline};
@@ -12,7 +11,7 @@ use innohub_runtime::{Database, MunicipalityId, StoredEvent, Viewer};
 use prost::{Message, Name};
 
 mod common;
-use common::{Events, Fresh, viewer};
+use common::{Events, day, stores, viewer};
 
 /// Apply `events` in batches of `size`, as the runner does.
 async fn project(db: &Database, events: &[&StoredEvent], size: usize) {
@@ -117,10 +116,6 @@ fn details(departments: &[&str], visibility: pb::Visibility) -> pb::ProcessDetai
         }),
         ..Default::default()
     }
-}
-
-fn day(raw: &str) -> NaiveDate {
-    raw.parse().unwrap()
 }
 
 /// A cell as the test writes it: department, phase, status, count.
@@ -235,12 +230,7 @@ async fn past_quarters_come_from_the_events_by_their_times() {
     let first_part = e.made.len();
 
     // One event per batch and all in one, on SQLite and on PostgreSQL.
-    let stores = vec![
-        (Fresh::sqlite("timeline").await, 1),
-        (Fresh::sqlite("timeline").await, 1000),
-        (Fresh::postgres("timeline").await, 1),
-        (Fresh::postgres("timeline").await, 1000),
-    ];
+    let stores = stores("timeline").await;
     for (store, batch) in &stores {
         project(&store.db, &e.since(0), *batch).await;
     }

@@ -10,13 +10,15 @@
 //! - [`Channel`]: how a generated client reaches a service, the same type in both modes:
 //!   [`local`] runs the client over the in-process server as a tower service (no socket, no
 //!   port), [`remote`] over HTTP/2;
-//! - [`command_reply`] and [`history_reply`], the answers every service gives.
+//! - [`command_reply`] and [`history_reply`], the answers every service gives, and
+//!   [`get_history`], the one `GetHistory` handler; [`Reply`],
+//!   [`Failure`], [`record_id`] and [`invalid`], what every handler is written with.
 
 use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 
-use innohub_proto::innohub::common::v1::{CommandReply, HistoryReply};
+use innohub_proto::innohub::common::v1::{CommandReply, GetHistoryRequest, HistoryReply};
 use prost::Message;
 use tonic::body::Body;
 use tonic::codegen::http;
@@ -27,8 +29,11 @@ use tower::util::BoxCloneSyncService;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
-use crate::command::{CommandContext, Executed, fingerprint};
-use crate::{ErrorCode, HasErrorCode, Principal, StoredEvent, Verifier, kafka, reflect, telemetry};
+use crate::command::{CommandContext, CommandError, Executed, fingerprint};
+use crate::{
+    DomainError, ErrorCode, HasErrorCode, Principal, StoredEvent, Verifier, kafka, reflect,
+    telemetry,
+};
 
 /// Metadata key of the caller's bearer token (`Bearer <token>`), which the service verifies.
 pub const AUTHORIZATION_HEADER: &str = "authorization";
@@ -380,6 +385,43 @@ where
             .map_err(|e| status(&e))
     }
     .instrument(span)
+    .await
+}
+
+/// What every rpc handler answers.
+pub type Reply<T> = Result<Response<T>, Status>;
+
+/// Why an rpc handler's command did not take effect: the domain's refusal or the store's
+/// failure.
+pub type Failure = CommandError<DomainError>;
+
+/// A record id; one that is not a UUID names no record: `NOT_FOUND`.
+pub fn record_id(raw: &str) -> Result<Uuid, Failure> {
+    Uuid::parse_str(raw).map_err(|_| CommandError::Domain(DomainError::NotFound))
+}
+
+/// A request the domain refuses before anything is loaded.
+pub fn invalid(error: DomainError) -> Failure {
+    CommandError::Domain(error)
+}
+
+/// The handler of every service's `GetHistory`: the events of record `aggregate_id` the
+/// caller may read, as `history` gives them for the call, answered by [`history_reply`]
+/// (`package` is the events' protobuf package).
+pub async fn get_history<F, Fut>(
+    request: Request<GetHistoryRequest>,
+    package: &str,
+    history: F,
+) -> Reply<HistoryReply>
+where
+    F: FnOnce(Call, String) -> Fut,
+    Fut: Future<Output = Result<Vec<StoredEvent>, Failure>>,
+{
+    handle("GetHistory", request, |call, req| async move {
+        let reader = call.principal.clone();
+        let events = history(call, req.aggregate_id).await?;
+        Ok::<_, Failure>(history_reply(&events, &reader, package)?)
+    })
     .await
 }
 

@@ -20,7 +20,11 @@
 //! - [`access`]: visibility and the one read rule (full, partner, none).
 //! - [`partners`]: a caller's network partners, asked of the directory when the read rule
 //!   needs them.
+//! - [`readable`]: records read by the read rule, partners included: commands on them,
+//!   reads and histories, `NOT_FOUND` for what the caller may not read.
 //! - [`principal`]: who is calling (user, municipality, department, roles).
+//! - [`field`]: the checks every domain's values are built with (texts, lists, dates,
+//!   roles, visibility), refusing with the input field's name.
 //! - [`text`]: the rules every free text keeps: visible, no bidi overrides, no control
 //!   characters, limited length; the domains' text values are built on it.
 //! - [`trail`]: what a partner's history of a shared record shows them (one rule for every
@@ -41,6 +45,7 @@ pub mod command;
 pub mod db;
 pub mod error;
 pub mod failpoint;
+pub mod field;
 pub mod grpc;
 pub mod kafka;
 pub mod link;
@@ -49,6 +54,7 @@ pub mod ops;
 pub mod partners;
 pub mod principal;
 pub mod projection;
+pub mod readable;
 pub mod reflect;
 pub mod sql;
 pub mod store;

@@ -9,7 +9,7 @@ use std::fmt;
 use innohub_proto::innohub::common::v1::RecordRef;
 use uuid::Uuid;
 
-use crate::MunicipalityId;
+use crate::{DomainError, MunicipalityId};
 
 /// A record of any context, validated: which service, which kind of record, its id and its
 /// municipality.
@@ -56,6 +56,31 @@ impl RecordLink {
     pub fn is(&self, context: &str, kind: &str) -> bool {
         self.context == context && self.kind == kind
     }
+}
+
+/// The origin a request names for a new record of `municipality`, if any: a valid link
+/// ([`RecordLink::try_from`]) to a record of that same municipality, else refused as input
+/// field `origin`, saying that `born` (e.g. "a pilot is born from") a record of its own
+/// municipality.
+pub fn origin(
+    raw: Option<&RecordRef>,
+    municipality: &MunicipalityId,
+    born: &str,
+) -> Result<Option<RecordLink>, DomainError> {
+    let origin = raw
+        .map(RecordLink::try_from)
+        .transpose()
+        .map_err(|e| DomainError::invalid("origin", e))?;
+    if let Some(origin) = origin.as_ref().filter(|o| o.municipality() != municipality) {
+        return Err(DomainError::invalid(
+            "origin",
+            format!(
+                "{born} a record of its own municipality ({municipality}), not {}",
+                origin.municipality()
+            ),
+        ));
+    }
+    Ok(origin)
 }
 
 impl fmt::Display for RecordLink {

@@ -2,17 +2,66 @@
 //!
 //! - given/when/then for aggregates: `given(events).when(command).then_events(expected)`.
 //!   Every domain rule is tested as such a sentence, without I/O.
+//! - [`Breaks`] and [`day`]: the cases and the days rule tests are written with.
+//! - [`golden`], [`golden_event`]: the contract's golden samples (`proto/tests/golden`) as
+//!   a domain test reads them.
 //! - [`grpc`]: the harness of every service's gRPC test: the service served over the network
 //!   and in-process on one fresh store ([`Served`]), test principals and their tokens, and a
 //!   call made for one ([`send`]).
+//! - [`network`]: network partners in a service's gRPC test, asked of a real directory
+//!   served beside it.
 
 use std::fmt::Debug;
 
-use crate::{Aggregate, ErrorCode, HasErrorCode};
+use innohub_proto::innohub::common::v1::EventEnvelope;
+use prost::Message as _;
+
+use crate::{Aggregate, DomainEvent, ErrorCode, HasErrorCode};
 
 pub mod grpc;
+pub mod network;
 
 pub use grpc::{Served, Server, forged_request, person, send, test_keys, test_verifier, token_for};
+
+/// A way to break a valid request (a rule test's case), and the input field the refusal
+/// names.
+pub type Breaks<M> = (fn(&mut M), &'static str);
+
+/// The day `raw` (ISO 8601) names.
+///
+/// # Panics
+/// If `raw` is no such day: a broken test.
+#[allow(clippy::expect_used)]
+pub fn day(raw: &str) -> chrono::NaiveDate {
+    raw.parse().expect("an ISO 8601 day")
+}
+
+/// A golden sample's bytes (`proto/tests/golden`), hex, 64 digits a line.
+///
+/// # Panics
+/// If `hex` is not hex digits in pairs: a broken sample.
+#[allow(clippy::expect_used)]
+pub fn golden(hex: &str) -> Vec<u8> {
+    let digits: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let pair = std::str::from_utf8(pair).expect("hex digits are ASCII");
+            u8::from_str_radix(pair, 16).expect("a pair of hex digits")
+        })
+        .collect()
+}
+
+/// The aggregate id and the event of a golden sample's envelope, decoded into the domain.
+///
+/// # Panics
+/// If the sample is no envelope, or its event is not one of `E`.
+#[allow(clippy::expect_used)]
+pub fn golden_event<E: DomainEvent>(hex: &str) -> (String, E) {
+    let envelope = EventEnvelope::decode(golden(hex).as_slice()).expect("an event envelope");
+    let event = E::decode(&envelope.event_type, &envelope.payload).expect("an event of E");
+    (envelope.aggregate_id, event)
+}
 
 /// Start a scenario from a history of events.
 pub fn given<A: Aggregate>(events: impl IntoIterator<Item = A::Event>) -> Given<A> {

@@ -208,7 +208,7 @@ impl Municipality {
 
     /// The record, for an administrator of this very municipality.
     fn administered_by(&self, by: &Principal) -> Result<&MunicipalityRecord, DirectoryError> {
-        require_role(by, Role::MunicipalityAdmin, "managing departments")?;
+        require_role(by, &[Role::MunicipalityAdmin], "managing departments")?;
         let record = self
             .0
             .as_ref()
@@ -238,7 +238,7 @@ impl Aggregate for Municipality {
         use MunicipalityEvent as E;
         match command {
             C::Register { by, profile } => {
-                require_role(&by, Role::PlatformAdmin, "registering a municipality")?;
+                require_role(&by, &[Role::PlatformAdmin], "registering a municipality")?;
                 if self.is_registered() {
                     return Err(DirectoryError::Rule(format!(
                         "municipality {} is already registered",

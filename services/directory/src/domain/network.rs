@@ -184,7 +184,7 @@ impl NetworkRecord {
 
     /// Whether the caller's municipality is a member; they must be its administrator.
     fn member(&self, by: &Principal, what: &str) -> Result<(), DirectoryError> {
-        require_role(by, Role::MunicipalityAdmin, what)?;
+        require_role(by, &[Role::MunicipalityAdmin], what)?;
         if self.members.contains(&by.municipality) {
             Ok(())
         } else {
@@ -226,7 +226,7 @@ impl Aggregate for Network {
                 name,
                 registered,
             } => {
-                require_role(&by, Role::MunicipalityAdmin, "creating a network")?;
+                require_role(&by, &[Role::MunicipalityAdmin], "creating a network")?;
                 if self.0.is_some() {
                     return Err(DirectoryError::Rule(format!("network {id} already exists")));
                 }
@@ -268,7 +268,7 @@ impl Aggregate for Network {
             }
             C::Accept { by } => {
                 let record = self.known_to(&by)?;
-                require_role(&by, Role::MunicipalityAdmin, "accepting an invitation")?;
+                require_role(&by, &[Role::MunicipalityAdmin], "accepting an invitation")?;
                 if !record.invited.contains(&by.municipality) {
                     return Err(DirectoryError::Rule(format!(
                         "{} is already a member of network {}",

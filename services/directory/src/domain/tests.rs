@@ -789,14 +789,9 @@ fn stored_events_that_break_a_rule_are_refused() {
     assert!(ME::decode("NetworkCreated", &[]).is_err());
 }
 
-/// A golden sample (`proto/tests/golden`): an envelope's bytes, hex, 64 digits a line.
+/// A golden sample's envelope (`proto/tests/golden`, [`innohub_runtime::testing::golden`]).
 fn golden(hex: &str) -> innohub_proto::innohub::common::v1::EventEnvelope {
-    let digits: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
-    let bytes: Vec<u8> = digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect();
-    prost::Message::decode(bytes.as_slice()).unwrap()
+    prost::Message::decode(innohub_runtime::testing::golden(hex).as_slice()).unwrap()
 }
 
 #[test]

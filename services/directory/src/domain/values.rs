@@ -3,8 +3,9 @@
 //! commands' input and stored events on load, so no rule is written twice.
 
 use innohub_proto::innohub::directory::v1 as pb;
+pub use innohub_runtime::field::require_role;
 use innohub_runtime::text::TextRule;
-use innohub_runtime::{DepartmentId, MunicipalityId, Principal, Role};
+use innohub_runtime::{DepartmentId, MunicipalityId};
 
 use crate::DirectoryError;
 
@@ -159,18 +160,6 @@ impl From<&Profile> for pb::MunicipalityProfile {
             inhabitants: p.inhabitants,
             size_band: p.size_band() as i32,
         }
-    }
-}
-
-/// The caller holds `role`, or may not do `what`.
-pub fn require_role(by: &Principal, role: Role, what: &str) -> Result<(), DirectoryError> {
-    if by.has(role) {
-        Ok(())
-    } else {
-        Err(DirectoryError::Forbidden(format!(
-            "{what} needs the {} role",
-            role.as_str()
-        )))
     }
 }
 

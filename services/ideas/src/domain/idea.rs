@@ -12,6 +12,7 @@ use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::ideas::v1 as pb;
 use innohub_proto::innohub::processes::v1::Visibility as ContractVisibility;
 use innohub_runtime::aggregate::{message, required};
+use innohub_runtime::readable::Readable;
 use innohub_runtime::{
     Access, Aggregate, Audience, DecodeError, DepartmentId, DomainEvent, EncodedEvent,
     MunicipalityId, Principal, RecordLink, Role, UserId, Viewer, Visibility, reflect,
@@ -786,5 +787,16 @@ impl Aggregate for Idea {
 
     fn municipality(&self) -> Option<&MunicipalityId> {
         self.0.as_ref().map(|r| &r.municipality)
+    }
+}
+
+/// An idea is read by the read rule of its details ([`IdeaRecord::access`]).
+impl Readable for Idea {
+    fn visibility(&self) -> Option<Visibility> {
+        self.0.as_ref().map(|r| r.details().visibility())
+    }
+
+    fn access(&self, viewer: &Viewer) -> Access {
+        self.0.as_ref().map_or(Access::None, |r| r.access(viewer))
     }
 }

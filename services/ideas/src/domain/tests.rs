@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::ideas::v1 as pb;
 use innohub_proto::innohub::processes::v1::Visibility as PbVisibility;
-use innohub_runtime::testing::{given, person};
+use innohub_runtime::testing::{Breaks, day, given, golden_event, person};
 use innohub_runtime::{
     Access, Aggregate as _, DecodeError, DomainEvent, ErrorCode, MunicipalityId, Principal,
     RecordLink, Role, UserId, Viewer, Visibility,
@@ -26,13 +26,6 @@ const ID: Uuid = Uuid::from_u128(0x0195_d2c8_1a00_7b3e_9f21_3c4d_5e6f_7a8b);
 const CHALLENGE: Uuid = Uuid::from_u128(0x0195_d2c8_0000_7000_8000_0000_0000_00c1);
 const WORKSHOP: Uuid = Uuid::from_u128(0x0195_d2c8_0000_7000_8000_0000_0000_00e1);
 const HOME: &str = "SE-1283";
-
-/// A way to break a valid request, and the input field the refusal names.
-type Breaks<M> = (fn(&mut M), &'static str);
-
-fn day(raw: &str) -> NaiveDate {
-    raw.parse().unwrap()
-}
 
 fn today() -> NaiveDate {
     day("2026-06-15")
@@ -1367,26 +1360,9 @@ fn a_stored_event_that_breaks_a_rule_is_refused_not_misread() {
     assert!(Criteria::try_from(vec![]).is_err());
 }
 
-/// The golden sample's bytes (`proto/tests/golden`), hex, 64 digits a line.
-fn golden(hex: &str) -> Vec<u8> {
-    let digits: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
-    digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect()
-}
-
-/// The event of a golden sample's envelope, decoded into the domain.
-fn golden_event(hex: &str) -> (String, E) {
-    use innohub_proto::innohub::common::v1::EventEnvelope;
-    let envelope = EventEnvelope::decode(golden(hex).as_slice()).unwrap();
-    let event = E::decode(&envelope.event_type, &envelope.payload).unwrap();
-    (envelope.aggregate_id, event)
-}
-
 #[test]
 fn the_contracts_golden_samples_decode_into_the_domain() {
-    let (aggregate_id, event) = golden_event(include_str!(
+    let (aggregate_id, event) = golden_event::<E>(include_str!(
         "../../../../proto/tests/golden/idea_submitted.hex"
     ));
     let E::IdeaSubmitted {
@@ -1410,7 +1386,7 @@ fn the_contracts_golden_samples_decode_into_the_domain() {
         "Chattbot för bygglovsfrågor"
     );
 
-    let (_, event) = golden_event(include_str!(
+    let (_, event) = golden_event::<E>(include_str!(
         "../../../../proto/tests/golden/idea_gate_decided.hex"
     ));
     assert_eq!(
@@ -1424,7 +1400,7 @@ fn the_contracts_golden_samples_decode_into_the_domain() {
         }
     );
 
-    let (_, event) = golden_event(include_str!(
+    let (_, event) = golden_event::<E>(include_str!(
         "../../../../proto/tests/golden/idea_outcome_linked.hex"
     ));
     let E::IdeaOutcomeLinked { outcome } = event else {

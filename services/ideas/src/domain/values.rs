@@ -4,14 +4,12 @@
 //! twice. The contract's enums (`Stage`, `ChallengeStatus`, `Driver`, `Outcome`) are the
 //! domain's too: [`stage`], [`driver`] and [`outcome`] refuse what an event may not hold.
 
-use std::str::FromStr;
-
-use chrono::NaiveDate;
 pub use innohub_proto::innohub::ideas::v1::{ChallengeStatus, Driver, Outcome, Stage};
-use innohub_proto::innohub::processes::v1 as processes;
 use innohub_proto::short_name;
+pub use innohub_runtime::field::{
+    date, list, optional, require_role, required, texts, user, visibility, visibility_of,
+};
 use innohub_runtime::text::TextRule;
-use innohub_runtime::{Principal, Role, UserId, Visibility};
 use uuid::Uuid;
 
 use crate::IdeasError;
@@ -24,72 +22,6 @@ pub const TEXT: TextRule = TextRule::new(10_000, true);
 pub const LINE: TextRule = TextRule::new(200, false);
 /// A tag: one line, at most 40 characters.
 pub const TAG: TextRule = TextRule::new(40, false);
-
-/// `raw` by `rule`, required, trimmed.
-pub fn required(rule: TextRule, field: &'static str, raw: &str) -> Result<String, IdeasError> {
-    rule.required(raw)
-        .map(str::to_owned)
-        .map_err(|e| IdeasError::invalid(field, e.to_string()))
-}
-
-/// `raw` by `rule` if given, trimmed; blank is `""` (not set).
-pub fn optional(rule: TextRule, field: &'static str, raw: &str) -> Result<String, IdeasError> {
-    rule.optional(raw)
-        .map(|t| t.unwrap_or_default().to_owned())
-        .map_err(|e| IdeasError::invalid(field, e.to_string()))
-}
-
-/// At most `max` entries, each parsed by `parse`; repeated entries are kept once.
-pub fn list<T: PartialEq>(
-    field: &'static str,
-    raw: &[String],
-    max: usize,
-    parse: impl Fn(&str) -> Result<T, String>,
-) -> Result<Vec<T>, IdeasError> {
-    if raw.len() > max {
-        return Err(IdeasError::invalid(
-            field,
-            format!("at most {max} entries, got {}", raw.len()),
-        ));
-    }
-    let mut out = Vec::with_capacity(raw.len());
-    for item in raw {
-        let item = parse(item).map_err(|e| IdeasError::invalid(field, e))?;
-        if !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    Ok(out)
-}
-
-/// A list of texts by `rule` (see [`list`]).
-pub fn texts(
-    rule: TextRule,
-    field: &'static str,
-    raw: &[String],
-    max: usize,
-) -> Result<Vec<String>, IdeasError> {
-    list(field, raw, max, |t| {
-        rule.required(t)
-            .map(str::to_owned)
-            .map_err(|e| e.to_string())
-    })
-}
-
-/// A user id (a token's `sub`).
-pub fn user(field: &'static str, raw: &str) -> Result<UserId, IdeasError> {
-    UserId::parse(raw).map_err(|e| IdeasError::invalid(field, e))
-}
-
-/// A required ISO 8601 date.
-pub fn date(field: &'static str, raw: &str) -> Result<NaiveDate, IdeasError> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-        IdeasError::invalid(
-            field,
-            format!("must be a date like 2027-03-31, got {raw:?}"),
-        )
-    })
-}
 
 /// The id of a record the input names; `""` is none, and anything but a UUID names no
 /// such record (`what`, e.g. "challenge").
@@ -105,19 +37,6 @@ pub fn reference(field: &'static str, what: &str, raw: &str) -> Result<Option<Uu
 /// Why a command naming a record the caller's municipality does not have is refused.
 pub fn no_such(field: &'static str, what: &str) -> IdeasError {
     IdeasError::invalid(field, format!("no such {what}"))
-}
-
-/// The caller holds one of `roles`, or may not do `what`.
-pub fn require_role(by: &Principal, roles: &[Role], what: &str) -> Result<(), IdeasError> {
-    if roles.iter().any(|r| by.has(*r)) {
-        Ok(())
-    } else {
-        let names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
-        Err(IdeasError::Forbidden(format!(
-            "{what} needs the {} role",
-            names.join(" or ")
-        )))
-    }
 }
 
 /// A stage from the contract's wire value: unspecified or unknown is refused.
@@ -162,26 +81,6 @@ pub fn challenge_status(raw: i32) -> Result<ChallengeStatus, IdeasError> {
         .ok_or_else(|| IdeasError::invalid("status", "must be DRAFT, OPEN or CLOSED"))
 }
 
-/// A visibility from the contract (`innohub.processes.v1.Visibility`): unspecified or
-/// unknown is refused.
-pub fn visibility(raw: i32) -> Result<Visibility, IdeasError> {
-    processes::Visibility::try_from(raw)
-        .ok()
-        .and_then(|v| Visibility::from_str(short_name(v.as_str_name())).ok())
-        .ok_or_else(|| {
-            IdeasError::invalid(
-                "visibility",
-                "must be PRIVATE, MUNICIPALITY, NETWORK or PUBLIC",
-            )
-        })
-}
-
-/// A visibility in the contract's spelling.
-pub fn visibility_of(v: Visibility) -> processes::Visibility {
-    processes::Visibility::from_str_name(&format!("VISIBILITY_{v}"))
-        .unwrap_or(processes::Visibility::Municipality)
-}
-
 /// The name users see of a stage, e.g. `DESIGNING`.
 pub fn stage_name(stage: Stage) -> &'static str {
     short_name(stage.as_str_name())
@@ -207,13 +106,6 @@ mod tests {
         assert_eq!(outcome(99).unwrap_err().field(), Some("likelyOutcome"));
         assert_eq!(challenge_status(0).unwrap_err().field(), Some("status"));
         assert_eq!(visibility(0).unwrap_err().field(), Some("visibility"));
-    }
-
-    #[test]
-    fn visibilities_map_both_ways() {
-        for v in Visibility::ALL {
-            assert_eq!(visibility(visibility_of(v) as i32), Ok(v));
-        }
     }
 
     #[test]

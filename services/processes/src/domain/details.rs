@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 use innohub_proto::innohub::processes::v1 as pb;
+pub(crate) use innohub_runtime::field::{visibility, visibility_of};
 use innohub_runtime::{DepartmentId, Visibility, reflect};
 use prost_types::FieldMask;
 
@@ -185,30 +186,6 @@ fn departments(raw: &[String]) -> Result<Vec<DepartmentId>, ProcessError> {
         }
     }
     Ok(out)
-}
-
-/// A visibility from the contract; unspecified or unknown is refused.
-pub(crate) fn visibility(raw: i32) -> Result<Visibility, ProcessError> {
-    match pb::Visibility::try_from(raw) {
-        Ok(pb::Visibility::Private) => Ok(Visibility::Private),
-        Ok(pb::Visibility::Municipality) => Ok(Visibility::Municipality),
-        Ok(pb::Visibility::Network) => Ok(Visibility::Network),
-        Ok(pb::Visibility::Public) => Ok(Visibility::Public),
-        Ok(pb::Visibility::Unspecified) | Err(_) => Err(ProcessError::invalid(
-            "visibility",
-            "must be PRIVATE, MUNICIPALITY, NETWORK or PUBLIC",
-        )),
-    }
-}
-
-/// A visibility in the contract's spelling.
-pub(crate) fn visibility_of(v: Visibility) -> pb::Visibility {
-    match v {
-        Visibility::Private => pb::Visibility::Private,
-        Visibility::Municipality => pb::Visibility::Municipality,
-        Visibility::Network => pb::Visibility::Network,
-        Visibility::Public => pb::Visibility::Public,
-    }
 }
 
 /// An ISO 8601 date; blank means none.

@@ -8,9 +8,12 @@ use std::collections::BTreeSet;
 use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::aggregate::{message, required};
+use innohub_runtime::field::require_role;
+use innohub_runtime::link;
+use innohub_runtime::readable::Readable;
 use innohub_runtime::{
     Access, Aggregate, Audience, DecodeError, DomainEvent, EncodedEvent, MunicipalityId, Principal,
-    RecordLink, Role, UserId, Viewer,
+    RecordLink, Role, UserId, Viewer, Visibility,
 };
 use prost::Name as _;
 use prost_types::FieldMask;
@@ -555,17 +558,6 @@ fn reason(field: &'static str, raw: Option<&str>) -> Result<Option<LongText>, Pr
     raw.map_or(Ok(None), |r| LongText::parse_optional(field, r))
 }
 
-fn require_role(p: &Principal, role: Role, what: &str) -> Result<(), ProcessError> {
-    if p.has(role) {
-        Ok(())
-    } else {
-        Err(ProcessError::Forbidden(format!(
-            "{what} needs the {} role",
-            role.as_str()
-        )))
-    }
-}
-
 impl Process {
     fn existing(&self) -> Result<&ProcessRecord, ProcessError> {
         self.0.as_ref().ok_or(ProcessError::NotFound)
@@ -609,25 +601,11 @@ impl Aggregate for Process {
                     ));
                 }
                 let details = ProcessDetails::reported(details)?;
-                let origin = origin
-                    .as_ref()
-                    .map(RecordLink::try_from)
-                    .transpose()
-                    .map_err(|e| ProcessError::invalid("origin", e))?;
-                if let Some(origin) = origin
-                    .as_ref()
-                    .filter(|o| *o.municipality() != by.municipality)
-                {
-                    return Err(ProcessError::invalid(
-                        "origin",
-                        format!(
-                            "a process is spawned from a record of its own municipality ({}), \
-                             not {}",
-                            by.municipality,
-                            origin.municipality()
-                        ),
-                    ));
-                }
+                let origin = link::origin(
+                    origin.as_ref(),
+                    &by.municipality,
+                    "a process is spawned from",
+                )?;
                 Ok(vec![E::ProcessSubmitted {
                     id,
                     municipality: by.municipality,
@@ -671,7 +649,7 @@ impl Aggregate for Process {
             }
             C::Assess { by, assessment } => {
                 let record = self.owned_by(&by)?;
-                require_role(&by, Role::ItPortfolio, "assessing")?;
+                require_role(&by, &[Role::ItPortfolio], "assessing")?;
                 let assessment = Assessment::try_from(assessment)?;
                 if record.phase >= Phase::PreAnalysis && assessment.is_empty() {
                     return Err(ProcessError::invalid(
@@ -695,7 +673,7 @@ impl Aggregate for Process {
                 reason: why,
             } => {
                 let record = self.owned_by(&by)?;
-                require_role(&by, Role::ItPortfolio, "moving a process between phases")?;
+                require_role(&by, &[Role::ItPortfolio], "moving a process between phases")?;
                 let from = record.phase;
                 let why = reason("reason", why.as_deref())?;
                 if to == from {
@@ -741,7 +719,7 @@ impl Aggregate for Process {
                 reason: why,
             } => {
                 let record = self.owned_by(&by)?;
-                require_role(&by, Role::ItPortfolio, "changing a process's status")?;
+                require_role(&by, &[Role::ItPortfolio], "changing a process's status")?;
                 let why = reason("reason", why.as_deref())?;
                 if to == record.status {
                     return Err(ProcessError::Rule(format!(
@@ -865,6 +843,17 @@ impl Aggregate for Process {
 
     fn municipality(&self) -> Option<&MunicipalityId> {
         self.0.as_ref().map(|r| &r.municipality)
+    }
+}
+
+/// A process is read by the read rule of its details ([`ProcessRecord::access`]).
+impl Readable for Process {
+    fn visibility(&self) -> Option<Visibility> {
+        self.0.as_ref().map(|r| r.details.visibility)
+    }
+
+    fn access(&self, viewer: &Viewer) -> Access {
+        self.0.as_ref().map_or(Access::None, |r| r.access(viewer))
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use innohub_proto::innohub::common::v1::RecordRef;
-use innohub_runtime::testing::given;
+use innohub_runtime::testing::{given, golden};
 use innohub_runtime::{ErrorCode, MunicipalityId, Principal, RecordLink, Role, UserId, Visibility};
 use uuid::Uuid;
 
@@ -890,15 +890,6 @@ fn a_stored_event_that_breaks_a_rule_is_refused_not_misread() {
         E::decode("ProcessRanked", &[]).is_err(),
         "not a process event"
     );
-}
-
-/// The golden sample's bytes (`proto/tests/golden`), hex, 64 digits a line.
-fn golden(hex: &str) -> Vec<u8> {
-    let digits: Vec<u8> = hex.bytes().filter(u8::is_ascii_hexdigit).collect();
-    digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect()
 }
 
 #[test]

@@ -1,10 +1,13 @@
-//! What the read-model tests share: a fresh database on either backend, a projection fed
-//! in batches as its runner feeds it, and viewers.
+//! What the read-model tests share: a fresh database on either backend (and the four stores
+//! a scenario is checked on), a projection fed in batches as its runner feeds it, viewers,
+//! days, numbers compared within rounding and a list read page by page.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use innohub_projections::keyset::{Cursor, Listed};
+use innohub_projections::queries::Page;
 use innohub_runtime::projection::Projection;
 use innohub_runtime::{
     Database, DepartmentId, MunicipalityId, Principal, Role, StoredEvent, UserId, Viewer,
@@ -152,4 +155,45 @@ pub fn viewer(user: &str, municipality: &str, department: &str, partners: &[&str
         .map(|m| MunicipalityId::parse(m).unwrap())
         .collect();
     viewer
+}
+
+/// The stores a scenario is checked on: SQLite and PostgreSQL, each fed one event a batch
+/// and all in one (the batch sizes to feed them with).
+pub async fn stores(name: &str) -> Vec<(Fresh, usize)> {
+    vec![
+        (Fresh::sqlite(name).await, 1),
+        (Fresh::sqlite(name).await, 1000),
+        (Fresh::postgres(name).await, 1),
+        (Fresh::postgres(name).await, 1000),
+    ]
+}
+
+/// An ISO date.
+pub fn day(raw: &str) -> NaiveDate {
+    raw.parse().unwrap()
+}
+
+/// `actual` is `expected`, but for rounding.
+pub fn close(actual: Option<f64>, expected: f64) {
+    let actual = actual.expect("a value");
+    assert!((actual - expected).abs() < 1e-9, "{actual} ≠ {expected}");
+}
+
+/// The ids (`id`) of every item of a list, a page of one at a time (`read`), each after the
+/// cursor (as its text) of the last.
+pub async fn page_through<L: Listed, V>(
+    mut read: impl AsyncFnMut(Option<&Cursor<L>>) -> Page<V, Cursor<L>>,
+    id: fn(&V) -> Uuid,
+) -> Vec<Uuid> {
+    let (mut seen, mut after) = (Vec::new(), None::<Cursor<L>>);
+    loop {
+        let page = read(after.as_ref()).await;
+        seen.extend(page.items.iter().map(|(view, _)| id(view)));
+        match page.items.last() {
+            Some((_, at)) if page.has_next => {
+                after = Some(Cursor::parse(&at.to_string()).unwrap());
+            }
+            _ => return seen,
+        }
+    }
 }

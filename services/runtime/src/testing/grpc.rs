@@ -3,7 +3,8 @@
 //! local port, verifying development tokens of [`test_keys`]) and in-process (its
 //! `grpc::channel`, no socket), both on one SQLite event store in a fresh temporary
 //! directory ([`Served`]); routers served beside it ([`Server`]); callers ([`person`]), their
-//! tokens ([`token_for`]), a call made for them ([`send`]) and one that only claims a caller
+//! tokens ([`token_for`]), a call made for them ([`send`], [`rpc!`](crate::rpc)) and one that
+//! only claims a caller
 //! ([`forged_request`]).
 //!
 //! A test helper reports a broken setup by panicking, with what failed.
@@ -81,6 +82,17 @@ where
         correlation_id: None,
     };
     crate::grpc::send(client, caller, message, call).await
+}
+
+/// Call rpc `method` of `client` with `request` for `by` ([`send`], without an idempotency
+/// key): `rpc!(client, &by, plan_pilot(request))`.
+#[macro_export]
+macro_rules! rpc {
+    ($client:expr, $by:expr, $method:ident($request:expr)) => {
+        $crate::testing::send($client, $by, None, $request, |mut c, r| async move {
+            c.$method(r).await
+        })
+    };
 }
 
 /// A request of `message` that claims `principal` in the metadata services trusted before
