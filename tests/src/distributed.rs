@@ -222,6 +222,9 @@ impl Service {
             .env("INNOHUB_DEV_SECRET", SECRET)
             .env("INNOHUB_RATE_LIMIT", "0")
             .env("INNOHUB_RATE_LIMIT_ANONYMOUS", "0")
+            // Six processes a cluster and two clusters at a time must stay under the test
+            // server's 100 connections (16 a pool, the default, would not).
+            .env("INNOHUB_DATABASE_POOL_SIZE", "5")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .kill_on_drop(true);

@@ -84,6 +84,21 @@ impl From<MigrateError> for sqlx::Error {
 
 static DRIVERS: Once = Once::new();
 
+/// The variable that caps each PostgreSQL pool (every process holds one per database): a
+/// positive number, else [`DEFAULT_POSTGRES_POOL`].
+pub const POSTGRES_POOL_VARIABLE: &str = "INNOHUB_DATABASE_POOL_SIZE";
+/// Connections per PostgreSQL pool unless [`POSTGRES_POOL_VARIABLE`] says otherwise.
+pub const DEFAULT_POSTGRES_POOL: u32 = 16;
+
+/// The cap of a PostgreSQL pool: [`POSTGRES_POOL_VARIABLE`] if it is a positive number.
+fn postgres_pool_size() -> u32 {
+    std::env::var(POSTGRES_POOL_VARIABLE)
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_POSTGRES_POOL)
+}
+
 impl Database {
     /// Connect to `sqlite://…` or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
@@ -122,7 +137,7 @@ impl Database {
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
-                .max_connections(16)
+                .max_connections(postgres_pool_size())
                 .acquire_timeout(Duration::from_secs(30))
                 .connect(url)
                 .await?;
