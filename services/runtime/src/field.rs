@@ -10,7 +10,7 @@ use innohub_proto::innohub::processes::v1 as contract;
 use innohub_proto::short_name;
 
 use crate::text::TextRule;
-use crate::{DomainError, Principal, Role, UserId, Visibility};
+use crate::{DomainError, MunicipalityId, Principal, Role, UserId, Visibility};
 
 /// `raw` by `rule`, required, trimmed.
 pub fn required(rule: TextRule, field: &'static str, raw: &str) -> Result<String, DomainError> {
@@ -87,6 +87,22 @@ pub fn require_role(by: &Principal, roles: &[Role], what: &str) -> Result<(), Do
         Err(DomainError::Forbidden(format!(
             "{what} needs the {} role",
             names.join(" or ")
+        )))
+    }
+}
+
+/// The caller is a member of `municipality`: partners only read another municipality's
+/// `records` (e.g. "pilots").
+pub fn require_member(
+    by: &Principal,
+    municipality: &MunicipalityId,
+    records: &str,
+) -> Result<(), DomainError> {
+    if by.is_member_of(municipality) {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden(format!(
+            "partners have read-only access to another municipality's {records}"
         )))
     }
 }

@@ -12,6 +12,7 @@ use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::ideas::v1 as pb;
 use innohub_proto::innohub::processes::v1::Visibility as ContractVisibility;
 use innohub_runtime::aggregate::{message, required};
+use innohub_runtime::field::require_member;
 use innohub_runtime::readable::Readable;
 use innohub_runtime::{
     Access, Aggregate, Audience, DecodeError, DepartmentId, DomainEvent, EncodedEvent,
@@ -488,13 +489,8 @@ impl IdeaRecord {
     /// The record, if `by` is a member of its municipality; partners change nothing but
     /// their own support and comments.
     fn owned_by(&self, by: &Principal) -> Result<&Self, IdeasError> {
-        if by.is_member_of(&self.municipality) {
-            Ok(self)
-        } else {
-            Err(IdeasError::Forbidden(
-                "partners have read-only access to another municipality's ideas".into(),
-            ))
-        }
+        require_member(by, &self.municipality, "ideas")?;
+        Ok(self)
     }
 
     /// Whether a gate may move the idea to `to`, with `likely_outcome` judged at it.

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use innohub_proto::innohub::common::v1::{self as common, RecordRef};
 use innohub_proto::innohub::pilots::v1 as pb;
 use innohub_runtime::aggregate::{message, required};
+use innohub_runtime::field::require_member;
 use innohub_runtime::link;
 use innohub_runtime::readable::Readable;
 use innohub_runtime::{
@@ -435,13 +436,8 @@ impl PilotRecord {
 
     /// The record, if `by` is a member of its municipality: partners only read pilots.
     fn owned_by(&self, by: &Principal) -> Result<&Self, PilotsError> {
-        if by.is_member_of(&self.municipality) {
-            Ok(self)
-        } else {
-            Err(PilotsError::Forbidden(
-                "partners have read-only access to another municipality's pilots".into(),
-            ))
-        }
+        require_member(by, &self.municipality, "pilots")?;
+        Ok(self)
     }
 
     /// `what` (e.g. "an observation is recorded") may happen in one of `statuses` only.

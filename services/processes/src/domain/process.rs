@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_runtime::aggregate::{message, required};
-use innohub_runtime::field::require_role;
+use innohub_runtime::field::{require_member, require_role};
 use innohub_runtime::link;
 use innohub_runtime::readable::Readable;
 use innohub_runtime::{
@@ -566,13 +566,8 @@ impl Process {
     /// The record, if the caller's municipality owns it; partners are read-only.
     fn owned_by(&self, p: &Principal) -> Result<&ProcessRecord, ProcessError> {
         let record = self.existing()?;
-        if p.is_member_of(&record.municipality) {
-            Ok(record)
-        } else {
-            Err(ProcessError::Forbidden(
-                "partners have read-only access to another municipality's processes".into(),
-            ))
-        }
+        require_member(p, &record.municipality, "processes")?;
+        Ok(record)
     }
 }
 
