@@ -15,6 +15,9 @@
 //!   workshops, action items) and its gRPC service `IdeasService`.
 //! - [`innohub::pilots::v1`]: the events of the pilots context (plan, run, evaluation,
 //!   decision, benefits and their measurements) and its gRPC service `PilotsService`.
+//! - [`innohub::funding::v1`]: the events of the funding context (funds, their budgets per
+//!   year and decision rounds, applications, reviews, decisions, disbursements) and its
+//!   gRPC service `FundingService`.
 //! - [`innohub::projections::v1`]: the records the read models store (`ProcessRecord`,
 //!   `IdeaRecord`, `PilotRecord`).
 //!
@@ -80,6 +83,15 @@ pub mod innohub {
         pub mod v1 {
             #![allow(missing_docs, clippy::all, clippy::pedantic)]
             include!(concat!(env!("OUT_DIR"), "/innohub.pilots.v1.rs"));
+        }
+    }
+
+    /// The funding context: funds, budgets, rounds, applications, reviews, decisions and money.
+    pub mod funding {
+        /// Package `innohub.funding.v1`.
+        pub mod v1 {
+            #![allow(missing_docs, clippy::all, clippy::pedantic)]
+            include!(concat!(env!("OUT_DIR"), "/innohub.funding.v1.rs"));
         }
     }
 

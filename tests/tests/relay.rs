@@ -64,6 +64,7 @@ async fn append(store: &EventStore, aggregate: &str, expected_version: i64, coun
             correlation_id: uuid::Uuid::now_v7(),
             idempotency_key: None,
             request: "test".to_owned(),
+            also: Vec::new(),
             // The store and the relay carry any bytes: this test is about the relay.
             events: (1..=count)
                 .map(|n| EncodedEvent {

@@ -536,6 +536,7 @@ async fn another_services_events_in_a_shared_store_are_no_directory_records() {
             correlation_id: Uuid::now_v7(),
             idempotency_key: None,
             request: "test".into(),
+            also: Vec::new(),
             events: vec![EncodedEvent {
                 event_type: "ProcessSubmitted",
                 payload: b"not a directory event".to_vec(),

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use crate::metrics::{METRICS, Metrics};
-use crate::store::{AppendOutcome, AppendRequest, AppendResult};
+use crate::store::{AppendOutcome, AppendRequest, AppendResult, StreamAppend};
 use crate::{Aggregate, DomainEvent, ErrorCode, EventStore, HasErrorCode, Principal, StoreError};
 
 /// How many times a command is decided again after losing a race before `CONFLICT`.
@@ -72,13 +72,45 @@ pub async fn execute<A, F>(
     store: &EventStore,
     id: &str,
     ctx: CommandContext<'_>,
-    decide: F,
+    mut decide: F,
 ) -> Result<Executed<A>, CommandError<A::Error>>
 where
     A: Aggregate,
     F: FnMut(&A) -> Result<Vec<A::Event>, A::Error>,
 {
-    let outcome = attempt(store, id, ctx, decide).await;
+    counted(attempt(store, One::<A>::new(id), ctx, |state| decide(state))).await
+}
+
+/// Load aggregates `a` and `b`, run `decide` on both states and append both streams' events
+/// in ONE transaction, each at the version it was decided on: a command whose rule spans two
+/// records (a grant decision: the application and its period's commitments) is written
+/// whole or not at all, and a lost race on either stream decides both again.
+///
+/// The result names the first stream that got events (`a` when both did); its position is
+/// the last event's.
+pub async fn execute_pair<A, B, F>(
+    store: &EventStore,
+    (a, b): (&str, &str),
+    ctx: CommandContext<'_>,
+    mut decide: F,
+) -> Result<Executed<(A, B)>, CommandError<A::Error>>
+where
+    A: Aggregate,
+    B: Aggregate<Error = A::Error>,
+    F: FnMut(&A, &B) -> Result<(Vec<A::Event>, Vec<B::Event>), A::Error>,
+{
+    let target = Pair::<A, B> {
+        a: One::new(a),
+        b: One::new(b),
+    };
+    counted(attempt(store, target, ctx, |(sa, sb)| decide(sa, sb))).await
+}
+
+/// Count the command's outcome in the metrics.
+async fn counted<S, E: HasErrorCode>(
+    outcome: impl Future<Output = Result<Executed<S>, CommandError<E>>>,
+) -> Result<Executed<S>, CommandError<E>> {
+    let outcome = outcome.await;
     let counter = match &outcome {
         Ok(_) => &METRICS.commands_ok,
         Err(e) if matches!(e.code(), ErrorCode::Internal | ErrorCode::Conflict) => {
@@ -90,56 +122,166 @@ where
     outcome
 }
 
-async fn attempt<A, F>(
+/// The streams a command is decided on: one aggregate ([`execute`]) or two
+/// ([`execute_pair`]).
+trait Target {
+    /// What `decide` is given.
+    type State;
+    /// What `decide` returns.
+    type Events;
+    /// Why `decide` refuses.
+    type Error;
+    /// The state and the version of each stream.
+    async fn load(&self, store: &EventStore) -> Result<(Self::State, Vec<i64>), StoreError>;
+    /// The state after `events`, and the streams to append (none: nothing changes).
+    fn apply(
+        &self,
+        state: Self::State,
+        events: Self::Events,
+        versions: &[i64],
+    ) -> Result<(Self::State, Vec<StreamAppend>), StoreError>;
+    /// The stream a command that changed nothing reports.
+    fn first_id(&self) -> &str;
+}
+
+/// One aggregate of type `A`.
+struct One<'a, A> {
+    id: &'a str,
+    aggregate: std::marker::PhantomData<A>,
+}
+
+impl<'a, A> One<'a, A> {
+    fn new(id: &'a str) -> Self {
+        Self {
+            id,
+            aggregate: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<A: Aggregate> Target for One<'_, A> {
+    type State = A;
+    type Events = Vec<A::Event>;
+    type Error = A::Error;
+
+    async fn load(&self, store: &EventStore) -> Result<(A, Vec<i64>), StoreError> {
+        let (state, version) = load::<A>(store, self.id).await?;
+        Ok((state, vec![version]))
+    }
+
+    fn apply(
+        &self,
+        state: A,
+        events: Vec<A::Event>,
+        versions: &[i64],
+    ) -> Result<(A, Vec<StreamAppend>), StoreError> {
+        if events.is_empty() {
+            return Ok((state, Vec::new()));
+        }
+        let state = events.iter().fold(state, A::evolve);
+        let Some(municipality) = state.municipality().cloned() else {
+            return Err(StoreError::Corrupt(format!(
+                "{} {} has no municipality",
+                A::TYPE,
+                self.id
+            )));
+        };
+        let stream = StreamAppend {
+            aggregate_type: A::TYPE,
+            aggregate_id: self.id.to_owned(),
+            expected_version: versions[0],
+            municipality,
+            events: events.iter().map(DomainEvent::encode).collect(),
+        };
+        Ok((state, vec![stream]))
+    }
+
+    fn first_id(&self) -> &str {
+        self.id
+    }
+}
+
+/// Two aggregates, appended together.
+struct Pair<'a, A, B> {
+    a: One<'a, A>,
+    b: One<'a, B>,
+}
+
+impl<A: Aggregate, B: Aggregate<Error = A::Error>> Target for Pair<'_, A, B> {
+    type State = (A, B);
+    type Events = (Vec<A::Event>, Vec<B::Event>);
+    type Error = A::Error;
+
+    async fn load(&self, store: &EventStore) -> Result<((A, B), Vec<i64>), StoreError> {
+        let (a, mut versions) = self.a.load(store).await?;
+        let (b, b_versions) = self.b.load(store).await?;
+        versions.extend(b_versions);
+        Ok(((a, b), versions))
+    }
+
+    fn apply(
+        &self,
+        (a, b): (A, B),
+        (a_events, b_events): Self::Events,
+        versions: &[i64],
+    ) -> Result<((A, B), Vec<StreamAppend>), StoreError> {
+        let (a, mut streams) = self.a.apply(a, a_events, &versions[..1])?;
+        let (b, b_streams) = self.b.apply(b, b_events, &versions[1..])?;
+        streams.extend(b_streams);
+        Ok(((a, b), streams))
+    }
+
+    fn first_id(&self) -> &str {
+        self.a.id
+    }
+}
+
+async fn attempt<T, F>(
     store: &EventStore,
-    id: &str,
+    target: T,
     ctx: CommandContext<'_>,
     mut decide: F,
-) -> Result<Executed<A>, CommandError<A::Error>>
+) -> Result<Executed<T::State>, CommandError<T::Error>>
 where
-    A: Aggregate,
-    F: FnMut(&A) -> Result<Vec<A::Event>, A::Error>,
+    T: Target,
+    F: FnMut(&T::State) -> Result<T::Events, T::Error>,
 {
     let request = &fingerprint(ctx.request.as_bytes());
     if let Some(key) = ctx.idempotency_key
         && let Some(first) = store.idempotent_result(ctx.principal, key, request).await?
     {
-        return replayed(store, first).await;
+        return replayed(store, &target, first).await;
     }
     for _ in 0..MAX_ATTEMPTS {
-        let (state, version) = load::<A>(store, id).await?;
+        let (state, versions) = target.load(store).await?;
         let events = decide(&state).map_err(CommandError::Domain)?;
-        if events.is_empty() {
+        let (state, mut streams) = target.apply(state, events, &versions)?;
+        if streams.is_empty() {
             // Nothing changes (e.g. following twice): report the current state.
             let position = store.head();
             return Ok(Executed {
                 state,
                 result: AppendResult {
-                    aggregate_id: id.to_owned(),
-                    version,
+                    aggregate_id: target.first_id().to_owned(),
+                    version: versions[0],
                     position,
                 },
                 replayed: false,
             });
         }
-        let state = events.iter().fold(state, A::evolve);
-        let Some(municipality) = state.municipality().cloned() else {
-            return Err(
-                StoreError::Corrupt(format!("{} {id} has no municipality", A::TYPE)).into(),
-            );
-        };
-        let new_events = events.iter().map(DomainEvent::encode).collect();
+        let first = streams.remove(0);
         let outcome = store
             .append(AppendRequest {
-                aggregate_type: A::TYPE,
-                aggregate_id: id.to_owned(),
-                expected_version: version,
-                municipality,
+                aggregate_type: first.aggregate_type,
+                aggregate_id: first.aggregate_id,
+                expected_version: first.expected_version,
+                municipality: first.municipality,
                 actor: ctx.principal.clone(),
                 correlation_id: ctx.correlation_id,
                 idempotency_key: ctx.idempotency_key.map(str::to_owned),
                 request: request.clone(),
-                events: new_events,
+                events: first.events,
+                also: streams,
             })
             .await;
         match outcome {
@@ -150,10 +292,10 @@ where
                     replayed: false,
                 });
             }
-            Ok(AppendOutcome::Duplicate(first)) => return replayed(store, first).await,
+            Ok(AppendOutcome::Duplicate(first)) => return replayed(store, &target, first).await,
             Err(StoreError::Conflict) => {
                 Metrics::inc(&METRICS.conflicts);
-                tracing::debug!(aggregate = A::TYPE, id, "lost a race; deciding again");
+                tracing::debug!(stream = target.first_id(), "lost a race; deciding again");
                 continue;
             }
             Err(e) => return Err(e.into()),
@@ -178,11 +320,12 @@ pub async fn load<A: Aggregate>(store: &EventStore, id: &str) -> Result<(A, i64)
     Ok((state, version))
 }
 
-async fn replayed<A: Aggregate>(
+async fn replayed<T: Target>(
     store: &EventStore,
+    target: &T,
     first: AppendResult,
-) -> Result<Executed<A>, CommandError<A::Error>> {
-    let (state, _) = load::<A>(store, &first.aggregate_id).await?;
+) -> Result<Executed<T::State>, CommandError<T::Error>> {
+    let (state, _) = target.load(store).await?;
     Ok(Executed {
         state,
         result: first,

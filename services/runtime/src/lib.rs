@@ -70,4 +70,4 @@ pub use db::{Backend, Database};
 pub use error::{DomainError, ErrorCode, HasErrorCode};
 pub use link::RecordLink;
 pub use principal::{DepartmentId, MunicipalityId, Principal, Role, UserId};
-pub use store::{AppendOutcome, AppendResult, EventStore, StoreError, StoredEvent};
+pub use store::{AppendOutcome, AppendResult, EventStore, StoreError, StoredEvent, StreamAppend};

@@ -102,6 +102,32 @@ pub struct AppendRequest {
     pub request: String,
     /// At least one event.
     pub events: Vec<EncodedEvent>,
+    /// Further streams appended in the same transaction, each at its own expected version
+    /// (a command whose rule spans two records: a grant decision writes the application and
+    /// its period's commitments). A lost race on any of them fails the whole append.
+    pub also: Vec<StreamAppend>,
+}
+
+/// One more stream of an [`AppendRequest`], written with it or not at all.
+#[derive(Debug, Clone)]
+pub struct StreamAppend {
+    /// e.g. `fund_period`.
+    pub aggregate_type: &'static str,
+    /// The stream.
+    pub aggregate_id: String,
+    /// The stream's version the events were decided on (0 for a new stream).
+    pub expected_version: i64,
+    /// The owning municipality, on every envelope.
+    pub municipality: MunicipalityId,
+    /// At least one event.
+    pub events: Vec<EncodedEvent>,
+}
+
+impl AppendRequest {
+    /// How many events the append writes, over all its streams.
+    fn event_count(&self) -> usize {
+        self.events.len() + self.also.iter().map(|s| s.events.len()).sum::<usize>()
+    }
 }
 
 /// What an append wrote; returned again for a retried idempotency key.
@@ -439,7 +465,7 @@ impl Writer {
             let (mut events, mut last) = (0, None);
             for (queued, outcome) in group.iter().zip(&outcomes) {
                 if let Ok(AppendOutcome::Appended(result)) = outcome {
-                    events += queued.req.events.len();
+                    events += queued.req.event_count();
                     // Positions grow in the order the group was written.
                     last = Some(result.position);
                 }
@@ -472,7 +498,7 @@ impl Writer {
         for queued in group {
             let req = &queued.req;
             let traceparent = queued.traceparent.as_deref();
-            if req.idempotency_key.is_none() && req.events.len() == 1 && !self.write_outbox {
+            if req.idempotency_key.is_none() && req.event_count() == 1 && !self.write_outbox {
                 match self.write(&mut tx, req, traceparent).await {
                     Err(StoreError::Database(e)) => return Err(e),
                     outcome => outcomes.push(outcome),
@@ -511,7 +537,7 @@ impl Writer {
         match &outcome {
             AppendOutcome::Appended(result) => {
                 tx.commit().await.map_err(conflict_on_unique)?;
-                self.committed(req.events.len(), result.position);
+                self.committed(req.event_count(), result.position);
             }
             AppendOutcome::Duplicate(_) => tx.rollback().await?,
         }
@@ -566,9 +592,6 @@ impl Writer {
                 return Ok(AppendOutcome::Duplicate(first));
             }
         }
-        if req.expected_version > 0 {
-            check_version(conn, &req.aggregate_id, req.expected_version).await?;
-        }
         // Shared: appends do not wait for each other, only for a reader's horizon.
         if self.db.backend() == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
@@ -576,40 +599,39 @@ impl Writer {
                 .execute(&mut *conn)
                 .await?;
         }
-        let mut position = 0;
-        let mut version = req.expected_version;
-        for event in &req.events {
-            version += 1;
-            position = sqlx::query_scalar(
-                "INSERT INTO events (event_id, municipality, aggregate_type, aggregate_id, \
-                 sequence, event_type, payload, actor_user, actor_municipality, occurred_at, \
-                 correlation_id, causation_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL) RETURNING position",
+        let common = Common {
+            actor: &req.actor,
+            correlation_id: req.correlation_id,
+            occurred_at: &now,
+            traceparent,
+        };
+        let (version, mut position) = self
+            .write_stream(
+                conn,
+                &common,
+                StreamRef {
+                    aggregate_type: req.aggregate_type,
+                    aggregate_id: &req.aggregate_id,
+                    expected_version: req.expected_version,
+                    municipality: &req.municipality,
+                    events: &req.events,
+                },
             )
-            .bind(Uuid::now_v7().to_string())
-            .bind(req.municipality.as_str())
-            .bind(req.aggregate_type)
-            .bind(&req.aggregate_id)
-            .bind(version)
-            .bind(event.event_type)
-            .bind(&event.payload)
-            .bind(req.actor.user.as_str())
-            .bind(req.actor.municipality.as_str())
-            .bind(&now)
-            .bind(req.correlation_id.to_string())
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(conflict_on_unique)?;
-            if self.write_outbox {
-                sqlx::query(
-                    "INSERT INTO outbox (position, aggregate_id, traceparent) VALUES ($1, $2, $3)",
+            .await?;
+        for stream in &req.also {
+            (_, position) = self
+                .write_stream(
+                    conn,
+                    &common,
+                    StreamRef {
+                        aggregate_type: stream.aggregate_type,
+                        aggregate_id: &stream.aggregate_id,
+                        expected_version: stream.expected_version,
+                        municipality: &stream.municipality,
+                        events: &stream.events,
+                    },
                 )
-                .bind(position)
-                .bind(&req.aggregate_id)
-                .bind(traceparent)
-                .execute(&mut *conn)
                 .await?;
-            }
         }
         let result = AppendResult {
             aggregate_id: req.aggregate_id.clone(),
@@ -628,6 +650,72 @@ impl Writer {
         }
         Ok(AppendOutcome::Appended(result))
     }
+
+    /// Append one stream's events at its expected version, with their outbox rows; the
+    /// stream's new version and the last event's position.
+    async fn write_stream(
+        &self,
+        conn: &mut AnyConnection,
+        common: &Common<'_>,
+        stream: StreamRef<'_>,
+    ) -> Result<(i64, i64), StoreError> {
+        if stream.expected_version > 0 {
+            check_version(conn, stream.aggregate_id, stream.expected_version).await?;
+        }
+        let mut position = 0;
+        let mut version = stream.expected_version;
+        for event in stream.events {
+            version += 1;
+            position = sqlx::query_scalar(
+                "INSERT INTO events (event_id, municipality, aggregate_type, aggregate_id, \
+                 sequence, event_type, payload, actor_user, actor_municipality, occurred_at, \
+                 correlation_id, causation_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL) RETURNING position",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(stream.municipality.as_str())
+            .bind(stream.aggregate_type)
+            .bind(stream.aggregate_id)
+            .bind(version)
+            .bind(event.event_type)
+            .bind(&event.payload)
+            .bind(common.actor.user.as_str())
+            .bind(common.actor.municipality.as_str())
+            .bind(common.occurred_at)
+            .bind(common.correlation_id.to_string())
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(conflict_on_unique)?;
+            if self.write_outbox {
+                sqlx::query(
+                    "INSERT INTO outbox (position, aggregate_id, traceparent) VALUES ($1, $2, $3)",
+                )
+                .bind(position)
+                .bind(stream.aggregate_id)
+                .bind(common.traceparent)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        Ok((version, position))
+    }
+}
+
+/// What every event of one append shares, whichever stream it goes to.
+struct Common<'a> {
+    actor: &'a Principal,
+    correlation_id: Uuid,
+    occurred_at: &'a str,
+    traceparent: Option<&'a str>,
+}
+
+/// One stream of an append, borrowed.
+struct StreamRef<'a> {
+    aggregate_type: &'static str,
+    aggregate_id: &'a str,
+    expected_version: i64,
+    municipality: &'a MunicipalityId,
+    events: &'a [EncodedEvent],
 }
 
 /// Idempotency keys are the client's: scope them to the caller so users cannot collide.
@@ -713,6 +801,7 @@ mod tests {
             correlation_id: Uuid::now_v7(),
             idempotency_key: None,
             request: "note".to_owned(),
+            also: Vec::new(),
             events: vec![EncodedEvent {
                 event_type: "Noted",
                 payload: vec![1, 2, 3],

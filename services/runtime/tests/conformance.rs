@@ -12,10 +12,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
-use innohub_runtime::command::{CommandContext, CommandError, execute, load};
+use innohub_runtime::command::{CommandContext, CommandError, execute, execute_pair, load};
 use innohub_runtime::projection::{Projection, ProjectionError, ProjectionRunner, wait_for};
 use innohub_runtime::sql::Rows;
 use innohub_runtime::store::AppendRequest;
+use innohub_runtime::StreamAppend;
 use innohub_runtime::{
     Aggregate, AppendOutcome, AppendResult, Database, DomainEvent as _, EncodedEvent, EventStore,
     MunicipalityId, Principal, StoreError, StoredEvent,
@@ -24,7 +25,7 @@ use sqlx::AnyConnection;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use support::counter::{Counter, CounterEvent, Increment};
+use support::counter::{Counter, CounterEvent, ForeignCounter, Increment};
 use support::{Engine, municipality, principal};
 
 /// How long a test waits for a projection before it fails.
@@ -53,6 +54,7 @@ fn request(
         correlation_id: Uuid::now_v7(),
         idempotency_key: idempotency_key.map(str::to_owned),
         request: NOTED.to_owned(),
+        also: Vec::new(),
         events: (first..first + n)
             .map(|i| EncodedEvent {
                 event_type: "Noted",
@@ -251,6 +253,123 @@ async fn wrong_expected_version_conflicts<E: Engine>(engine: E) -> anyhow::Resul
             .collect::<Vec<_>>(),
         vec![1, 2, 3]
     );
+    Ok(())
+}
+
+/// An append over two streams ([`AppendRequest::also`]) writes both or neither: a stale
+/// version on the second stream fails the first too.
+async fn an_append_over_two_streams_writes_both_or_neither<E: Engine>(
+    engine: E,
+) -> anyhow::Result<()> {
+    let store = EventStore::open(engine.fresh().await?, true).await?;
+    let owner = municipality("DK-0706");
+    let alice = principal("alice", "DK-0706");
+    let also = |id: &str, expected_version: i64| {
+        let second = request(id, expected_version, &owner, &alice, None, 100, 2);
+        StreamAppend {
+            aggregate_type: second.aggregate_type,
+            aggregate_id: second.aggregate_id,
+            expected_version,
+            municipality: second.municipality,
+            events: second.events,
+        }
+    };
+    let mut both = request("idea-1", 0, &owner, &alice, None, 0, 1);
+    both.also = vec![also("idea-2", 0)];
+    let r = appended(store.append(both).await?);
+    assert_eq!((r.aggregate_id.as_str(), r.version), ("idea-1", 1));
+    let all = everything(&store).await?;
+    assert_eq!(positions(&all), vec![1, 2, 3], "one event, then the second stream's two");
+    assert_eq!(store.read_stream("idea-2").await?.len(), 2);
+    assert_eq!(store.outbox_len().await?, 3, "every stream's events reach the outbox");
+    assert_eq!(store.head(), r.position);
+    assert_eq!(r.position, 3, "the position of the append's last event");
+
+    // The first stream is right, the second stale: nothing of either.
+    let mut stale = request("idea-1", 1, &owner, &alice, None, 1, 1);
+    stale.also = vec![also("idea-2", 1)];
+    let outcome = store.append(stale).await;
+    assert!(matches!(outcome, Err(StoreError::Conflict)), "{outcome:?}");
+    assert_eq!(everything(&store).await?, all, "nothing appended");
+    assert_eq!(store.outbox_len().await?, 3);
+    Ok(())
+}
+
+/// A rule over two records, kept under concurrency by [`execute_pair`]: writers each add to
+/// their own counter and to a shared total that must never pass [`PAIR_LIMIT`]. Every
+/// writer's counter and the total are appended together, so the total equals the sum of the
+/// writers' counters and stops exactly at the limit.
+async fn a_rule_over_two_records_holds_under_concurrency<E: Engine>(
+    engine: E,
+) -> anyhow::Result<()> {
+    const PAIR_LIMIT: i64 = 40;
+    const WRITERS: u32 = 16;
+    const TRIES: u32 = 4;
+    let store = EventStore::open(engine.fresh().await?, false).await?;
+    let owner = municipality("DK-0706");
+    let mut writers = JoinSet::new();
+    for writer in 0..WRITERS {
+        let (store, owner) = (store.clone(), owner.clone());
+        writers.spawn(async move {
+            let actor = principal(&format!("writer-{writer}"), "DK-0706");
+            let (mut added, mut refused) = (0, 0);
+            for command in 0..TRIES {
+                loop {
+                    let ctx = CommandContext {
+                        principal: &actor,
+                        idempotency_key: None,
+                        correlation_id: Uuid::now_v7(),
+                        request: "add",
+                    };
+                    let mine = format!("counter-{writer}");
+                    let outcome = execute_pair::<Counter, Counter, _>(
+                        &store,
+                        (&mine, "total"),
+                        ctx,
+                        |_, total| {
+                            if total.count >= PAIR_LIMIT {
+                                return Err(ForeignCounter);
+                            }
+                            let add = Increment {
+                                municipality: owner.clone(),
+                                writer,
+                                command,
+                            };
+                            Ok((Counter::default().decide(add.clone())?, total.decide(add)?))
+                        },
+                    )
+                    .await;
+                    match outcome {
+                        Ok(executed) => {
+                            anyhow::ensure!(executed.state.1.count <= PAIR_LIMIT);
+                            added += 1;
+                            break;
+                        }
+                        Err(CommandError::Domain(ForeignCounter)) => {
+                            refused += 1;
+                            break;
+                        }
+                        Err(CommandError::Store(StoreError::Conflict)) => continue,
+                        Err(other) => anyhow::bail!("writer {writer}: {other:?}"),
+                    }
+                }
+            }
+            anyhow::Ok((added, refused))
+        });
+    }
+    let (mut added, mut refused) = (0, 0);
+    while let Some(outcome) = writers.join_next().await {
+        let (a, r) = outcome??;
+        (added, refused) = (added + a, refused + r);
+    }
+    assert_eq!(added, PAIR_LIMIT, "exactly the limit was added");
+    assert_eq!(added + refused, i64::from(WRITERS * TRIES));
+    let (total, _) = load::<Counter>(&store, "total").await?;
+    let mut sum = 0;
+    for writer in 0..WRITERS {
+        sum += load::<Counter>(&store, &format!("counter-{writer}")).await?.0.count;
+    }
+    assert_eq!((total.count, sum), (PAIR_LIMIT, PAIR_LIMIT));
     Ok(())
 }
 
@@ -913,6 +1032,7 @@ async fn concurrent_appends_on_one_aggregate<E: Engine>(engine: E) -> anyhow::Re
                             correlation_id: Uuid::now_v7(),
                             idempotency_key: Some(key.clone()),
                             request: "increment".to_owned(),
+                            also: Vec::new(),
                             events: vec![event.clone()],
                         })
                         .await;
@@ -1332,6 +1452,8 @@ macro_rules! conformance {
             $engine:
             append_then_read,
             wrong_expected_version_conflicts,
+            an_append_over_two_streams_writes_both_or_neither,
+            a_rule_over_two_records_holds_under_concurrency,
             idempotency_key_appends_once,
             outbox_rows_commit_with_their_events,
             an_append_whose_caller_goes_away_finishes_or_leaves_nothing,

@@ -102,6 +102,7 @@ async fn store_rate(
             correlation_id: Uuid::now_v7(),
             idempotency_key: None,
             request: "bench".to_owned(),
+            also: Vec::new(),
             events: vec![EncodedEvent {
                 event_type: "ProcessSubmitted",
                 payload: payload.clone(),
