@@ -78,7 +78,10 @@ where
     A: Aggregate,
     F: FnMut(&A) -> Result<Vec<A::Event>, A::Error>,
 {
-    counted(attempt(store, One::<A>::new(id), ctx, |state| decide(state))).await
+    counted(attempt(store, One::<A>::new(id), ctx, |state| {
+        decide(state)
+    }))
+    .await
 }
 
 /// Load aggregates `a` and `b`, run `decide` on both states and append both streams' events

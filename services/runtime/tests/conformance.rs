@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
+use innohub_runtime::StreamAppend;
 use innohub_runtime::command::{CommandContext, CommandError, execute, execute_pair, load};
 use innohub_runtime::projection::{Projection, ProjectionError, ProjectionRunner, wait_for};
 use innohub_runtime::sql::Rows;
 use innohub_runtime::store::AppendRequest;
-use innohub_runtime::StreamAppend;
 use innohub_runtime::{
     Aggregate, AppendOutcome, AppendResult, Database, DomainEvent as _, EncodedEvent, EventStore,
     MunicipalityId, Principal, StoreError, StoredEvent,
@@ -279,9 +279,17 @@ async fn an_append_over_two_streams_writes_both_or_neither<E: Engine>(
     let r = appended(store.append(both).await?);
     assert_eq!((r.aggregate_id.as_str(), r.version), ("idea-1", 1));
     let all = everything(&store).await?;
-    assert_eq!(positions(&all), vec![1, 2, 3], "one event, then the second stream's two");
+    assert_eq!(
+        positions(&all),
+        vec![1, 2, 3],
+        "one event, then the second stream's two"
+    );
     assert_eq!(store.read_stream("idea-2").await?.len(), 2);
-    assert_eq!(store.outbox_len().await?, 3, "every stream's events reach the outbox");
+    assert_eq!(
+        store.outbox_len().await?,
+        3,
+        "every stream's events reach the outbox"
+    );
     assert_eq!(store.head(), r.position);
     assert_eq!(r.position, 3, "the position of the append's last event");
 
@@ -367,7 +375,10 @@ async fn a_rule_over_two_records_holds_under_concurrency<E: Engine>(
     let (total, _) = load::<Counter>(&store, "total").await?;
     let mut sum = 0;
     for writer in 0..WRITERS {
-        sum += load::<Counter>(&store, &format!("counter-{writer}")).await?.0.count;
+        sum += load::<Counter>(&store, &format!("counter-{writer}"))
+            .await?
+            .0
+            .count;
     }
     assert_eq!((total.count, sum), (PAIR_LIMIT, PAIR_LIMIT));
     Ok(())
