@@ -18,3 +18,6 @@ CREATE DATABASE innohub_ideas OWNER innohub_ideas;
 
 CREATE ROLE innohub_pilots LOGIN PASSWORD 'innohub_pilots';
 CREATE DATABASE innohub_pilots OWNER innohub_pilots;
+
+CREATE ROLE innohub_funding LOGIN PASSWORD 'innohub_funding';
+CREATE DATABASE innohub_funding OWNER innohub_funding;

@@ -4,12 +4,13 @@
 //! operation), an adoption and an umbrella group, Helsingborg's innovation work (evaluation
 //! criteria, a challenge, a dozen ideas over the stages with support, comments and scores, a
 //! workshop with its action items, one of them overdue, and an idea that became an automation
-//! candidate), and Øygarden's pilots after the Norwegian roadmap (one in every status, one
+//! candidate), Øygarden's pilots after the Norwegian roadmap (one in every status, one
 //! extended, three planned from ideas, with observations, incidents and benefits measured
-//! above and below their targets), loaded once into an empty store through the ordinary
-//! commands, so every rule applies to it as to real data. Dates of the innovation work are
-//! relative to the day it is loaded ("today" as the services see it: `INNOHUB_TODAY` if set,
-//! else the UTC date).
+//! above and below their targets), and Helsingborg's innovation fund (a year's budget, a
+//! decision round and an application in every status, [`funding`]), loaded once into an
+//! empty store through the ordinary commands, so every rule applies to it as to real data.
+//! Dates of the innovation work are relative to the day it is loaded ("today" as the
+//! services see it: `INNOHUB_TODAY` if set, else the UTC date).
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
@@ -33,6 +34,8 @@ use prost::{Message as _, Name as _};
 use uuid::Uuid;
 
 use crate::graphql::Services;
+
+mod funding;
 
 struct Candidate {
     title: &'static str,
@@ -823,10 +826,12 @@ pub async fn load(services: &Services) -> anyhow::Result<()> {
     reuse(&app, &ids).await?;
     let ideas = ideas(services).await?;
     let (more_ideas, pilots) = pilots(services).await?;
+    let applications = funding::load(services, &ideas).await?;
     tracing::info!(
         processes = loaded,
-        ideas = ideas + more_ideas,
+        ideas = ideas.len() + more_ideas,
         pilots,
+        applications,
         "demo loaded"
     );
     Ok(())
@@ -1142,8 +1147,9 @@ impl Ideas {
 
 /// Helsingborg's innovation work: its evaluation criteria, a challenge, [`seeds`] with
 /// support, comments and scores, a workshop with three action items (one overdue, one done),
-/// and the AI idea in its pilot reported as an automation candidate. Returns how many ideas.
-async fn ideas(services: &Services) -> anyhow::Result<usize> {
+/// and the AI idea in its pilot reported as an automation candidate. Returns the ideas' ids,
+/// in the order of [`seeds`].
+async fn ideas(services: &Services) -> anyhow::Result<Vec<String>> {
     let app = Ideas {
         client: services.ideas.clone(),
     };
@@ -1487,7 +1493,7 @@ async fn ideas(services: &Services) -> anyhow::Result<usize> {
     })
     .await?;
     anyhow::ensure!(spawned.outcome.is_some(), "the spawn reported no process");
-    Ok(ids.len())
+    Ok(ids)
 }
 
 /// A pilot's plan with every topic of the roadmap filled; the departments that run it are

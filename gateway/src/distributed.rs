@@ -1,7 +1,7 @@
 //! Distributed mode: each part of innohub as its own process over PostgreSQL and Kafka.
 //!
-//! - `innohub processes`, `innohub directory`, `innohub ideas`, `innohub pilots`: a service
-//!   each: gRPC commands, its own event store, and the outbox relay publishing to
+//! - `innohub processes`, `innohub directory`, `innohub ideas`, `innohub pilots`,
+//!   `innohub funding`: a service each: gRPC commands, its own event store, and the outbox relay publishing to
 //!   `innohub.<service>.events.v1`.
 //! - `innohub projections`: consumes the events topics into the read models.
 //! - `innohub projections rebuild`: replays a read model from the topics beside the live one
@@ -21,6 +21,7 @@ use innohub_ideas::IdeasApp;
 use innohub_ideas::links::{self, OutcomeLinks};
 use innohub_projections::ProcessQueries;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
+use innohub_proto::innohub::funding::v1::funding_service_client::FundingServiceClient;
 use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
 use innohub_proto::innohub::pilots::v1::pilots_service_client::PilotsServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
@@ -172,7 +173,7 @@ fn consume<P: Projection>(
 pub type PeerRouter =
     fn(EventStore, DirectoryServiceClient<grpc::Channel>, Verifier) -> axum::Router;
 
-/// `innohub processes`, `innohub pilots`: the service `name`, which asks the directory
+/// `innohub processes`, `innohub pilots`, `innohub funding`: the service `name`, which asks the directory
 /// service at `directory_url` who shares a network with a caller; `router` makes its gRPC
 /// router from its store and the directory's client.
 pub async fn beside_directory(
@@ -410,6 +411,7 @@ pub async fn gateway(
         processes: ProcessesServiceClient::new(remote("processes", reach.processes_url)?),
         ideas: IdeasServiceClient::new(remote("ideas", reach.ideas_url)?),
         pilots: PilotsServiceClient::new(remote("pilots", reach.pilots_url)?),
+        funding: FundingServiceClient::new(remote("funding", reach.funding_url)?),
         directory: DirectoryServiceClient::new(remote("directory", reach.directory_url)?),
         queries: ProcessQueries::new(views.clone()),
         views: views.clone(),
@@ -441,6 +443,8 @@ pub struct GatewayReach<'a> {
     pub ideas_url: &'a str,
     /// The pilots service.
     pub pilots_url: &'a str,
+    /// The funding service.
+    pub funding_url: &'a str,
 }
 
 #[cfg(test)]

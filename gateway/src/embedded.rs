@@ -9,12 +9,14 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use innohub_directory::DirectoryApp;
+use innohub_funding::FundingApp;
 use innohub_ideas::IdeasApp;
 use innohub_ideas::links::{self, OutcomeLinks};
 use innohub_pilots::PilotsApp;
 use innohub_processes::ProcessesApp;
 use innohub_projections::ProcessQueries;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
+use innohub_proto::innohub::funding::v1::funding_service_client::FundingServiceClient;
 use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
 use innohub_proto::innohub::pilots::v1::pilots_service_client::PilotsServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
@@ -59,6 +61,9 @@ pub async fn start(
     let pilots = PilotsServiceClient::new(innohub_pilots::grpc::channel(
         PilotsApp::new(store.clone()).with_directory(directory.clone()),
     ));
+    let funding = FundingServiceClient::new(innohub_funding::grpc::channel(
+        FundingApp::new(store.clone()).with_directory(directory.clone()),
+    ));
     let ideas = IdeasApp::new(store.clone())
         .with_directory(directory.clone())
         .with_processes(processes.clone())
@@ -75,6 +80,7 @@ pub async fn start(
         processes,
         ideas: IdeasServiceClient::new(innohub_ideas::grpc::channel(ideas)),
         pilots,
+        funding,
         directory,
         queries: ProcessQueries::new(views.clone()),
         views: views.clone(),

@@ -2,9 +2,9 @@
 //!
 //! - `innohub serve` (the default): GraphQL on 127.0.0.1:8080 with every service in this
 //!   process on SQLite in `./innohub-data`.
-//! - `innohub processes` / `directory` / `projections` / `gateway`: distributed mode, one
-//!   process each, over PostgreSQL and Kafka (see [`distributed`]); `innohub projections
-//!   rebuild` replays a read model from the topics.
+//! - `innohub processes` / `directory` / `ideas` / `pilots` / `funding` / `projections` /
+//!   `gateway`: distributed mode, one process each, over PostgreSQL and Kafka (see
+//!   [`distributed`]); `innohub projections rebuild` replays a read model from the topics.
 //! - `innohub token`: mint a development token that `serve` and `gateway` accept.
 
 mod auth;
@@ -25,6 +25,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use innohub_funding::FundingApp;
 use innohub_pilots::PilotsApp;
 use innohub_processes::ProcessesApp;
 use innohub_runtime::kafka::KafkaConfig;
@@ -58,8 +59,8 @@ struct ServeArgs {
     /// Where the SQLite files and the development secret live.
     #[arg(long, env = "INNOHUB_DATA_DIR", default_value = "./innohub-data")]
     data_dir: PathBuf,
-    /// Load the demo (four municipalities, a few dozen processes, ideas and pilots) into an
-    /// empty store.
+    /// Load the demo (four municipalities, a few dozen processes, ideas and pilots, and an
+    /// innovation fund with its applications) into an empty store.
     #[arg(long, env = "INNOHUB_DEMO")]
     demo: bool,
     #[command(flatten)]
@@ -108,7 +109,7 @@ struct ServiceArgs {
 }
 
 /// A service whose one peer is the directory, which it asks who shares a network with a
-/// caller (processes, pilots).
+/// caller (processes, pilots, funding).
 #[derive(clap::Args)]
 struct DirectoryPeerArgs {
     #[command(flatten)]
@@ -211,6 +212,10 @@ enum Command {
     /// Distributed: the pilots service: plan, run, evaluation, decision and benefits of
     /// pilots (gRPC, event store, outbox relay to Kafka).
     Pilots(DirectoryPeerArgs),
+    /// Distributed: the funding service: funds, their budgets and decision rounds,
+    /// applications, reviews, decisions and disbursements (gRPC, event store, outbox relay
+    /// to Kafka).
+    Funding(DirectoryPeerArgs),
     /// Distributed: the directory service: municipalities, departments, networks (gRPC,
     /// event store, outbox relay to Kafka).
     Directory(ServiceArgs),
@@ -233,6 +238,9 @@ enum Command {
         /// The pilots service, e.g. http://pilots:50054.
         #[arg(long, env = "INNOHUB_PILOTS_URL")]
         pilots_url: String,
+        /// The funding service, e.g. http://funding:50055.
+        #[arg(long, env = "INNOHUB_FUNDING_URL")]
+        funding_url: String,
         /// The projections' read-model database (read only).
         #[arg(long, env = "INNOHUB_VIEWS_DATABASE_URL", hide_env_values = true)]
         views_database_url: String,
@@ -285,6 +293,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Directory(_)) => "directory",
         Some(Command::Ideas { .. }) => "ideas",
         Some(Command::Pilots(_)) => "pilots",
+        Some(Command::Funding(_)) => "funding",
         Some(Command::Projections(_)) => "projections",
         Some(Command::Gateway { .. }) => "gateway",
         Some(Command::Token { .. } | Command::Import(_)) => "cli",
@@ -338,6 +347,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             })
             .await
         }
+        Some(Command::Funding(args)) => {
+            args.run(innohub_funding::SERVICE, |store, directory, verifier| {
+                innohub_funding::grpc::router(
+                    FundingApp::new(store).with_directory(directory),
+                    verifier,
+                )
+            })
+            .await
+        }
         Some(Command::Directory(args)) => {
             let verifier = args.auth.verifier(None).await?;
             distributed::directory(
@@ -377,6 +395,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             directory_url,
             ideas_url,
             pilots_url,
+            funding_url,
             views_database_url,
             auth,
             edge,
@@ -387,6 +406,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 directory_url: &directory_url,
                 ideas_url: &ideas_url,
                 pilots_url: &pilots_url,
+                funding_url: &funding_url,
             };
             distributed::gateway(listen, reach, &views_database_url, verifier, edge).await
         }

@@ -19,7 +19,7 @@
 //!   year and decision rounds, applications, reviews, decisions, disbursements) and its
 //!   gRPC service `FundingService`.
 //! - [`innohub::projections::v1`]: the records the read models store (`ProcessRecord`,
-//!   `IdeaRecord`, `PilotRecord`).
+//!   `IdeaRecord`, `PilotRecord`, `FundRecord`, `FundLedgerRecord`, `ApplicationRecord`).
 //!
 //! These messages are the ONE schema of every fact. A service stores each event as the
 //! encoded message (`M::encode_to_vec()`) beside its type name (`M::NAME`, every generated

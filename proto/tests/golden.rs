@@ -824,3 +824,220 @@ fn descriptor_set_holds_the_pilots_contract() -> TestResult {
     assert_eq!(service.method.len(), 10);
     Ok(())
 }
+
+const FUND_ID: &str = "0195d2e0-4c00-7a1b-8c2d-3e4f5a6b7c8d";
+const ROUND_ID: &str = "0195d2e0-4c00-7000-8000-0000000000a1";
+const APPLICATION_ID: &str = "0195d2e1-5d00-7b2c-9d3e-4f5a6b7c8d9e";
+
+fn funding_envelope<M: Message + Name>(
+    aggregate_type: &str,
+    aggregate_id: &str,
+    sequence: i64,
+    position: i64,
+    event: &M,
+) -> EventEnvelope {
+    EventEnvelope {
+        municipality: "SE-1283".to_owned(),
+        aggregate_type: aggregate_type.to_owned(),
+        aggregate_id: aggregate_id.to_owned(),
+        actor: Some(Actor {
+            user: "maria.lind@helsingborg.se".to_owned(),
+            municipality: "SE-1283".to_owned(),
+        }),
+        correlation_id: format!("0195d2e0-0000-7000-8000-00000000{position:04}"),
+        ..envelope(
+            &format!("0195d2e0-0000-7000-8000-0000000{position:05}"),
+            sequence,
+            position,
+            "",
+            event,
+        )
+    }
+}
+
+fn sek(minor_units: i64) -> innohub_proto::innohub::common::v1::Money {
+    innohub_proto::innohub::common::v1::Money {
+        minor_units,
+        currency: "SEK".to_owned(),
+    }
+}
+
+fn fund_created() -> EventEnvelope {
+    use innohub_proto::innohub::funding::v1::{Criterion, FundCreated, FundTerms};
+    let event = FundCreated {
+        fund_id: FUND_ID.to_owned(),
+        municipality: "SE-1283".to_owned(),
+        terms: Some(FundTerms {
+            name: "Helsingborgs innovationsfond".to_owned(),
+            description: "För idéer som gör staden bättre för invånarna".to_owned(),
+            currency: "SEK".to_owned(),
+            min_grant: Some(sek(25_000_000)),
+            max_grant: Some(sek(100_000_000)),
+            min_departments: 2,
+            criteria: vec![
+                Criterion {
+                    name: "Nytta för invånarna".to_owned(),
+                    description: "Vem har nytta av det, och hur mycket".to_owned(),
+                    weight: 40,
+                },
+                Criterion {
+                    name: "Genomförbarhet".to_owned(),
+                    description: String::new(),
+                    weight: 30,
+                },
+                Criterion {
+                    name: "Spridning".to_owned(),
+                    description: "Kan andra förvaltningar använda det".to_owned(),
+                    weight: 30,
+                },
+            ],
+            visibility: Visibility::Network as i32,
+        }),
+        created_by: "maria.lind@helsingborg.se".to_owned(),
+    };
+    funding_envelope("fund", FUND_ID, 1, 901, &event)
+}
+
+fn application_decided() -> EventEnvelope {
+    use innohub_proto::innohub::funding::v1::{ApplicationDecided, DecisionOutcome};
+    let event = ApplicationDecided {
+        round_id: ROUND_ID.to_owned(),
+        outcome: DecisionOutcome::PartiallyApproved as i32,
+        approved: Some(sek(40_000_000)),
+        conditions: "Redovisa resultatet för rådet i december".to_owned(),
+        rationale: "Bra nytta; etapp två prövas i nästa omgång".to_owned(),
+        decided_by: "maria.lind@helsingborg.se".to_owned(),
+        year: 2026,
+    };
+    funding_envelope("application", APPLICATION_ID, 5, 912, &event)
+}
+
+fn grant_committed() -> EventEnvelope {
+    use innohub_proto::innohub::funding::v1::GrantCommitted;
+    let event = GrantCommitted {
+        application_id: APPLICATION_ID.to_owned(),
+        round_id: ROUND_ID.to_owned(),
+        amount: Some(sek(40_000_000)),
+    };
+    let period = format!("fund-period:{FUND_ID}:2026");
+    EventEnvelope {
+        correlation_id: application_decided().correlation_id,
+        ..funding_envelope("fund_period", &period, 3, 913, &event)
+    }
+}
+
+#[test]
+fn fund_created_stays_decodable() -> TestResult {
+    use innohub_proto::innohub::funding::v1::FundCreated;
+    let sample = fund_created();
+    let stored = golden("fund_created", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+    assert_eq!(
+        (env.aggregate_type.as_str(), env.aggregate_id.as_str()),
+        ("fund", FUND_ID)
+    );
+    assert_eq!(env.event_type, "FundCreated");
+    let event = FundCreated::decode(env.payload.as_slice())?;
+    assert_eq!(event.fund_id, FUND_ID);
+    assert_eq!(event.municipality, "SE-1283");
+    assert_eq!(event.created_by, "maria.lind@helsingborg.se");
+    let t = event.terms.ok_or("terms missing")?;
+    assert_eq!(t.name, "Helsingborgs innovationsfond");
+    assert_eq!(
+        t.description,
+        "För idéer som gör staden bättre för invånarna"
+    );
+    assert_eq!(t.currency, "SEK");
+    assert_eq!(t.min_grant, Some(sek(25_000_000)));
+    assert_eq!(t.max_grant, Some(sek(100_000_000)));
+    assert_eq!(t.min_departments, 2);
+    let criteria: Vec<_> = t
+        .criteria
+        .iter()
+        .map(|c| (c.name.as_str(), c.weight))
+        .collect();
+    assert_eq!(
+        criteria,
+        [
+            ("Nytta för invånarna", 40),
+            ("Genomförbarhet", 30),
+            ("Spridning", 30)
+        ]
+    );
+    assert_eq!(
+        t.criteria[0].description,
+        "Vem har nytta av det, och hur mycket"
+    );
+    assert_eq!(t.visibility(), Visibility::Network);
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn application_decided_stays_decodable() -> TestResult {
+    use innohub_proto::innohub::funding::v1::{ApplicationDecided, DecisionOutcome};
+    let sample = application_decided();
+    let stored = golden("application_decided", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+    assert_eq!(
+        (env.aggregate_type.as_str(), env.aggregate_id.as_str()),
+        ("application", APPLICATION_ID)
+    );
+    assert_eq!(env.event_type, "ApplicationDecided");
+    assert_eq!(env.sequence, 5);
+    let event = ApplicationDecided::decode(env.payload.as_slice())?;
+    assert_eq!(event.round_id, ROUND_ID);
+    assert_eq!(event.outcome(), DecisionOutcome::PartiallyApproved);
+    assert_eq!(event.approved, Some(sek(40_000_000)));
+    assert_eq!(event.conditions, "Redovisa resultatet för rådet i december");
+    assert_eq!(
+        event.rationale,
+        "Bra nytta; etapp två prövas i nästa omgång"
+    );
+    assert_eq!(event.decided_by, "maria.lind@helsingborg.se");
+    assert_eq!(event.year, 2026);
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn grant_committed_stays_decodable() -> TestResult {
+    use innohub_proto::innohub::funding::v1::GrantCommitted;
+    let sample = grant_committed();
+    let stored = golden("grant_committed", &sample)?;
+    let env = EventEnvelope::decode(stored.as_slice())?;
+    assert_eq!(env.aggregate_type, "fund_period");
+    assert_eq!(env.aggregate_id, format!("fund-period:{FUND_ID}:2026"));
+    assert_eq!(env.event_type, "GrantCommitted");
+    assert_eq!(env.correlation_id, application_decided().correlation_id);
+    let event = GrantCommitted::decode(env.payload.as_slice())?;
+    assert_eq!(event.application_id, APPLICATION_ID);
+    assert_eq!(event.round_id, ROUND_ID);
+    assert_eq!(event.amount, Some(sek(40_000_000)));
+    assert_stable(&stored, &env, &sample);
+    Ok(())
+}
+
+#[test]
+fn descriptor_set_holds_the_funding_contract() -> TestResult {
+    let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)?;
+    let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
+    for expected in [
+        "innohub/common/v1/money.proto",
+        "innohub/funding/v1/events.proto",
+        "innohub/funding/v1/service.proto",
+    ] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    let service = set
+        .file
+        .iter()
+        .flat_map(|f| &f.service)
+        .find(|s| s.name() == "FundingService")
+        .ok_or("FundingService missing")?;
+    assert_eq!(service.method.len(), 14);
+    Ok(())
+}

@@ -1,6 +1,6 @@
 //! The distributed mode under test: a real Kafka-protocol broker (Tansu, started per test on
 //! its own port), fresh databases on the real PostgreSQL server, and the services'
-//! (`directory`, `processes`, `pilots`, `ideas`), `projections` and `gateway` processes of the
+//! (`directory`, `processes`, `pilots`, `ideas`, `funding`), `projections` and `gateway` processes of the
 //! real binary. Nothing is mocked; a missing broker binary or database server fails the test
 //! with what to do.
 
@@ -222,7 +222,7 @@ impl Service {
             .env("INNOHUB_DEV_SECRET", SECRET)
             .env("INNOHUB_RATE_LIMIT", "0")
             .env("INNOHUB_RATE_LIMIT_ANONYMOUS", "0")
-            // Six processes a cluster and two clusters at a time must stay under the test
+            // Seven processes a cluster and two clusters at a time must stay under the test
             // server's 100 connections (16 a pool, the default, would not).
             .env("INNOHUB_DATABASE_POOL_SIZE", "5")
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -301,7 +301,8 @@ impl Service {
     }
 }
 
-/// directory + processes + pilots + ideas + projections + gateway, on fresh databases, against
+/// directory + processes + pilots + funding + ideas + projections + gateway, on fresh
+/// databases, against
 /// `broker`, with the tests' municipalities registered ([`crate::MUNICIPALITIES`]).
 pub struct Cluster {
     /// The gateway, spoken to like the embedded app.
@@ -322,6 +323,10 @@ pub struct Cluster {
     pub pilots: Service,
     /// The pilots service's event store.
     pub pilots_db: String,
+    /// The funding service.
+    pub funding: Service,
+    /// The funding service's event store.
+    pub funding_db: String,
     /// The projections service.
     pub projections: Service,
     /// The processes service's event store.
@@ -339,6 +344,7 @@ impl Cluster {
         let directory_db = fresh_database("innohub_e2e_directory").await?;
         let ideas_db = fresh_database("innohub_e2e_ideas").await?;
         let pilots_db = fresh_database("innohub_e2e_pilots").await?;
+        let funding_db = fresh_database("innohub_e2e_funding").await?;
         let views_db = fresh_database("innohub_e2e_views").await?;
         let brokers = broker.address();
         let service = |role: &str, port: u16, db: &str| {
@@ -368,6 +374,11 @@ impl Cluster {
         let mut pilots = Service::new(pilots_args, port, env);
         pilots.start().await?;
         let port = free_port()?;
+        let mut funding_args = service("funding", port, &funding_db);
+        funding_args.extend(["--directory-url".to_owned(), directory.url.clone()]);
+        let mut funding = Service::new(funding_args, port, env);
+        funding.start().await?;
+        let port = free_port()?;
         let mut ideas_args = service("ideas", port, &ideas_db);
         ideas_args.extend([
             "--directory-url".to_owned(),
@@ -395,6 +406,8 @@ impl Cluster {
             &ideas.url,
             "--pilots-url",
             &pilots.url,
+            "--funding-url",
+            &funding.url,
             "--views-database-url",
             &views_db,
         ]
@@ -414,6 +427,8 @@ impl Cluster {
             ideas_db,
             pilots,
             pilots_db,
+            funding,
+            funding_db,
             projections,
             events_db,
             views_db,
@@ -456,6 +471,12 @@ impl Cluster {
             }
         }
         Ok(true)
+    }
+
+    /// How many events of `aggregate_type` the event store at `db` holds.
+    pub async fn events_of(db: &str, aggregate_type: &str) -> anyhow::Result<i64> {
+        let sql = format!("SELECT COUNT(*) FROM events WHERE aggregate_type = '{aggregate_type}'");
+        Self::scalar(db, &sql).await
     }
 
     /// One number from a database: `SELECT COUNT(*) …` and the like.

@@ -146,6 +146,15 @@ impl App {
         Self::spawn_in(&temp_data_dir(name), &[]).await
     }
 
+    /// Start an app on a new data directory whose today is `today` (`INNOHUB_TODAY`, an ISO
+    /// date), and register the tests' municipalities.
+    pub async fn spawn_on(name: &str, today: &str) -> anyhow::Result<App> {
+        let app =
+            Self::start_with_env(&temp_data_dir(name), &[], &[("INNOHUB_TODAY", today)]).await?;
+        app.register(MUNICIPALITIES).await?;
+        Ok(app)
+    }
+
     /// Start an app on `data_dir` (reused across restarts) with extra `serve` flags, and
     /// register the tests' municipalities.
     pub async fn spawn_in(data_dir: &Path, extra: &[&str]) -> anyhow::Result<App> {

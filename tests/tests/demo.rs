@@ -1,5 +1,5 @@
-//! `serve --demo` loads three municipalities' processes, and Helsingborg's ideas, into an
-//! empty store, once.
+//! `serve --demo` loads three municipalities' processes, Helsingborg's ideas and its
+//! innovation fund, into an empty store, once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -54,6 +54,12 @@ async fn event_types(app: &App, token: &str, id: &str) -> Vec<String> {
         .iter()
         .map(|e| e["type"].as_str().expect("type").to_owned())
         .collect()
+}
+
+/// An employee of Syddjurs, which is in a network with Helsingborg.
+async fn syddjurs(app: &App) -> anyhow::Result<String> {
+    app.token("social.syddjurs", DK, Some("social"), &["employee"])
+        .await
 }
 
 /// Helsingborg's innovation work, read after the store's `position` (the demo is one store in
@@ -144,9 +150,7 @@ async fn innovation_work(app: &App, position: i64) -> anyhow::Result<()> {
     );
 
     // Syddjurs, in a network with Helsingborg, sees the NETWORK and PUBLIC ideas.
-    let partner = app
-        .token("social.syddjurs", DK, Some("social"), &["employee"])
-        .await?;
+    let partner = syddjurs(app).await?;
     let shared = ok(
         app,
         &partner,
@@ -223,6 +227,174 @@ async fn innovation_work(app: &App, position: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Helsingborg's innovation funds with their rounds and the ledger of each year.
+const FUNDS: &str = "query($m: ID, $consistency: String) {
+    funds(municipality: $m, consistency: $consistency) {
+        id terms { name currency minDepartments criteria { name weight } }
+        rounds { id year }
+        periods {
+            id year currency
+            budget { minorUnits formatted } committed { minorUnits } disbursed { minorUnits }
+            returned { minorUnits } remaining { minorUnits formatted }
+        }
+    }
+}";
+
+/// The applications to a fund, by status.
+const PIPELINE: &str = "query($fund: ID, $consistency: String) {
+    applications(filter: { fund: $fund }, consistency: $consistency) {
+        total
+        stages {
+            status count
+            applications {
+                id details { title } score reviews { score }
+                origin { context kind idea { title } }
+                disbursements { amount { minorUnits } } returns { amount { minorUnits } }
+                progressReports { text }
+            }
+        }
+    }
+}";
+
+/// Helsingborg's innovation fund, read after the store's `position`: its ledger of the year
+/// equals what the demo moved, an application in every status, the approved one for an idea
+/// and with its money; a partner in the fund's network sees the fund and its ledger, and of
+/// the applications only the one shared with the network.
+async fn innovation_fund(app: &App, position: i64) -> anyhow::Result<()> {
+    let consistency = format!("funding:{position}");
+    let manager = app
+        .token(
+            "fund.helsingborg",
+            SE,
+            Some("secretariat"),
+            &["employee", "fund_manager"],
+        )
+        .await?;
+    let read = ok(
+        app,
+        &manager,
+        FUNDS,
+        serde_json::json!({ "m": SE, "consistency": consistency }),
+    )
+    .await;
+    let funds = read["funds"].as_array().unwrap();
+    assert_eq!(funds.len(), 1, "{read:#}");
+    let fund = &funds[0];
+    assert_eq!(fund["terms"]["currency"], "SEK", "{read:#}");
+    assert_eq!(fund["terms"]["minDepartments"], 2, "{read:#}");
+    assert_eq!(fund["terms"]["criteria"].as_array().unwrap().len(), 3);
+    assert_eq!(fund["rounds"].as_array().unwrap().len(), 1, "{read:#}");
+    let periods = fund["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 1, "this year's budget: {read:#}");
+    let ledger = &periods[0];
+    let sum = |field: &str| ledger[field]["minorUnits"].as_i64().unwrap();
+    // 3 MSEK; 800 kSEK and 350 kSEK granted, 300 + 250 kSEK paid, 100 kSEK given back.
+    assert_eq!(
+        [
+            sum("budget"),
+            sum("committed"),
+            sum("disbursed"),
+            sum("returned"),
+            sum("remaining")
+        ],
+        [
+            300_000_000,
+            115_000_000,
+            55_000_000,
+            10_000_000,
+            195_000_000
+        ],
+        "{read:#}"
+    );
+    assert_eq!(ledger["budget"]["formatted"], "3000000.00 SEK", "{read:#}");
+    let fund_id = fund["id"].as_str().unwrap().to_owned();
+    let period = ledger["id"].as_str().unwrap().to_owned();
+    let trail = event_types(app, &manager, &period).await;
+    assert_eq!(
+        trail,
+        [
+            "FundBudgetSet",
+            "GrantCommitted",
+            "GrantDisbursed",
+            "GrantCommitted",
+            "GrantDisbursed",
+            "UnspentReturned"
+        ],
+        "the year's money is one stream"
+    );
+
+    let read = ok(
+        app,
+        &manager,
+        PIPELINE,
+        serde_json::json!({ "fund": fund_id, "consistency": consistency }),
+    )
+    .await;
+    let pipeline = &read["applications"];
+    assert_eq!(pipeline["total"], 7, "{read:#}");
+    let stage = |status: &str| {
+        let stages = pipeline["stages"].as_array().unwrap();
+        let stage = stages.iter().find(|s| s["status"] == status).unwrap();
+        assert_eq!(stage["count"], 1, "one {status}: {read:#}");
+        stage["applications"][0].clone()
+    };
+    for status in ["DRAFT", "SUBMITTED", "REJECTED", "WITHDRAWN"] {
+        stage(status);
+    }
+    let in_review = stage("IN_REVIEW");
+    assert_eq!(in_review["reviews"].as_array().unwrap().len(), 1);
+    assert!(in_review["score"].is_number(), "{in_review:#}");
+    let approved = stage("APPROVED");
+    assert_eq!(approved["reviews"].as_array().unwrap().len(), 2);
+    assert_eq!(approved["origin"]["kind"], "idea", "{approved:#}");
+    assert_eq!(
+        approved["origin"]["idea"]["title"], "Automatisk schemaläggning av vikarier",
+        "{approved:#}"
+    );
+    assert_eq!(approved["disbursements"].as_array().unwrap().len(), 1);
+    assert_eq!(approved["progressReports"].as_array().unwrap().len(), 1);
+    let partial = stage("PARTIALLY_APPROVED");
+    assert_eq!(
+        partial["returns"][0]["amount"]["minorUnits"], 10_000_000,
+        "{partial:#}"
+    );
+    let application = approved["id"].as_str().unwrap();
+    let trail = event_types(app, &manager, application).await;
+    assert_eq!(
+        trail.first().map(String::as_str),
+        Some("ApplicationDrafted"),
+        "{trail:?}"
+    );
+
+    // Syddjurs, in a network with Helsingborg, sees the NETWORK fund and its ledger, and
+    // only the application shared with the network, without its origin.
+    let partner = syddjurs(app).await?;
+    let shared = ok(
+        app,
+        &partner,
+        FUNDS,
+        serde_json::json!({ "m": SE, "consistency": consistency }),
+    )
+    .await;
+    assert_eq!(
+        shared["funds"][0]["periods"][0]["remaining"]["minorUnits"], 195_000_000,
+        "{shared:#}"
+    );
+    let shared = ok(
+        app,
+        &partner,
+        PIPELINE,
+        serde_json::json!({ "fund": fund_id, "consistency": consistency }),
+    )
+    .await;
+    assert_eq!(shared["applications"]["total"], 1, "{shared:#}");
+    let stages = shared["applications"]["stages"].as_array().unwrap();
+    let seen = stages.iter().find(|s| s["count"] == 1).unwrap();
+    assert_eq!(seen["status"], "APPROVED", "{shared:#}");
+    assert_eq!(seen["applications"][0]["origin"], Value::Null, "{shared:#}");
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_demo_is_loaded_once() -> anyhow::Result<()> {
     let dir = temp_data_dir("demo");
@@ -254,6 +426,7 @@ async fn the_demo_is_loaded_once() -> anyhow::Result<()> {
     );
     assert!(column(&dk_backlog, "municipality").iter().all(|m| m == DK));
     innovation_work(&app, after_load.position()).await?;
+    innovation_fund(&app, after_load.position()).await?;
 
     // A partner sees only what Syddjurs shares, redacted: Helsingborg, in a network with
     // Syddjurs, its PUBLIC and NETWORK processes; Uppsala only the PUBLIC ones.

@@ -23,16 +23,6 @@ const TODAY: &str = "2026-06-15";
 /// The ideas service's topic.
 const IDEAS_TOPIC: &str = "innohub.ideas.events.v1";
 
-/// How many events of `aggregate_type` the event store at `db` holds.
-async fn events_of(db: &str, aggregate_type: &str) -> i64 {
-    Cluster::scalar(
-        db,
-        &format!("SELECT COUNT(*) FROM events WHERE aggregate_type = '{aggregate_type}'"),
-    )
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn ideas_run_in_their_own_process_and_database_and_reach_the_views_through_kafka() {
     let broker = Broker::start(false).await.expect("broker");
@@ -234,10 +224,28 @@ async fn ideas_run_in_their_own_process_and_database_and_reach_the_views_through
 
     // The ideas service keeps its events in its own database; the processes service only the
     // process.
-    assert_eq!(events_of(&cluster.ideas_db, "idea").await, 7);
-    assert_eq!(events_of(&cluster.ideas_db, "process").await, 0);
-    assert_eq!(events_of(&cluster.events_db, "idea").await, 0);
-    assert_eq!(events_of(&cluster.events_db, "process").await, 1);
+    assert_eq!(
+        Cluster::events_of(&cluster.ideas_db, "idea").await.unwrap(),
+        7
+    );
+    assert_eq!(
+        Cluster::events_of(&cluster.ideas_db, "process")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        Cluster::events_of(&cluster.events_db, "idea")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        Cluster::events_of(&cluster.events_db, "process")
+            .await
+            .unwrap(),
+        1
+    );
     // And they went through Kafka, keyed by the record.
     let messages =
         innohub_tests::distributed::drain(&cluster.brokers, IDEAS_TOPIC, Duration::from_secs(3))

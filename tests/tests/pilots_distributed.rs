@@ -27,16 +27,6 @@ const TODAY: &str = "2026-06-15";
 /// The pilots service's topic.
 const PILOTS_TOPIC: &str = "innohub.pilots.events.v1";
 
-/// How many events of `aggregate_type` the event store at `db` holds.
-async fn events_of(db: &str, aggregate_type: &str) -> i64 {
-    Cluster::scalar(
-        db,
-        &format!("SELECT COUNT(*) FROM events WHERE aggregate_type = '{aggregate_type}'"),
-    )
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pilots_run_in_their_own_process_and_database_and_reach_the_views_through_kafka() {
     let broker = Broker::start(false).await.expect("broker");
@@ -192,11 +182,34 @@ async fn pilots_run_in_their_own_process_and_database_and_reach_the_views_throug
 
     // The pilots service keeps its events in its own database; the ideas service only the
     // idea.
-    assert_eq!(events_of(&cluster.pilots_db, "pilot").await, 6);
-    assert_eq!(events_of(&cluster.pilots_db, "idea").await, 0);
-    assert_eq!(events_of(&cluster.ideas_db, "pilot").await, 0);
-    assert_eq!(events_of(&cluster.ideas_db, "idea").await, 3);
-    assert_eq!(events_of(&cluster.events_db, "pilot").await, 0);
+    assert_eq!(
+        Cluster::events_of(&cluster.pilots_db, "pilot")
+            .await
+            .unwrap(),
+        6
+    );
+    assert_eq!(
+        Cluster::events_of(&cluster.pilots_db, "idea")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        Cluster::events_of(&cluster.ideas_db, "pilot")
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        Cluster::events_of(&cluster.ideas_db, "idea").await.unwrap(),
+        3
+    );
+    assert_eq!(
+        Cluster::events_of(&cluster.events_db, "pilot")
+            .await
+            .unwrap(),
+        0
+    );
     // And they went through Kafka, keyed by the pilot.
     let messages =
         innohub_tests::distributed::drain(&cluster.brokers, PILOTS_TOPIC, Duration::from_secs(3))

@@ -2,21 +2,27 @@
 //! adoption, umbrella groups, the cross-municipal overview, the quarterly history and the
 //! exports), of every operation of the ideas context (challenges, ideas, support,
 //! comments, criteria and scores, workshops and action items, the funnel, the spawn of a
-//! process) and of every operation of the pilots context (plan, start, observations,
+//! process), of every operation of the pilots context (plan, start, observations,
 //! incidents, benefits and measurements, evaluation, decision, the start from an idea, the
-//! lists, the portfolio and the innovation funnel): a municipality that is not registered is
-//! refused by every one of them and changes nothing, and no municipality sees or changes
+//! lists, the portfolio and the innovation funnel) and of every operation of the funding
+//! context (funds, budgets, rounds, applications, reviews, decisions, the money, the
+//! ledgers, the pipeline): a municipality that is not registered is refused by every one
+//! of them and changes nothing, and no municipality sees or changes
 //! another's unshared data through any of them; a partner may support and comment on an idea
 //! shared with them, and reads it without people or departments; a partner reads a shared
-//! pilot without people or departments and changes nothing of it. (The processes operations
-//! are in `access.rs`.)
+//! pilot without people or departments and changes nothing of it; a partner never sees an
+//! application or a ledger unless it is shared (a NETWORK fund's ledgers, a NETWORK
+//! application once submitted), reads it without people or comments, and changes nothing.
+//! (The processes operations are in `access.rs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod funding_api;
 mod ideas_api;
 mod pilots_api;
 
 use common::*;
+use funding_api::*;
 use ideas_api::*;
 use innohub_tests::App;
 use pilots_api::*;
@@ -107,6 +113,8 @@ async fn every_operation_refuses_an_unregistered_municipality_and_records_nothin
                 "it_portfolio",
                 "innovation_lead",
                 "municipality_admin",
+                "fund_manager",
+                "fund_reviewer",
             ],
         )
         .await
@@ -211,10 +219,37 @@ async fn every_operation_refuses_an_unregistered_municipality_and_records_nothin
         (DECIDE, json!({ "id": NOBODY, "decision": "TO_OPERATION", "basis": basis() })),
         (START_FROM_IDEA, json!({ "ideaId": NOBODY, "plan": draft_plan("Pilotti", &["it"]) })),
     ];
+    // The funding context: every query and every mutation.
+    let (fund_query, ledger_query) = (fund_query(), ledger_query());
+    let (application_query, pipeline_query) = (application_query(), pipeline_query());
+    let on = |extra: Value| with(json!({ "id": NOBODY }), extra);
+    #[rustfmt::skip]
+    let funding_operations: Vec<(&str, Value)> = vec![
+        (FUNDS, json!({})),
+        (&fund_query, json!({ "id": NOBODY })),
+        (&ledger_query, json!({ "fund": NOBODY, "year": 2026 })),
+        (&application_query, json!({ "id": NOBODY })),
+        (&pipeline_query, json!({})),
+        (HISTORY, json!({ "id": period_id(NOBODY, 2026) })),
+        (CREATE_FUND, json!({ "terms": fund_terms("Rahasto", "MUNICIPALITY") })),
+        (SET_BUDGET, json!({ "fund": NOBODY, "year": 2026, "budget": sek(1) })),
+        (SCHEDULE_ROUND, json!({ "fund": NOBODY, "round": round("Kierros", &today, &today) })),
+        (DRAFT_APPLICATION, json!({ "fund": NOBODY, "round": NOBODY, "details": draft_details("Hakemus", &["olli"]) })),
+        (UPDATE_APPLICATION, on(json!({ "details": { "title": "Uusi" } }))),
+        (SUBMIT_APPLICATION, on(json!({}))),
+        (WITHDRAW_APPLICATION, on(json!({}))),
+        (ASSIGN_REVIEWER, on(json!({ "reviewer": "olli" }))),
+        (REVIEW_APPLICATION, on(json!({ "review": review([3, 3]) }))),
+        (DECIDE_APPLICATION, decision(NOBODY, NOBODY, "APPROVED", None)),
+        (DISBURSE, on(json!({ "amount": sek(1) }))),
+        (RECORD_PROGRESS, on(json!({ "report": progress(&today, 1) }))),
+        (RETURN_UNSPENT, on(json!({ "amount": sek(1) }))),
+    ];
     for (query, variables) in operations
         .into_iter()
         .chain(ideas_operations)
         .chain(pilots_operations)
+        .chain(funding_operations)
     {
         let response = refused(&app, Some(&stranger), query, variables, "FORBIDDEN").await;
         assert!(
@@ -492,6 +527,45 @@ async fn no_operation_reaches_another_municipalitys_unshared_data() {
     assert!(body.contains(&public.id), "{body}");
     assert!(!body.contains(&internal.id), "{body}");
     assert!(!body.contains("Intern sag"), "{body}");
+}
+
+/// Syddjurs' administrator creates a network and invites Helsingborg, whose administrator
+/// accepts; the acceptance's consistency token.
+async fn network_of_syddjurs_and_helsingborg(app: &App) -> String {
+    let admin = async |user: &str, municipality: &str| {
+        let roles = &["municipality_admin"];
+        app.token(user, municipality, Some("it"), roles)
+            .await
+            .unwrap()
+    };
+    let dk_admin = &admin("admin.syddjurs", DK).await;
+    let se_admin = &admin("admin.helsingborg", SE).await;
+    let created = ok(
+        app,
+        dk_admin,
+        "mutation { createNetwork(name: \"Øresund\") { id } }",
+        json!({}),
+    )
+    .await;
+    let network_id = created["createNetwork"]["id"].as_str().unwrap().to_owned();
+    ok(
+        app,
+        dk_admin,
+        "mutation($id: ID!, $m: ID!) { inviteToNetwork(network: $id, municipality: $m) { id } }",
+        json!({ "id": network_id, "m": SE }),
+    )
+    .await;
+    let accepted = ok(
+        app,
+        se_admin,
+        "mutation($id: ID!) { acceptNetworkInvitation(network: $id) { consistencyToken } }",
+        json!({ "id": network_id }),
+    )
+    .await;
+    accepted["acceptNetworkInvitation"]["consistencyToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// `query` with `hidden` answers `code` exactly as with `missing` instead: a record the
@@ -1464,14 +1538,6 @@ async fn no_pilots_operation_reaches_another_municipalitys_unshared_pilots() {
 async fn a_partner_reads_a_shared_pilot_without_people_or_departments_and_changes_nothing() {
     let app = App::spawn("tenancy-shared-pilots").await.unwrap();
     let p = pilot_people(&app).await;
-    let dk_admin = app
-        .token("admin.syddjurs", DK, Some("it"), &["municipality_admin"])
-        .await
-        .unwrap();
-    let se_admin = app
-        .token("admin.helsingborg", SE, Some("it"), &["municipality_admin"])
-        .await
-        .unwrap();
     // Uppsala: registered, in no network with Syddjurs.
     let ulla = app
         .token("ulla", "SE-0380", Some("social"), &["employee"])
@@ -1505,32 +1571,7 @@ async fn a_partner_reads_a_shared_pilot_without_people_or_departments_and_change
 
     // The network pilot is Syddjurs' own until Helsingborg is in a network with it.
     hidden_like_missing(&app, &p.sven, HISTORY, json!({ "id": network })).await;
-    let created = ok(
-        &app,
-        &dk_admin,
-        "mutation { createNetwork(name: \"Øresund\") { id } }",
-        json!({}),
-    )
-    .await;
-    let network_id = created["createNetwork"]["id"].as_str().unwrap().to_owned();
-    ok(
-        &app,
-        &dk_admin,
-        "mutation($id: ID!, $m: ID!) { inviteToNetwork(network: $id, municipality: $m) { id } }",
-        json!({ "id": network_id, "m": SE }),
-    )
-    .await;
-    let accepted = ok(
-        &app,
-        &se_admin,
-        "mutation($id: ID!) { acceptNetworkInvitation(network: $id) { consistencyToken } }",
-        json!({ "id": network_id }),
-    )
-    .await;
-    let joined = accepted["acceptNetworkInvitation"]["consistencyToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let joined = network_of_syddjurs_and_helsingborg(&app).await;
 
     for id in [&public, &network] {
         // Helsingborg reads the pilot, its plan, run, benefits, evaluation and decision,
@@ -1640,4 +1681,409 @@ async fn a_partner_reads_a_shared_pilot_without_people_or_departments_and_change
         (2, 1),
         "{member:#}"
     );
+}
+
+/// The people of the funding cross-tenant tests: Syddjurs' fund manager Maria, reviewer Rolf
+/// and employee Anna (who applies), and Sven of Helsingborg with every role there is.
+struct FundingPeople {
+    maria: String,
+    rolf: String,
+    anna: String,
+    sven: String,
+}
+
+async fn funding_people(app: &App) -> FundingPeople {
+    let token = async |user: &str, m: &str, roles: &[&str]| {
+        app.token(user, m, Some("social"), roles).await.unwrap()
+    };
+    FundingPeople {
+        maria: token("maria", DK, &["employee", "fund_manager"]).await,
+        rolf: token("rolf", DK, &["employee", "fund_reviewer"]).await,
+        anna: token("anna", DK, &["employee"]).await,
+        sven: token("sven", SE, EVERY_ROLE).await,
+    }
+}
+
+/// Every role but platform_admin.
+const EVERY_ROLE: &[&str] = &[
+    "employee",
+    "department_lead",
+    "it_portfolio",
+    "innovation_lead",
+    "municipality_admin",
+    "fund_manager",
+    "fund_reviewer",
+];
+
+/// A fund of Syddjurs of `visibility` with a budget of 1 000 000 for its round's year and a
+/// round deciding in 30 days; an application of Anna's of `shared` visibility granted
+/// 300 000 (reviewed, paid 100 000, reported on, 50 000 given back), one IN_REVIEW and a
+/// DRAFT. The fund's id, the round's, its year, the applications' ids (granted, in review,
+/// draft) and the last write.
+async fn syddjurs_fund(
+    app: &App,
+    p: &FundingPeople,
+    visibility: &str,
+    shared: &str,
+) -> (String, String, i32, [String; 3], Written) {
+    let fund = create_fund(
+        app,
+        &p.maria,
+        fund_terms("Syddjurs innovationspulje", visibility),
+    )
+    .await
+    .id;
+    let council = day(30);
+    let year: i32 = council[..4].parse().unwrap();
+    set_budget(app, &p.maria, &fund, year, 1_000_000).await;
+    let (_, round_id) =
+        schedule_round(app, &p.maria, &fund, round("Rådet", &day(10), &council)).await;
+    let mut ids = Vec::new();
+    for title in ["Bevilget", "Til vurdering"] {
+        let details = complete_details(title, &["anna"], 400_000, shared);
+        let id = draft(app, &p.anna, &fund, &round_id, details).await.id;
+        submit_application(app, &p.anna, &id).await;
+        assign(app, &p.maria, &id, "rolf").await;
+        ids.push(id);
+    }
+    review_application(app, &p.rolf, &ids[0], [4, 4]).await;
+    decide_application(
+        app,
+        &p.maria,
+        &ids[0],
+        &round_id,
+        "PARTIALLY_APPROVED",
+        Some(300_000),
+    )
+    .await;
+    disburse(app, &p.maria, &ids[0], 100_000).await;
+    report_progress(app, &p.anna, &ids[0], progress(&day(0), 90_000)).await;
+    return_unspent(app, &p.maria, &ids[0], 50_000).await;
+    let drafted = draft(
+        app,
+        &p.anna,
+        &fund,
+        &round_id,
+        draft_details("Kladde", &["anna"]),
+    )
+    .await;
+    ids.push(drafted.id.clone());
+    let ids: [String; 3] = ids.try_into().unwrap();
+    (fund, round_id, year, ids, drafted)
+}
+
+/// Every funding command on Syddjurs' `fund`, `round` (of `year`) and `application`, each
+/// with the variables that name a record that does not exist instead.
+fn funding_commands(
+    fund: &str,
+    round_id: &str,
+    year: i32,
+    application: &str,
+) -> Vec<(&'static str, Value, Value)> {
+    let on = |id: &str, extra: Value| with(json!({ "id": id }), extra);
+    let both = |extra: Value| (on(application, extra.clone()), on(NOBODY, extra));
+    let mut commands = Vec::new();
+    for (query, extra) in [
+        (
+            UPDATE_APPLICATION,
+            json!({ "details": { "title": "Vores" } }),
+        ),
+        (SUBMIT_APPLICATION, json!({})),
+        (WITHDRAW_APPLICATION, json!({})),
+        (ASSIGN_REVIEWER, json!({ "reviewer": "sven" })),
+        (REVIEW_APPLICATION, json!({ "review": review([5, 5]) })),
+        (
+            DECIDE_APPLICATION,
+            json!({ "round": round_id, "outcome": "REJECTED", "rationale": "Nej" }),
+        ),
+        (DISBURSE, json!({ "amount": sek(1) })),
+        (RECORD_PROGRESS, json!({ "report": progress(&day(0), 1) })),
+        (RETURN_UNSPENT, json!({ "amount": sek(1) })),
+    ] {
+        let (named, missing) = both(extra);
+        commands.push((query, named, missing));
+    }
+    let of_fund = |fund: &str| json!({ "fund": fund, "year": year, "budget": sek(1) });
+    commands.push((SET_BUDGET, of_fund(fund), of_fund(NOBODY)));
+    let scheduled =
+        |fund: &str| json!({ "fund": fund, "round": round("Vores", &day(10), &day(30)) });
+    commands.push((SCHEDULE_ROUND, scheduled(fund), scheduled(NOBODY)));
+    let drafted = |fund: &str, round: &str| json!({ "fund": fund, "round": round, "details": draft_details("Vores", &["sven"]) });
+    commands.push((
+        DRAFT_APPLICATION,
+        drafted(fund, round_id),
+        drafted(NOBODY, NOBODY),
+    ));
+    commands
+}
+
+#[tokio::test]
+async fn no_funding_operation_reaches_another_municipalitys_unshared_funds_or_applications() {
+    let app = App::spawn("tenancy-funding").await.unwrap();
+    let p = funding_people(&app).await;
+
+    // Syddjurs: a fund it keeps to itself with applications in every state, and a PRIVATE
+    // fund of its fund managers and reviewers.
+    let (fund, round_id, year, [granted, reviewing, drafted], _) =
+        syddjurs_fund(&app, &p, "MUNICIPALITY", "MUNICIPALITY").await;
+    let private = create_fund(&app, &p.maria, fund_terms("Hemmelig pulje", "PRIVATE"))
+        .await
+        .id;
+    set_budget(&app, &p.maria, &private, year, 500_000).await;
+    let council = format!("{year}-12-31");
+    let (settled, private_round) = schedule_round(
+        &app,
+        &p.maria,
+        &private,
+        round("Lukket", &day(10), &council),
+    )
+    .await;
+    let before = ledger(&app, &p.maria, &fund, year, &settled.token).await;
+    // Helsingborg: a fund of its own.
+    let own = create_fund(
+        &app,
+        &p.sven,
+        fund_terms("Helsingborgs fond", "MUNICIPALITY"),
+    )
+    .await;
+
+    // Every query that names one of Syddjurs' records answers exactly as for a record that
+    // does not exist.
+    let c = settled.token.clone();
+    let fund_query = fund_query();
+    let application_query = application_query();
+    for id in [&fund, &private] {
+        hidden_like_missing(&app, &p.sven, &fund_query, json!({ "id": id, "c": c })).await;
+        hidden_like_missing(&app, &p.sven, HISTORY, json!({ "id": id })).await;
+        let ledger = |fund: &str| json!({ "fund": fund, "year": year, "c": c });
+        as_unknown_as(
+            &app,
+            &p.sven,
+            &ledger_query(),
+            ledger(id),
+            ledger(NOBODY),
+            "NOT_FOUND",
+        )
+        .await;
+        let period = period_id(id, year);
+        let missing = period_id(NOBODY, year);
+        as_unknown_as(
+            &app,
+            &p.sven,
+            HISTORY,
+            json!({ "id": period }),
+            json!({ "id": missing }),
+            "NOT_FOUND",
+        )
+        .await;
+    }
+    for id in [&granted, &reviewing, &drafted] {
+        hidden_like_missing(
+            &app,
+            &p.sven,
+            &application_query,
+            json!({ "id": id, "c": c }),
+        )
+        .await;
+        hidden_like_missing(&app, &p.sven, HISTORY, json!({ "id": id })).await;
+    }
+    // And every command.
+    for target in [&granted, &reviewing, &drafted] {
+        for (query, named, missing) in funding_commands(&fund, &round_id, year, target) {
+            as_unknown_as(&app, &p.sven, query, named, missing, "NOT_FOUND").await;
+        }
+    }
+    // The commands on the PRIVATE fund itself: its budget, rounds and applications.
+    let on_private = funding_commands(&private, &private_round, year, NOBODY);
+    for (query, named, missing) in on_private.into_iter().rev().take(3) {
+        as_unknown_as(&app, &p.sven, query, named, missing, "NOT_FOUND").await;
+    }
+
+    // Helsingborg's lists hold only its own; a filter naming Syddjurs' fund or round
+    // selects nothing, as one naming none; Syddjurs' funnel is its members' only.
+    let listed = ok(&app, &p.sven, FUNDS, json!({ "c": own.token })).await;
+    assert_eq!(
+        listed["funds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| &f["id"])
+            .collect::<Vec<_>>(),
+        [&json!(own.id)]
+    );
+    let of_syddjurs = ok(&app, &p.sven, FUNDS, json!({ "m": DK, "c": own.token })).await;
+    assert_eq!(of_syddjurs["funds"], json!([]));
+    let everything = pipeline(&app, &p.sven, json!({}), &own.token).await;
+    assert_eq!(everything["total"], 0, "{everything:#}");
+    for filter in [
+        json!({ "fund": fund }),
+        json!({ "round": round_id }),
+        json!({ "fund": private }),
+    ] {
+        let seen = pipeline(&app, &p.sven, filter.clone(), &own.token).await;
+        let missing = pipeline(&app, &p.sven, json!({ "fund": NOBODY }), &own.token).await;
+        assert_eq!(seen, missing, "{filter}");
+    }
+    refused(
+        &app,
+        Some(&p.sven),
+        FUNDING_FUNNEL,
+        json!({ "m": DK, "c": own.token }),
+        "FORBIDDEN",
+    )
+    .await;
+
+    // Syddjurs' records are as they were.
+    let after = ledger(&app, &p.maria, &fund, year, &own.token).await;
+    assert_eq!(after, before);
+    for (id, status, title) in [
+        (&granted, "PARTIALLY_APPROVED", "Bevilget"),
+        (&reviewing, "IN_REVIEW", "Til vurdering"),
+        (&drafted, "DRAFT", "Kladde"),
+    ] {
+        let seen = application(&app, &p.anna, id, &own.token).await;
+        assert_eq!(
+            (&seen["status"], &seen["details"]["title"]),
+            (&json!(status), &json!(title))
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_partner_reads_a_network_funds_ledger_and_shared_applications_without_people() {
+    let app = App::spawn("tenancy-shared-funding").await.unwrap();
+    let p = funding_people(&app).await;
+    // Uppsala: registered, in no network with Syddjurs.
+    let ulla = app
+        .token("ulla", "SE-0380", Some("social"), EVERY_ROLE)
+        .await
+        .unwrap();
+
+    // Syddjurs: a NETWORK fund with a NETWORK application granted and paid, one in review,
+    // a draft, and an application of the municipality's only.
+    let (fund, round_id, year, [shared, in_review, drafted], settled) =
+        syddjurs_fund(&app, &p, "NETWORK", "NETWORK").await;
+    let internal_details = complete_details("Intern", &["anna"], 400_000, "MUNICIPALITY");
+    let kept = draft(&app, &p.anna, &fund, &round_id, internal_details).await;
+    submit_application(&app, &p.anna, &kept.id).await;
+    // Until Helsingborg is in a network with Syddjurs, none of it exists for it.
+    hidden_like_missing(&app, &p.sven, HISTORY, json!({ "id": fund })).await;
+    hidden_like_missing(
+        &app,
+        &p.sven,
+        &application_query(),
+        json!({ "id": shared, "c": settled.token }),
+    )
+    .await;
+    let joined = network_of_syddjurs_and_helsingborg(&app).await;
+
+    // Helsingborg reads the fund, its round and its ledger, without who created it.
+    let seen = fund_view(&app, &p.sven, &fund, &joined).await;
+    assert_eq!(
+        (&seen["sharedWithYou"], &seen["municipality"]),
+        (&json!(true), &json!(DK))
+    );
+    assert_eq!(seen["createdBy"], Value::Null);
+    assert_eq!(seen["rounds"][0]["id"], json!(round_id));
+    let seen = ledger(&app, &p.sven, &fund, year, &joined).await;
+    assert_eq!(
+        in_kronor(&seen),
+        [1_000_000, 300_000, 100_000, 50_000, 750_000]
+    );
+    assert_ledger_is_the_events_sum(&embedded_store(&app), &seen).await;
+    let listed = ok(&app, &p.sven, FUNDS, json!({ "m": DK, "c": joined })).await;
+    assert_eq!(listed["funds"][0]["id"], json!(fund));
+
+    // It reads the shared application, its review, decision and money, without people,
+    // comments or where it came from; not the municipality's own, nor the draft.
+    let seen = application(&app, &p.sven, &shared, &joined).await;
+    assert_eq!(seen["sharedWithYou"], true, "{seen:#}");
+    assert_eq!(seen["status"], "PARTIALLY_APPROVED");
+    assert_eq!(seen["details"]["title"], "Bevilget");
+    assert_eq!(seen["details"]["applicants"], Value::Null);
+    assert_eq!(seen["decision"]["approved"], shown(300_000));
+    assert_eq!(seen["decision"]["decidedBy"], Value::Null);
+    assert_eq!(seen["reviews"][0]["reviewer"], Value::Null);
+    assert_eq!(seen["reviews"][0]["comment"], Value::Null);
+    assert_eq!(seen["disbursements"][0]["disbursedBy"], Value::Null);
+    assert_eq!(seen["progressReports"][0]["reportedBy"], Value::Null);
+    let text = seen.to_string();
+    for hidden in ["anna", "maria", "rolf"] {
+        assert!(!text.contains(hidden), "{hidden} in {seen:#}");
+    }
+    let events = ok(
+        &app,
+        &p.sven,
+        "query($id: ID!) { history(id: $id) { type actor actorMunicipality data } }",
+        json!({ "id": shared }),
+    )
+    .await;
+    let text = events.to_string();
+    for hidden in ["anna", "maria", "rolf", "Välgrundad"] {
+        assert!(!text.contains(hidden), "{hidden} in {events:#}");
+    }
+    assert!(text.contains("ApplicationDecided"), "{events:#}");
+    let seen = application(&app, &p.sven, &in_review, &joined).await;
+    assert_eq!(seen["status"], "IN_REVIEW");
+    for id in [&drafted, &kept.id] {
+        hidden_like_missing(
+            &app,
+            &p.sven,
+            &application_query(),
+            json!({ "id": id, "c": joined }),
+        )
+        .await;
+    }
+    let piped = pipeline(&app, &p.sven, json!({ "fund": fund }), &joined).await;
+    assert_eq!(
+        piped["total"], 2,
+        "the shared application and the network one in review: {piped:#}"
+    );
+
+    // It changes nothing, whatever its roles.
+    let before = bystander_write(&app).await;
+    for target in [&shared, &in_review, &kept.id] {
+        for (query, named, _) in funding_commands(&fund, &round_id, year, target) {
+            let response = app.gql(Some(&p.sven), query, named).await.unwrap();
+            let codes = innohub_tests::error_codes(&response);
+            assert!(
+                codes == ["FORBIDDEN"] || codes == ["NOT_FOUND"],
+                "{query}: {response:#}"
+            );
+        }
+    }
+    let after = bystander_write(&app).await;
+    assert_eq!(
+        after.position(),
+        before.position() + 1,
+        "Helsingborg recorded nothing"
+    );
+
+    // Uppsala, in no network with Syddjurs, sees none of it.
+    hidden_like_missing(
+        &app,
+        &ulla,
+        &fund_query(),
+        json!({ "id": fund, "c": joined }),
+    )
+    .await;
+    hidden_like_missing(
+        &app,
+        &ulla,
+        &application_query(),
+        json!({ "id": shared, "c": joined }),
+    )
+    .await;
+    let ledger_of = |fund: &str| json!({ "fund": fund, "year": year, "c": joined });
+    as_unknown_as(
+        &app,
+        &ulla,
+        &ledger_query(),
+        ledger_of(&fund),
+        ledger_of(NOBODY),
+        "NOT_FOUND",
+    )
+    .await;
+    let nothing = ok(&app, &ulla, FUNDS, json!({ "m": DK, "c": joined })).await;
+    assert_eq!(nothing["funds"], json!([]));
 }

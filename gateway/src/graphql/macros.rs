@@ -4,7 +4,8 @@
 //! - `command!`: send a command to a service through its generated client with the
 //!   caller's metadata and the idempotency key, the reply as it is or as a payload;
 //! - `payload!`: the payload of commands about one kind of record (its id, the consistency
-//!   token naming the service's store, whether the command was replayed);
+//!   token naming the service's store, whether the command was replayed, and if asked the
+//!   record itself once the read models include the command);
 //! - `give!`: give an update input's fields, under their own names, to a `Given` (the
 //!   contract's message and the mask that names them).
 
@@ -29,9 +30,11 @@ macro_rules! command {
 
 /// Declares the payload of commands about one kind of record, whose consistency tokens
 /// name the store `$store`: the record's id, the token and whether the command was
-/// replayed.
+/// replayed; with `$record: $type = $read`, also the field `$record`, the record as
+/// `$read(ctx, &token, &id)` reads it (after the token).
 macro_rules! payload {
-    ($(#[$doc:meta])* $name:ident, store = $store:expr) => {
+    ($(#[$doc:meta])* $name:ident, store = $store:expr
+        $(, $(#[$record_doc:meta])* $record:ident: $type:ty = $read:path)? $(,)?) => {
         $(#[$doc])*
         pub struct $name {
             /// The record's id.
@@ -66,6 +69,15 @@ macro_rules! payload {
             async fn replayed(&self) -> bool {
                 self.replayed
             }
+            $(
+                $(#[$record_doc])*
+                async fn $record(
+                    &self,
+                    ctx: &async_graphql::Context<'_>,
+                ) -> async_graphql::Result<$type> {
+                    $read(ctx, &self.token, &self.id).await
+                }
+            )?
         }
     };
 }

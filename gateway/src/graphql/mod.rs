@@ -8,6 +8,9 @@
 mod macros;
 
 mod directory;
+mod funding;
+mod funding_commands;
+mod funding_types;
 mod idea_commands;
 mod ideas;
 mod literals;
@@ -26,6 +29,7 @@ use std::time::Duration;
 use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
 use innohub_projections::ProcessQueries;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
+use innohub_proto::innohub::funding::v1::funding_service_client::FundingServiceClient;
 use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
 use innohub_proto::innohub::pilots::v1::pilots_service_client::PilotsServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
@@ -47,6 +51,7 @@ pub struct Query(
     reuse::ReuseQuery,
     ideas::IdeasQuery,
     pilots::PilotsQuery,
+    funding::FundingQuery,
 );
 
 /// The mutation root: each context's mutations, merged.
@@ -58,6 +63,7 @@ pub struct Mutation(
     reuse::ReuseMutation,
     idea_commands::IdeasMutation,
     pilot_commands::PilotsMutation,
+    funding_commands::FundingMutation,
 );
 
 /// The schema type.
@@ -81,6 +87,8 @@ pub struct Services {
     pub ideas: IdeasServiceClient<Channel>,
     /// The pilots service's client, the same way.
     pub pilots: PilotsServiceClient<Channel>,
+    /// The funding service's client, the same way.
+    pub funding: FundingServiceClient<Channel>,
     /// Processes read models.
     pub queries: ProcessQueries,
     /// The read-model database every projection writes (for the queries of the other

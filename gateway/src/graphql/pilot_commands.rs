@@ -14,13 +14,12 @@ use async_graphql::{Context, ID, Object};
 use chrono::NaiveDate;
 use innohub_proto::innohub::ideas::v1 as ideas;
 use innohub_proto::innohub::pilots::v1 as pb;
-use prost_types::FieldMask;
 
 use super::idea_commands::Spawned;
 use super::pilot_types::{
     Benefit, DecisionBasis, Evaluation, Incident, Observation, PilotDecision, PilotPlan, Reading,
 };
-use super::types::Mirror;
+use super::types::update_mask;
 use super::{call, services};
 
 /// The store the pilots service's consistency tokens name.
@@ -60,19 +59,6 @@ impl StartPilotPayload {
     }
 }
 
-/// The contract's name of a plan field a client names in GraphQL (`startDate`,
-/// `scope.workProcesses`): the same name in snake case.
-fn contract_path(field: &str) -> String {
-    let mut path = String::with_capacity(field.len() + 4);
-    for c in field.chars() {
-        if c.is_ascii_uppercase() {
-            path.push('_');
-        }
-        path.push(c.to_ascii_lowercase());
-    }
-    path
-}
-
 #[Object]
 impl PilotsMutation {
     /// Plan a pilot of your municipality (innovation_lead); it starts in PLANNING. The plan
@@ -105,14 +91,10 @@ impl PilotsMutation {
         fields: Option<Vec<String>>,
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<PilotPayload> {
-        let paths = match fields {
-            Some(fields) => fields.iter().map(|f| contract_path(f)).collect(),
-            None => plan.given().into_iter().map(str::to_owned).collect(),
-        };
         let request = pb::UpdatePilotPlanRequest {
             pilot_id: id.0,
+            update_mask: Some(update_mask(fields, &plan)),
             plan: Some(plan.into()),
-            update_mask: Some(FieldMask { paths }),
         };
         Ok(command!(ctx, pilots, idempotency_key => update_pilot_plan(request) as PilotPayload))
     }
@@ -267,17 +249,8 @@ impl PilotsMutation {
 
 #[cfg(test)]
 mod tests {
+    use super::super::types::Mirror as _;
     use super::*;
-
-    #[test]
-    fn a_graphql_field_name_is_the_contracts_in_snake_case() {
-        // given the names a client gives in `fields`
-        // when they become the mask's paths
-        // then each segment is in snake case, dots kept
-        assert_eq!(contract_path("goals"), "goals");
-        assert_eq!(contract_path("startDate"), "start_date");
-        assert_eq!(contract_path("scope.workProcesses"), "scope.work_processes");
-    }
 
     #[test]
     fn an_update_without_fields_changes_what_the_plan_gives() {

@@ -1,14 +1,15 @@
 //! The read side of the pilots context in GraphQL (`innohub.pilots.v1`): the output objects
 //! over the pilots read model (`Pilot` with its plan's completeness, its run, the evaluation
 //! and its summary per lens, the decision and the benefits with their latest measurement
-//! and realisation; `PilotPortfolio`; `InnovationFunnel`) and the queries ([`PilotsQuery`]).
+//! and realisation; `PilotPortfolio`; `InnovationFunnel`, with the fund applications and
+//! grants) and the queries ([`PilotsQuery`]).
 //! Where a field is a contract message it is its mirror of [`super::pilot_types`].
 //!
 //! Reads go to [`PilotQueries`] on the read-model database: pilots by the one read rule of
 //! processes and ideas (a partner reads a shared pilot redacted, without people, departments
 //! or origin; a pilot not shared with them is NOT_FOUND, exactly like a random id). The
-//! innovation funnel (ideas, processes and pilots as one flow) is its municipality's
-//! members' only: FORBIDDEN for anyone else.
+//! innovation funnel (ideas, processes, pilots and fund applications as one flow) is its
+//! municipality's members' only: FORBIDDEN for anyone else.
 
 use async_graphql::connection::{Connection, EmptyFields, OpaqueCursor};
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
@@ -24,6 +25,7 @@ use innohub_projections::pilot_queries::{
 use innohub_projections::queries::{Page, QueryError};
 use innohub_runtime::{ErrorCode, Viewer};
 
+use super::funding_types::Money;
 use super::ideas::{FunnelSpan, OriginIdea, Owned, Stage, filter_id, found, origin_idea_of};
 use super::pilot_types::{
     Benefit, DecisionBasis, Evaluation, Incident, Observation, PilotDecision, PilotPlan,
@@ -41,7 +43,7 @@ fn queries(services: &Services) -> PilotQueries {
 /// A pilot: a time-boxed trial of a new or changed service, planned, run, evaluated and
 /// decided after the Norwegian roadmap. For partners (other municipalities) people,
 /// departments and the origin are null.
-pub struct Pilot(PilotView);
+pub struct Pilot(pub(super) PilotView);
 
 #[Object]
 impl Pilot {
@@ -373,6 +375,24 @@ pub struct FunnelLinks {
     pilot_to_operation: i64,
 }
 
+/// The fund applications of the funnel.
+#[derive(SimpleObject)]
+pub struct FunnelApplications {
+    /// Applications drafted in the span and submitted.
+    count: i64,
+    /// Of those, the ones for an idea.
+    from_ideas: i64,
+}
+
+/// The grants of the funnel.
+#[derive(SimpleObject)]
+pub struct FunnelGrants {
+    /// Applications of the funnel granted (APPROVED or PARTIALLY_APPROVED).
+    count: i64,
+    /// The amounts granted, one per currency.
+    granted: Vec<Money>,
+}
+
 /// Median lead times in days; null where there is nothing to measure.
 #[derive(SimpleObject)]
 pub struct FunnelLeadTimes {
@@ -385,7 +405,7 @@ pub struct FunnelLeadTimes {
 }
 
 /// The innovation funnel of a municipality from opportunity to deployment (ISO 56002): its
-/// ideas, processes and pilots created in a span of days, as one flow.
+/// ideas, processes, pilots and fund applications created in a span of days, as one flow.
 pub struct InnovationFunnel {
     funnel: Funnel,
     span: FunnelSpan,
@@ -435,6 +455,23 @@ impl InnovationFunnel {
                 })
             })
             .collect()
+    }
+    /// The fund applications drafted in the span and submitted, and how many are for an
+    /// idea.
+    async fn applications(&self) -> FunnelApplications {
+        let a = &self.funnel.applications;
+        FunnelApplications {
+            count: a.applications,
+            from_ideas: a.from_ideas,
+        }
+    }
+    /// The grants among those applications, and the amounts granted per currency.
+    async fn grants(&self) -> FunnelGrants {
+        let g = &self.funnel.grants;
+        FunnelGrants {
+            count: g.grants,
+            granted: g.granted.iter().cloned().map(Into::into).collect(),
+        }
     }
     /// Of the processes and pilots created in the span, those born from an idea, and the
     /// pilots in operation.
@@ -586,8 +623,9 @@ impl PilotsQuery {
     }
 
     /// The innovation funnel of your municipality (FORBIDDEN for another's) from idea to
-    /// operation: the ideas, processes and pilots created in the days `from` to `to` (both
-    /// included; open-ended without) that you may see, as one flow.
+    /// operation: the ideas, processes, pilots and fund applications created in the days
+    /// `from` to `to` (both included; open-ended without) that you may see, as one flow
+    /// (idea → application → grant → pilot).
     async fn innovation_funnel(
         &self,
         ctx: &Context<'_>,

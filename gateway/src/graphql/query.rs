@@ -1,5 +1,5 @@
 //! Queries: processes, the prioritised backlog, the status overview, history (of the
-//! processes', the ideas' and the pilots' records) and weights; and what every context's
+//! processes', the ideas', the pilots' and the funding's records) and weights; and what every context's
 //! paged lists share: [`page`] (the arguments), [`connection`] (the page as a connection),
 //! [`ListInfo`] (its `totalCount`, by what the list is: [`Counted`]) and, for the lists of
 //! records newest first (ideas, pilots), the whole query: [`newest_first`] ([`NewestFirst`]).
@@ -18,6 +18,7 @@ use innohub_projections::queries::{
     NotAPosition, Page, Position, ProcessFilter as Filter, ProcessList, QueryError,
 };
 use innohub_proto::innohub::common::v1::{GetHistoryRequest, HistoryReply};
+use innohub_proto::innohub::funding::v1 as funding;
 use innohub_proto::innohub::ideas::v1 as ideas;
 use innohub_proto::innohub::pilots::v1 as pilots;
 use innohub_proto::innohub::processes::v1 as pb;
@@ -250,6 +251,7 @@ enum Keeper {
     Processes,
     Ideas,
     Pilots,
+    Funding,
 }
 
 /// The events of a record kept by `keeper`, and the package of their messages.
@@ -288,6 +290,17 @@ async fn history_from(
             )
             .await?,
             pilots::PilotPlanned::PACKAGE,
+        ),
+        Keeper::Funding => (
+            call(
+                ctx,
+                &services.funding,
+                None,
+                request,
+                |mut c, r| async move { c.get_history(r).await },
+            )
+            .await?,
+            funding::FundCreated::PACKAGE,
         ),
     })
 }
@@ -410,7 +423,8 @@ impl ProcessesQuery {
     }
 
     /// Every event of a record, oldest first: type, time, actor and the event itself. `id` is
-    /// a process id, an idea, challenge, workshop, action item or pilot id, or your municipality's
+    /// a process id, an idea, challenge, workshop, action item, pilot, fund or application
+    /// id, a fund's period `fund-period:<fund>:<year>`, or your municipality's
     /// `backlog:<municipality>`, `settings:<municipality>` or `idea-criteria:<municipality>`.
     async fn history(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<HistoryEntry>> {
         // The service applies the read rule: a record the caller may not read is not found.
@@ -419,13 +433,15 @@ impl ProcessesQuery {
         };
         let (reply, package) = if id.starts_with(IDEA_CRITERIA) {
             history_from(ctx, Keeper::Ideas, request).await?
+        } else if id.starts_with(innohub_funding::PERIOD_PREFIX) {
+            history_from(ctx, Keeper::Funding, request).await?
         } else if !is_record(&id) {
             history_from(ctx, Keeper::Processes, request).await?
         } else {
             // A record id: the service that does not know it answers NOT_FOUND, and the
             // next is asked.
             let mut found = history_from(ctx, Keeper::Processes, request.clone()).await;
-            for keeper in [Keeper::Ideas, Keeper::Pilots] {
+            for keeper in [Keeper::Ideas, Keeper::Pilots, Keeper::Funding] {
                 match found {
                     Err(e) if code(&e) == Some(ErrorCode::NotFound.as_str()) => {
                         found = history_from(ctx, keeper, request.clone()).await;

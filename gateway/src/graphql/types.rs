@@ -187,7 +187,7 @@ macro_rules! as_is {
     };
 }
 
-as_is!(String, bool, u32, f64);
+as_is!(String, bool, u32, i64, f64);
 
 /// The contract's optional number (`optional uint32`).
 impl Wire for Option<u32> {
@@ -274,6 +274,30 @@ pub(super) trait Mirror {
     /// The contract's names of the fields this value gives (not null): what an update
     /// with it changes when the client names no fields.
     fn given(&self) -> Vec<&'static str>;
+}
+
+/// The mask of an update with `input`: the fields the client names in `fields`, by their
+/// GraphQL names (the contract's names in camel case: `startDate`, `scope.workProcesses`),
+/// or without them the fields `input` gives (not null).
+pub(super) fn update_mask(fields: Option<Vec<String>>, input: &impl Mirror) -> FieldMask {
+    let paths = match fields {
+        Some(fields) => fields.iter().map(|f| contract_path(f)).collect(),
+        None => input.given().into_iter().map(str::to_owned).collect(),
+    };
+    FieldMask { paths }
+}
+
+/// The contract's name of a field a client names in GraphQL (`startDate`,
+/// `scope.workProcesses`): the same name in snake case.
+fn contract_path(field: &str) -> String {
+    let mut path = String::with_capacity(field.len() + 4);
+    for c in field.chars() {
+        if c.is_ascii_uppercase() {
+            path.push('_');
+        }
+        path.push(c.to_ascii_lowercase());
+    }
+    path
 }
 
 /// Declares a GraphQL object that is also an input (named `$input`) with the fields of the
@@ -980,5 +1004,20 @@ impl ProcessFilter {
             run_period: self.run_period.map(Into::into),
             include_closed: self.include_closed.unwrap_or(false),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_graphql_field_name_is_the_contracts_in_snake_case() {
+        // given the names a client gives in `fields`
+        // when they become the mask's paths
+        // then each segment is in snake case, dots kept
+        assert_eq!(contract_path("goals"), "goals");
+        assert_eq!(contract_path("startDate"), "start_date");
+        assert_eq!(contract_path("scope.workProcesses"), "scope.work_processes");
     }
 }

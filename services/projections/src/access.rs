@@ -1,12 +1,14 @@
 //! The read path's one gate. [`visible`] is the read rule of [`innohub_runtime::access`]
 //! written as SQL over a read model's row (`process_view`, `idea_view`, `pilot_view`: a
 //! [`ReadModel`] says where the rule finds the people and departments; a test checks the two
-//! agree), in two parts that counting uses apart ([`shared`] rows are added up from
-//! `process_counts`, [`private_to`] rows are counted one by one), and [`ProcessView::new`] is
-//! the only way a process record leaves this crate (`idea_queries::IdeaView::new` an idea's,
-//! `pilot_queries::PilotView::new` a pilot's): for partners it is redacted by the
-//! contract's privacy marks (`innohub_runtime::reflect::redact`), without people, internal
-//! notes and departments.
+//! agree; `fund_view` and `application_view` add the roles that see a PRIVATE fund or
+//! application, the funding service's rule), in two parts that counting uses apart
+//! ([`shared`] rows are added up from `process_counts`, [`private_to`] rows are counted one
+//! by one), and [`ProcessView::new`] is the only way a process record leaves this crate
+//! (`idea_queries::IdeaView::new` an idea's, `pilot_queries::PilotView::new` a pilot's,
+//! `funding_queries::FundView::new` and `ApplicationView::new` a fund's and an
+//! application's): for partners it is redacted by the contract's privacy marks
+//! (`innohub_runtime::reflect::redact`), without people, internal notes and departments.
 //! What a list reveals besides its items (order, cursors, counts) is held to the same rule:
 //! [`sees_ranking`] decides who may see a backlog's explicit ranking, in a field or in the
 //! order of a list.
@@ -16,7 +18,7 @@ use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_proto::innohub::projections::v1::ProcessRecord;
 use innohub_runtime::reflect::redact;
-use innohub_runtime::{Access, DecodeError, MunicipalityId, UserId, Viewer};
+use innohub_runtime::{Access, DecodeError, MunicipalityId, Role, UserId, Viewer};
 use uuid::Uuid;
 
 use innohub_runtime::sql::Sql;
@@ -32,6 +34,11 @@ pub struct ReadModel {
     people: &'static [&'static str],
     /// Facets naming people who always see the record, one a value.
     people_facets: &'static [&'static str],
+    /// Roles whose holders in the record's municipality always see it, each with the
+    /// condition on `pv` under which they do (`None`: always).
+    roles: &'static [(Role, Option<&'static str>)],
+    /// Whether the members of the departments it is filed under see it.
+    departments: bool,
     /// The facet table, with columns `facet` and `value` (the filters match it too).
     pub(crate) facets: &'static str,
     /// Its column holding the record's id.
@@ -42,6 +49,8 @@ pub struct ReadModel {
 pub const PROCESSES: ReadModel = ReadModel {
     people: &["pv.reporter", "pv.owner"],
     people_facets: &[],
+    roles: &[],
+    departments: true,
     facets: "process_facet",
     facet_key: "process_id",
 };
@@ -50,6 +59,8 @@ pub const PROCESSES: ReadModel = ReadModel {
 pub const IDEAS: ReadModel = ReadModel {
     people: &["pv.submitter"],
     people_facets: &[crate::filter::REVIEWER],
+    roles: &[],
+    departments: true,
     facets: "idea_facet",
     facet_key: "idea_id",
 };
@@ -59,8 +70,36 @@ pub const IDEAS: ReadModel = ReadModel {
 pub const PILOTS: ReadModel = ReadModel {
     people: &["pv.planned_by", "pv.responsible"],
     people_facets: &[],
+    roles: &[],
+    departments: true,
     facets: "pilot_facet",
     facet_key: "pilot_id",
+};
+
+/// `fund_view`: a PRIVATE fund is its municipality's fund managers' and fund reviewers'
+/// only; nobody else, whatever their department.
+pub const FUNDS: ReadModel = ReadModel {
+    people: &[],
+    people_facets: &[],
+    roles: &[(Role::FundManager, None), (Role::FundReviewer, None)],
+    departments: false,
+    facets: "funding_facet",
+    facet_key: "record_id",
+};
+
+/// `application_view`: the drafter, the applicants and the fund managers always see an
+/// application (a DRAFT is stored as PRIVATE: they alone see it), the fund reviewers once it
+/// is submitted; departments do not.
+pub const APPLICATIONS: ReadModel = ReadModel {
+    people: &["pv.drafted_by"],
+    people_facets: &[crate::filter::APPLICANT],
+    roles: &[
+        (Role::FundManager, None),
+        (Role::FundReviewer, Some("pv.status <> 'DRAFT'")),
+    ],
+    departments: false,
+    facets: "funding_facet",
+    facet_key: "record_id",
 };
 
 /// Append the condition "`viewer` may read the row of `model` aliased `pv`": what is
@@ -94,22 +133,27 @@ pub fn shared(sql: &mut Sql, viewer: &Viewer) {
 }
 
 /// Append the condition "`pv` is a PRIVATE record of `model` of the viewer's municipality
-/// that names the viewer among its people (reporter, owner; submitter, reviewers) or shares
-/// a department with them".
+/// that names the viewer among its people (reporter, owner; submitter, reviewers;
+/// applicants), is seen by one of their roles (fund manager) or shares a department with
+/// them".
 pub fn private_to(sql: &mut Sql, viewer: &Viewer, model: &ReadModel) {
     let me = &viewer.principal;
     sql.push("(pv.municipality = ")
         .bind(me.municipality.as_str())
         .push(" AND pv.visibility = 'PRIVATE' AND (");
-    for (i, person) in model.people.iter().enumerate() {
-        if i > 0 {
-            sql.push(" OR ");
-        }
+    // Every alternative after the first is joined with OR; a model may name no one.
+    let mut first = true;
+    let mut or = |sql: &mut Sql| {
+        sql.push(if first { "" } else { " OR " });
+        first = false;
+    };
+    for person in model.people {
+        or(sql);
         sql.push(person).push(" = ").bind(me.user.as_str());
     }
-    let mut filed_under = |facet: &str, value: &str| {
+    let filed_under = |sql: &mut Sql, facet: &str, value: &str| {
         sql.push(&format!(
-            " OR EXISTS (SELECT 1 FROM {} f WHERE f.{} = pv.id \
+            "EXISTS (SELECT 1 FROM {} f WHERE f.{} = pv.id \
              AND f.facet = '{facet}' AND f.value = ",
             model.facets, model.facet_key
         ))
@@ -117,10 +161,21 @@ pub fn private_to(sql: &mut Sql, viewer: &Viewer, model: &ReadModel) {
         .push(")");
     };
     for facet in model.people_facets {
-        filed_under(facet, me.user.as_str());
+        or(sql);
+        filed_under(sql, facet, me.user.as_str());
     }
-    if let Some(department) = &me.department {
-        filed_under("department", department.as_str());
+    for (role, when) in model.roles {
+        if me.has(*role) {
+            or(sql);
+            sql.push(when.unwrap_or("1 = 1"));
+        }
+    }
+    if let Some(department) = me.department.as_ref().filter(|_| model.departments) {
+        or(sql);
+        filed_under(sql, "department", department.as_str());
+    }
+    if first {
+        sql.push("1 = 0");
     }
     sql.push("))");
 }

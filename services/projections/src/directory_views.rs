@@ -24,6 +24,7 @@ use innohub_runtime::{Database, MunicipalityId, Principal, Role, StoredEvent};
 use prost::Name;
 use sqlx::{AnyConnection, Row};
 
+use crate::process_views::{aggregates, decoded};
 use crate::queries::{QueryError, corrupt};
 
 /// The projection.
@@ -149,22 +150,15 @@ impl<'a> Batch<'a> {
         conn: &mut AnyConnection,
         events: &[&'a StoredEvent],
     ) -> Result<Batch<'a>, ProjectionError> {
-        let events: Vec<(&StoredEvent, Change)> = events
-            .iter()
-            .map(|e| decode(e).map(|c| (*e, c)))
-            .collect::<Result<_, _>>()?;
-        let touched: BTreeSet<&str> = events
-            .iter()
-            .filter(|(_, c)| {
-                matches!(
-                    c,
-                    Change::DepartmentAdded(_)
-                        | Change::DepartmentRenamed(_)
-                        | Change::DepartmentRetired(_)
-                )
-            })
-            .map(|(e, _)| e.aggregate_id.as_str())
-            .collect();
+        let events = decoded(events, decode)?;
+        let touched = aggregates(&events, |c| {
+            matches!(
+                c,
+                Change::DepartmentAdded(_)
+                    | Change::DepartmentRenamed(_)
+                    | Change::DepartmentRetired(_)
+            )
+        });
         let mut departments = BTreeMap::new();
         if !touched.is_empty() {
             let mut sql = Sql::new(

@@ -1,14 +1,17 @@
 //! How a list is narrowed: [`ProcessFilter`], the facets a process is filed under
 //! ([`facets`], written by the projection), and the SQL that matches them
 //! ([`ProcessFilter::push`]), and whether `process_counts` can count what it matches
-//! ([`ProcessFilter::counted`]); the same for ideas ([`IdeaFilter`], [`idea_facets`]) and
-//! pilots ([`PilotFilter`], [`pilot_facets`]). A new filter is a field, a facet and a clause,
-//! all here.
+//! ([`ProcessFilter::counted`]); the same for ideas ([`IdeaFilter`], [`idea_facets`]),
+//! pilots ([`PilotFilter`], [`pilot_facets`]) and fund applications ([`ApplicationFilter`],
+//! [`application_facets`]). A new filter is a field, a facet and a clause, all here.
 
+use innohub_proto::innohub::funding::v1 as funding;
 use innohub_proto::innohub::ideas::v1 as ideas;
 use innohub_proto::innohub::pilots::v1 as pilots;
 use innohub_proto::innohub::processes::v1 as pb;
-use innohub_proto::innohub::projections::v1::{IdeaRecord, PilotRecord, ProcessRecord};
+use innohub_proto::innohub::projections::v1::{
+    ApplicationRecord, IdeaRecord, PilotRecord, ProcessRecord,
+};
 use innohub_runtime::{MunicipalityId, Viewer};
 use uuid::Uuid;
 
@@ -272,6 +275,51 @@ impl PilotFilter {
             &PILOTS,
             [("department", self.department.clone())],
         );
+    }
+}
+
+/// The facet of each applicant of a fund application: the read rule lets them see it when
+/// PRIVATE (and while it is a DRAFT).
+pub const APPLICANT: &str = "applicant";
+
+/// The facets of a fund application, `(facet, value)`: what the read rule matches (its
+/// applicants).
+pub fn application_facets(record: &ApplicationRecord) -> Vec<(&'static str, String)> {
+    let mut facets: Vec<(&'static str, String)> = record
+        .details
+        .iter()
+        .flat_map(|d| d.applicants.iter().map(|a| (APPLICANT, a.clone())))
+        .collect();
+    facets.sort();
+    facets.dedup();
+    facets
+}
+
+/// Narrows the fund applications of a pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationFilter {
+    /// Of this fund.
+    pub fund: Option<Uuid>,
+    /// Of this decision round.
+    pub round: Option<Uuid>,
+    /// With this status.
+    pub status: Option<funding::ApplicationStatus>,
+}
+
+impl ApplicationFilter {
+    /// Append ` AND …` for every condition of the filter to a query over
+    /// `application_view pv`.
+    pub fn push(&self, sql: &mut Sql) {
+        if let Some(fund) = self.fund {
+            sql.push(" AND pv.fund_id = ").bind(fund.to_string());
+        }
+        if let Some(round) = self.round {
+            sql.push(" AND pv.round_id = ").bind(round.to_string());
+        }
+        if let Some(s) = self.status {
+            sql.push(" AND pv.status = ")
+                .bind(innohub_funding_rules::status_name(s));
+        }
     }
 }
 

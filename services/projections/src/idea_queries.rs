@@ -27,7 +27,8 @@ use crate::filter::IdeaFilter;
 use crate::idea_score::{idea_score, reviewer_score};
 use crate::keyset::{self, Cursor, Listed};
 use crate::queries::{
-    CommentView, Page, QueryError, corrupt, non_empty as person, parse_time, record, seen_by, time,
+    CommentView, Page, QueryError, corrupt, link, non_empty as person, parse_time, record, seen_by,
+    time,
 };
 
 /// The query side of the ideas read models.
@@ -188,11 +189,7 @@ impl IdeaView {
                 })
             })
             .collect::<Result<_, QueryError>>()?;
-        let outcomes = record
-            .outcomes
-            .iter()
-            .map(|o| RecordLink::try_from(o).map_err(corrupt))
-            .collect::<Result<_, _>>()?;
+        let outcomes = record.outcomes.iter().map(link).collect::<Result<_, _>>()?;
         Ok(Self {
             access,
             id: Uuid::parse_str(&record.idea_id).map_err(corrupt)?,

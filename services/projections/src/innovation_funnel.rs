@@ -1,10 +1,14 @@
 //! The innovation funnel of a municipality over a span of days
 //! ([`PilotQueries::innovation_funnel`]): one flow from opportunity to deployment (ISO 56002)
-//! over the ideas, processes and pilots created in the span that the viewer may read (the one
-//! read rule, [`access::visible`], of each), folded in memory ([`funnel`]):
+//! over the ideas, processes, pilots and fund applications created in the span that the
+//! viewer may read (the one read rule, [`access::visible`], of each), folded in memory
+//! ([`funnel`]):
 //!
 //! - ideas per stage (the ideas funnel's own count, [`idea_funnel::funnel`]), processes per
 //!   phase and pilots per status, each by where the record is now;
+//! - fund applications drafted in the span and submitted (how many, and how many are for an
+//!   idea: their `origin`), and the grants among them (how many, and the amounts granted per
+//!   currency, in integer minor units);
 //! - the links: processes and pilots born from an idea (their `origin`), and pilots now IN
 //!   OPERATION;
 //! - the steps: ideas submitted → ideas that reached DESIGNING or beyond → pilots planned →
@@ -16,14 +20,19 @@
 //!   started → decided (the decision that ended it).
 //!
 //! The ideas' paths are the ideas funnel's ([`IdeaQueries::idea_paths`]); processes' origins
-//! are their records' (`ProcessRecord.origin`), pilots' the `pilot_view.origin_idea` column.
+//! are their records' (`ProcessRecord.origin`), pilots' and applications' the `origin_idea`
+//! column of their rows.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use innohub_funding_rules::status_named;
+use innohub_proto::innohub::common::v1::Money;
+use innohub_proto::innohub::funding::v1::ApplicationStatus;
 use innohub_proto::innohub::ideas::v1::Stage;
 use innohub_proto::innohub::pilots::v1 as pb;
 use innohub_proto::innohub::processes::v1::Phase;
+use innohub_proto::innohub::projections::v1::ApplicationRecord;
 use innohub_proto::innohub::projections::v1::ProcessRecord;
 use innohub_runtime::sql::Sql;
 use innohub_runtime::{MunicipalityId, Viewer};
@@ -31,7 +40,8 @@ use prost::Message as _;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::access::{self, PILOTS, PROCESSES};
+use crate::access::{self, APPLICATIONS, PILOTS, PROCESSES};
+use crate::funding_queries::per_currency;
 use crate::idea_funnel::{self, IdeaPath, Span, StageCount, median};
 use crate::idea_queries::IdeaQueries;
 use crate::pilot_queries::{PilotQueries, STATUSES};
@@ -129,6 +139,24 @@ impl LeadDays {
     }
 }
 
+/// The fund applications of a funnel.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ApplicationCount {
+    /// Applications drafted in the span and submitted.
+    pub applications: i64,
+    /// Of those, the ones for an idea.
+    pub from_ideas: i64,
+}
+
+/// The grants of a funnel.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GrantCount {
+    /// Applications of the funnel granted (APPROVED or PARTIALLY_APPROVED).
+    pub grants: i64,
+    /// The amounts granted, per currency.
+    pub granted: Vec<Money>,
+}
+
 /// The innovation funnel of one municipality over a span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InnovationFunnel {
@@ -140,6 +168,10 @@ pub struct InnovationFunnel {
     pub processes: Vec<PhaseCount>,
     /// Pilots planned in the span, by their status now; every status, in order.
     pub pilots: Vec<PilotStatusCount>,
+    /// Fund applications drafted in the span and submitted.
+    pub applications: ApplicationCount,
+    /// The grants among those applications.
+    pub grants: GrantCount,
     /// The links of the records created in the span.
     pub links: Links,
     /// The steps, in order.
@@ -178,20 +210,48 @@ pub struct PilotPoint {
     pub origin_idea: Option<String>,
 }
 
+/// What the funnel reads of a fund application.
+#[derive(Debug, Clone)]
+pub struct ApplicationPoint {
+    /// Its status now.
+    pub status: ApplicationStatus,
+    /// When it was drafted.
+    pub drafted_at: DateTime<Utc>,
+    /// Whether it was submitted.
+    pub submitted: bool,
+    /// The idea it is for.
+    pub origin_idea: Option<String>,
+    /// The amount granted, once decided.
+    pub approved: Option<Money>,
+}
+
 /// The days from `from` to `to`.
 fn days(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     (to - from).num_milliseconds() as f64 / 86_400_000.0
 }
 
-/// The funnel of `municipality` over `span` from its ideas' paths (by idea id), processes
-/// and pilots (see the module's documentation).
-pub fn funnel(
-    municipality: MunicipalityId,
-    ideas: &[(String, IdeaPath)],
-    processes: &[ProcessPoint],
-    pilots: &[PilotPoint],
-    span: &Span,
-) -> InnovationFunnel {
+/// The records a funnel is folded from.
+#[derive(Debug, Clone, Copy)]
+pub struct Records<'a> {
+    /// The ideas' paths, by idea id.
+    pub ideas: &'a [(String, IdeaPath)],
+    /// The processes.
+    pub processes: &'a [ProcessPoint],
+    /// The pilots.
+    pub pilots: &'a [PilotPoint],
+    /// The fund applications.
+    pub applications: &'a [ApplicationPoint],
+}
+
+/// The funnel of `municipality` over `span` from its records (see the module's
+/// documentation).
+pub fn funnel(municipality: MunicipalityId, records: Records<'_>, span: &Span) -> InnovationFunnel {
+    let Records {
+        ideas,
+        processes,
+        pilots,
+        applications,
+    } = records;
     let paths: Vec<IdeaPath> = ideas.iter().map(|(_, p)| p.clone()).collect();
     let submitted: HashMap<&str, DateTime<Utc>> = ideas
         .iter()
@@ -229,6 +289,20 @@ pub fn funnel(
                 .any(|(s, _)| DESIGNING_OR_BEYOND.contains(s))
         })
         .count() as i64;
+    let applications: Vec<&ApplicationPoint> = applications
+        .iter()
+        .filter(|a| a.submitted && span.contains(&a.drafted_at))
+        .collect();
+    let granted: Vec<&ApplicationPoint> = applications
+        .iter()
+        .copied()
+        .filter(|a| {
+            matches!(
+                a.status,
+                ApplicationStatus::Approved | ApplicationStatus::PartiallyApproved
+            )
+        })
+        .collect();
     let deployed = in_operation
         + processes
             .iter()
@@ -270,6 +344,17 @@ pub fn funnel(
                 pilots: pilots.iter().filter(|p| p.status == status).count() as i64,
             })
             .collect(),
+        applications: ApplicationCount {
+            applications: applications.len() as i64,
+            from_ideas: applications
+                .iter()
+                .filter(|a| a.origin_idea.is_some())
+                .count() as i64,
+        },
+        grants: GrantCount {
+            grants: granted.len() as i64,
+            granted: per_currency(granted.iter().filter_map(|a| a.approved.as_ref())),
+        },
         links,
         steps,
         idea_to_pilot: LeadDays::of(
@@ -317,13 +402,53 @@ impl PilotQueries {
             .await?;
         let processes = self.funnel_processes(viewer, municipality, &span).await?;
         let pilots = self.funnel_pilots(viewer, municipality, &span).await?;
-        Ok(funnel(
-            municipality.clone(),
-            &ideas,
-            &processes,
-            &pilots,
-            &span,
-        ))
+        let applications = self
+            .funnel_applications(viewer, municipality, &span)
+            .await?;
+        let records = Records {
+            ideas: &ideas,
+            processes: &processes,
+            pilots: &pilots,
+            applications: &applications,
+        };
+        Ok(funnel(municipality.clone(), records, &span))
+    }
+
+    /// The fund applications of `municipality` drafted in `span` that the viewer may read.
+    async fn funnel_applications(
+        &self,
+        viewer: &Viewer,
+        municipality: &MunicipalityId,
+        span: &Span,
+    ) -> Result<Vec<ApplicationPoint>, QueryError> {
+        let mut sql = Sql::new(
+            "SELECT pv.status, pv.drafted_at, pv.origin_idea, r.record \
+             FROM application_view pv JOIN application_record r ON r.id = pv.id \
+             WHERE pv.municipality = ",
+        );
+        sql.bind(municipality.as_str());
+        span.push(&mut sql, "pv.drafted_at");
+        sql.push(" AND ");
+        access::visible(&mut sql, viewer, &APPLICATIONS);
+        let rows = sql.query().fetch_all(self.db.reader()).await?;
+        rows.iter()
+            .map(|row| {
+                let raw: String = row.try_get("status")?;
+                let status =
+                    status_named(&raw).ok_or_else(|| corrupt(format!("no status {raw}")))?;
+                let record: ApplicationRecord = crate::queries::record(row)?;
+                Ok(ApplicationPoint {
+                    status,
+                    drafted_at: time(row, "drafted_at")?,
+                    submitted: record.submission.is_some(),
+                    origin_idea: row.try_get("origin_idea")?,
+                    approved: record
+                        .decision
+                        .and_then(|d| d.decided)
+                        .and_then(|d| d.approved),
+                })
+            })
+            .collect()
     }
 
     /// The processes of `municipality` submitted in `span` that the viewer may read.
@@ -419,6 +544,24 @@ mod tests {
         }
     }
 
+    fn application(
+        status: ApplicationStatus,
+        drafted: &str,
+        origin: Option<&str>,
+        approved: Option<i64>,
+    ) -> ApplicationPoint {
+        ApplicationPoint {
+            status,
+            drafted_at: at(drafted),
+            submitted: status != ApplicationStatus::Draft,
+            origin_idea: origin.map(Into::into),
+            approved: approved.map(|minor_units| Money {
+                minor_units,
+                currency: "NOK".into(),
+            }),
+        }
+    }
+
     fn process(phase: Phase, submitted: &str, origin: Option<&str>) -> ProcessPoint {
         ProcessPoint {
             phase,
@@ -493,11 +636,38 @@ mod tests {
             process(Phase::Operation, "2026-01-07T00:00:00Z", None),
             process(Phase::Idea, "2026-02-07T00:00:00Z", Some("d")),
         ];
+        // And fund applications of January: one for idea a, granted 250 kNOK, one granted
+        // 100 of 200 kNOK, one in review for idea b, one still a draft; and one of
+        // February, granted.
+        use ApplicationStatus as A;
+        let applications = [
+            application(
+                A::Approved,
+                "2026-01-06T00:00:00Z",
+                Some("a"),
+                Some(25_000_000),
+            ),
+            application(
+                A::PartiallyApproved,
+                "2026-01-07T00:00:00Z",
+                None,
+                Some(10_000_000),
+            ),
+            application(A::InReview, "2026-01-08T00:00:00Z", Some("b"), None),
+            application(A::Draft, "2026-01-09T00:00:00Z", Some("c"), None),
+            application(A::Approved, "2026-02-02T00:00:00Z", None, Some(1)),
+        ];
         let no = MunicipalityId::parse("NO-4626").expect("municipality");
         let span = Span::days(day("2026-01-01"), day("2026-01-31"));
+        let records = Records {
+            ideas: &ideas,
+            processes: &processes,
+            pilots: &pilots,
+            applications: &applications,
+        };
 
         // When the funnel of January is folded.
-        let f = funnel(no.clone(), &ideas, &processes, &pilots, &span);
+        let f = funnel(no.clone(), records, &span);
 
         // Then each step counts its records of January, converted from the step before.
         let steps: Vec<(FunnelStep, i64)> = f.steps.iter().map(|s| (s.step, s.count)).collect();
@@ -557,9 +727,30 @@ mod tests {
             }
         );
 
+        // The three submitted applications of January, two for an idea; two grants of
+        // 350 kNOK in all.
+        assert_eq!(
+            f.applications,
+            ApplicationCount {
+                applications: 3,
+                from_ideas: 2
+            }
+        );
+        assert_eq!(
+            f.grants,
+            GrantCount {
+                grants: 2,
+                granted: vec![Money {
+                    minor_units: 35_000_000,
+                    currency: "NOK".into()
+                }]
+            }
+        );
+
         // And over an empty span nothing converts.
         let march = Span::days(day("2026-03-01"), day("2026-03-31"));
-        let empty = funnel(no, &ideas, &processes, &pilots, &march);
+        let empty = funnel(no, records, &march);
+        assert_eq!(empty.grants, GrantCount::default());
         assert!(
             empty
                 .steps

@@ -22,7 +22,14 @@
 //!   start, observations, incidents, benefits and their measurements, evaluation,
 //!   decisions) from the pilots events; [`pilot_queries`] reads it by the one read rule, with
 //!   plan completeness, lens means and realisation from `innohub-pilot-rules`, and the
-//!   portfolio; [`innovation_funnel`] folds ideas, processes and pilots into one funnel.
+//!   portfolio; [`innovation_funnel`] folds ideas, processes, pilots and fund applications
+//!   into one funnel.
+//! - [`funding_views`]: the projection that keeps the funding records, each from one stream:
+//!   funds (terms, rounds), the ledger of each fund and year and the money of each grant
+//!   (from the period's stream), applications (details, status, reviews, decision, progress
+//!   reports, origin); [`funding_queries`] reads them by the one read rule: funds with their
+//!   ledgers, a year's ledger, the application pipeline, an application with its reviews
+//!   (reviewers hidden from its applicants) and its grant's money.
 //! - [`keyset`]: what the newest-first lists of ideas and pilots share (cursor, read rule,
 //!   paging); `records`: what the projections that keep one record per aggregate (ideas,
 //!   pilots) do alike in a batch (load, facets, write).
@@ -31,6 +38,8 @@ pub mod access;
 pub mod challenge_views;
 pub mod directory_views;
 pub mod filter;
+pub mod funding_queries;
+pub mod funding_views;
 pub mod idea_funnel;
 pub mod idea_queries;
 pub mod idea_score;
@@ -48,6 +57,8 @@ pub mod timeline;
 
 pub use challenge_views::ChallengeViews;
 pub use directory_views::{DirectoryQueries, DirectoryViews};
+pub use funding_queries::FundingQueries;
+pub use funding_views::FundingViews;
 pub use idea_queries::IdeaQueries;
 pub use idea_views::IdeaViews;
 pub use overview::OverviewQueries;
@@ -97,6 +108,7 @@ pub async fn for_each<V: Visitor>(visitor: &mut V) -> Result<(), V::Error> {
     visitor.visit(IdeaViews).await?;
     visitor.visit(ChallengeViews).await?;
     visitor.visit(PilotViews).await?;
+    visitor.visit(FundingViews).await?;
     Ok(())
 }
 

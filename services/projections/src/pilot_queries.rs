@@ -25,7 +25,8 @@ use crate::access::{PILOTS, ReadModel};
 use crate::filter::PilotFilter;
 use crate::keyset::{self, Cursor, Listed};
 use crate::queries::{
-    Page, QueryError, corrupt, non_empty, non_empty as person, parse_time, record, seen_by, time,
+    Page, QueryError, corrupt, link, non_empty, non_empty as person, parse_time, record, seen_by,
+    time,
 };
 
 /// The query side of the pilots read model.
@@ -244,11 +245,7 @@ impl PilotView {
             .into_iter()
             .map(BenefitView::new)
             .collect::<Result<_, _>>()?;
-        let origin = record
-            .origin
-            .as_ref()
-            .map(|o| RecordLink::try_from(o).map_err(corrupt))
-            .transpose()?;
+        let origin = record.origin.as_ref().map(link).transpose()?;
         Ok(Self {
             access,
             id: Uuid::parse_str(&record.pilot_id).map_err(corrupt)?,

@@ -764,17 +764,29 @@ pub(crate) async fn decode_and_load<'a, C, M: Message + Default>(
     has_record: fn(&C) -> bool,
     place: (&str, &str, &str),
 ) -> Result<Decoded<'a, C, M>, ProjectionError> {
-    let events: Vec<(&StoredEvent, C)> = events
-        .iter()
-        .map(|e| decode(e).map(|c| (*e, c)))
-        .collect::<Result<_, _>>()?;
-    let ids: BTreeSet<&str> = events
-        .iter()
-        .filter(|(_, c)| has_record(c))
-        .map(|(e, _)| e.aggregate_id.as_str())
-        .collect();
-    let records = records_of(conn, place, ids).await?;
+    let events = decoded(events, decode)?;
+    let records = records_of(conn, place, aggregates(&events, has_record)).await?;
     Ok((events, records))
+}
+
+/// A batch's events, each with what `decode` makes of it.
+pub(crate) fn decoded<'a, C>(
+    events: &[&'a StoredEvent],
+    decode: fn(&StoredEvent) -> Result<C, ProjectionError>,
+) -> Result<Vec<(&'a StoredEvent, C)>, ProjectionError> {
+    events.iter().map(|e| decode(e).map(|c| (*e, c))).collect()
+}
+
+/// The aggregates with an event of `events` (as [`decoded`]) that `of` picks.
+pub(crate) fn aggregates<'e, C>(
+    events: &'e [(&StoredEvent, C)],
+    of: fn(&C) -> bool,
+) -> BTreeSet<&'e str> {
+    events
+        .iter()
+        .filter(|(_, c)| of(c))
+        .map(|(e, _)| e.aggregate_id.as_str())
+        .collect()
 }
 
 /// A batch's events with what they decode to, and the records they fold into.

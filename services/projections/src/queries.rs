@@ -5,10 +5,13 @@
 //! where the filter allows ([`ProcessQueries::count`]).
 
 use chrono::{DateTime, Utc};
+use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::processes::v1 as pb;
 use innohub_proto::innohub::projections::v1::ProcessRecord;
 use innohub_runtime::reflect::redact;
-use innohub_runtime::{Access, Database, ErrorCode, HasErrorCode, MunicipalityId, UserId, Viewer};
+use innohub_runtime::{
+    Access, Database, ErrorCode, HasErrorCode, MunicipalityId, RecordLink, UserId, Viewer,
+};
 use prost::{Message, Name};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -229,6 +232,12 @@ pub(crate) fn parse_time(raw: &str) -> Result<DateTime<Utc>, QueryError> {
 pub(crate) fn record<R: Message + Default>(row: &AnyRow) -> Result<R, QueryError> {
     let bytes: Vec<u8> = row.try_get("record")?;
     R::decode(bytes.as_slice()).map_err(corrupt)
+}
+
+/// A stored link to a record of any service (an origin, an outcome); a corrupt one is
+/// refused.
+pub(crate) fn link(raw: &RecordRef) -> Result<RecordLink, QueryError> {
+    RecordLink::try_from(raw).map_err(corrupt)
 }
 
 /// A text of a record that may be empty (a person after redaction, an optional field):

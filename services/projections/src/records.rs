@@ -1,6 +1,7 @@
 //! The room for what the projections that keep one record per aggregate in a `*_record`
-//! table, with a `*_view` row and facets (`idea_views`, `pilot_views`), do alike in a batch:
-//! [`Records::load`] decodes the events and reads, once, the records they touch;
+//! table, with a `*_view` row and facets (`idea_views`, `pilot_views`, `funding_views`), do
+//! alike in a batch: [`Records::load`] decodes the events and reads, once, the records they
+//! touch ([`Records::read`] the records of events decoded already);
 //! [`Records::created`] and the public maps keep what the fold changes; [`Records::write`]
 //! writes the facets, the records and the view rows of what changed, each table once. What
 //! each event does to its record, and what a view row holds, stays with each projection.
@@ -14,7 +15,7 @@ use prost::Message;
 use sqlx::AnyConnection;
 
 use crate::access::ReadModel;
-use crate::process_views::{decode_and_load, replace_facets};
+use crate::process_views::{decode_and_load, records_of, replace_facets};
 
 /// A record kept per aggregate: where it is stored and what it is filed under.
 pub(crate) trait Kept: Message + Default {
@@ -52,20 +53,33 @@ impl<R: Kept> Records<R> {
         decode: fn(&StoredEvent) -> Result<C, ProjectionError>,
         has_record: fn(&C) -> bool,
     ) -> Result<(Vec<(&'a StoredEvent, C)>, Self), ProjectionError> {
-        let (events, records): (_, HashMap<String, Option<R>>) =
+        let (events, records) =
             decode_and_load(conn, events, decode, has_record, (R::TABLE, "id", "record")).await?;
+        Ok((events, Self::of(records)))
+    }
+
+    /// The records of the aggregates `ids` (of events decoded already), as stored.
+    pub(crate) async fn read(
+        conn: &mut AnyConnection,
+        ids: BTreeSet<&str>,
+    ) -> Result<Self, ProjectionError> {
+        Ok(Self::of(
+            records_of(conn, (R::TABLE, "id", "record"), ids).await?,
+        ))
+    }
+
+    fn of(records: HashMap<String, Option<R>>) -> Self {
         let existed = records
             .iter()
             .filter(|(_, r)| r.is_some())
             .map(|(id, _)| id.clone())
             .collect();
-        let records = Self {
+        Self {
             records,
             existed,
             changed: BTreeMap::new(),
             refaceted: BTreeSet::new(),
-        };
-        Ok((events, records))
+        }
     }
 
     /// `id`'s first event, at `at`, created `record`.

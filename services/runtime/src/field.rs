@@ -107,6 +107,69 @@ pub fn require_member(
     }
 }
 
+/// `what` (e.g. "a pilot is started") may happen only while `record` (e.g. "the pilot") is
+/// in one of `statuses`; it is in `status`. Each is named as users see it by `name`
+/// (`"a pilot is started only while the pilot is PLANNING; it is RUNNING"`).
+pub fn only_while<S: Copy + PartialEq>(
+    record: &str,
+    status: S,
+    statuses: &[S],
+    name: fn(S) -> &'static str,
+    what: &str,
+) -> Result<(), DomainError> {
+    if statuses.contains(&status) {
+        return Ok(());
+    }
+    let names: Vec<_> = statuses.iter().map(|s| name(*s)).collect();
+    Err(DomainError::Rule(format!(
+        "{what} only while {record} is {}; it is {}",
+        names.join(" or "),
+        name(status)
+    )))
+}
+
+/// A list of weighted criteria (what ideas are scored by, what a fund's reviewers score),
+/// checked alike: 1 to `max` of them (field `criteria`), each named by `rule`
+/// (`criteria.name`) and not twice ignoring case, weighing 1 to 100 (`criteria.weight`).
+/// `name_and_weight` reads a criterion's; `rest` checks the rest of one given its checked
+/// name, and makes the criterion kept.
+pub fn criteria<C>(
+    raw: Vec<C>,
+    max: usize,
+    rule: TextRule,
+    name_and_weight: fn(&C) -> (&str, u32),
+    mut rest: impl FnMut(String, C) -> Result<C, DomainError>,
+) -> Result<Vec<C>, DomainError> {
+    if !(1..=max).contains(&raw.len()) {
+        return Err(DomainError::invalid(
+            "criteria",
+            format!("name 1 to {max} criteria, got {}", raw.len()),
+        ));
+    }
+    let mut names: Vec<String> = Vec::with_capacity(raw.len());
+    let mut out = Vec::with_capacity(raw.len());
+    for c in raw {
+        let (raw_name, weight) = name_and_weight(&c);
+        let name = required(rule, "criteria.name", raw_name)?;
+        let folded = name.to_lowercase();
+        if names.contains(&folded) {
+            return Err(DomainError::invalid(
+                "criteria.name",
+                format!("{name:?} is named twice"),
+            ));
+        }
+        if !(1..=100).contains(&weight) {
+            return Err(DomainError::invalid(
+                "criteria.weight",
+                format!("{name:?} must weigh 1 to 100, got {weight}"),
+            ));
+        }
+        names.push(folded);
+        out.push(rest(name, c)?);
+    }
+    Ok(out)
+}
+
 /// A visibility from the contract (`innohub.processes.v1.Visibility`): unspecified or
 /// unknown is refused.
 pub fn visibility(raw: i32) -> Result<Visibility, DomainError> {
@@ -130,6 +193,48 @@ pub fn visibility_of(v: Visibility) -> contract::Visibility {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_outside_those_allowed_is_refused_naming_them_all() {
+        let name: fn(u8) -> &'static str = |s| ["PLANNING", "RUNNING", "DONE"][usize::from(s)];
+        assert_eq!(only_while("the pilot", 1, &[0, 1], name, "it runs"), Ok(()));
+        assert_eq!(
+            only_while("the pilot", 2, &[0, 1], name, "it runs"),
+            Err(DomainError::Rule(
+                "it runs only while the pilot is PLANNING or RUNNING; it is DONE".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn criteria_are_named_once_and_weigh_1_to_100() {
+        let rule = TextRule::new(80, false);
+        let check = |raw: &[(&str, u32)]| {
+            let raw = raw.iter().map(|(n, w)| ((*n).to_owned(), *w)).collect();
+            criteria(
+                raw,
+                2,
+                rule,
+                |c| (c.0.as_str(), c.1),
+                |name, (_, w)| Ok((name, w)),
+            )
+            .map_err(|e| e.field().map(str::to_owned))
+        };
+        assert_eq!(
+            check(&[(" Nytta ", 40)]),
+            Ok(vec![("Nytta".to_owned(), 40)])
+        );
+        let refused = |field: &str| Err(Some(field.to_owned()));
+        assert_eq!(check(&[]), refused("criteria"));
+        assert_eq!(check(&[("a", 1), ("b", 1), ("c", 1)]), refused("criteria"));
+        assert_eq!(
+            check(&[("Nytta", 1), ("NYTTA", 1)]),
+            refused("criteria.name")
+        );
+        assert_eq!(check(&[(" ", 1)]), refused("criteria.name"));
+        assert_eq!(check(&[("Nytta", 0)]), refused("criteria.weight"));
+        assert_eq!(check(&[("Nytta", 101)]), refused("criteria.weight"));
+    }
 
     #[test]
     fn visibilities_map_both_ways() {

@@ -9,7 +9,7 @@ use std::fmt;
 use innohub_proto::innohub::common::v1::RecordRef;
 use uuid::Uuid;
 
-use crate::{DomainError, MunicipalityId};
+use crate::{DecodeError, DomainError, MunicipalityId};
 
 /// A record of any context, validated: which service, which kind of record, its id and its
 /// municipality.
@@ -81,6 +81,14 @@ pub fn origin(
         ));
     }
     Ok(origin)
+}
+
+/// The origin a stored event holds, if any ([`RecordLink::try_from`]); one that is no valid
+/// link does not decode (`origin: …`).
+pub fn stored_origin(raw: Option<&RecordRef>) -> Result<Option<RecordLink>, DecodeError> {
+    raw.map(RecordLink::try_from)
+        .transpose()
+        .map_err(|e| DecodeError::new(format!("origin: {e}")))
 }
 
 impl fmt::Display for RecordLink {

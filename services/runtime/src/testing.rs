@@ -4,7 +4,8 @@
 //!   Every domain rule is tested as such a sentence, without I/O.
 //! - [`Breaks`] and [`day`]: the cases and the days rule tests are written with.
 //! - [`golden`], [`golden_event`]: the contract's golden samples (`proto/tests/golden`) as
-//!   a domain test reads them.
+//!   a domain test reads them; [`round_trip`]: an event through its contract message and
+//!   back.
 //! - [`grpc`]: the harness of every service's gRPC test: the service served over the network
 //!   and in-process on one fresh store ([`Served`]), test principals and their tokens, and a
 //!   call made for one ([`send`]).
@@ -61,6 +62,21 @@ pub fn golden_event<E: DomainEvent>(hex: &str) -> (String, E) {
     let envelope = EventEnvelope::decode(golden(hex).as_slice()).expect("an event envelope");
     let event = E::decode(&envelope.event_type, &envelope.payload).expect("an event of E");
     (envelope.aggregate_id, event)
+}
+
+/// Encode `event`, then decode it as the store and the consumers do: the ONE mapping between
+/// a domain event and its contract message gives the same event back.
+///
+/// # Panics
+/// If it does not: a broken mapping.
+pub fn round_trip<E: DomainEvent + PartialEq + Debug>(event: E) {
+    let encoded = event.encode();
+    assert_eq!(
+        E::decode(encoded.event_type, &encoded.payload),
+        Ok(event),
+        "{}",
+        encoded.event_type
+    );
 }
 
 /// Start a scenario from a history of events.

@@ -82,6 +82,41 @@ pub async fn refused(
     response
 }
 
+/// The message of a response's first error.
+pub fn message(response: &Value) -> String {
+    response["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Send mutation `query` as `token`, which must be refused with BAD_USER_INPUT, no payload,
+/// and a message saying each of `why` (`what` names the case); returns the mutation's name.
+pub async fn refused_input(
+    app: &App,
+    token: &str,
+    what: &str,
+    query: &str,
+    variables: Value,
+    why: &[&str],
+) -> String {
+    let response = refused(app, Some(token), query, variables, "BAD_USER_INPUT").await;
+    let field = query
+        .split_once('{')
+        .and_then(|(_, rest)| rest.trim().split('(').next())
+        .expect("a mutation")
+        .to_owned();
+    assert!(
+        response["data"].is_null() || response["data"][&field].is_null(),
+        "{field}, {what}: {response:#}"
+    );
+    let said = message(&response);
+    for why in why {
+        assert!(said.contains(why), "{field}, {what}: {said:?}, not {why:?}");
+    }
+    field
+}
+
 /// The sum of a `statusOverview` response's cell counts.
 pub fn overview_total(data: &Value) -> i64 {
     data["statusOverview"]["cells"]

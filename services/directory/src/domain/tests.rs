@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use innohub_proto::innohub::directory::v1 as pb;
-use innohub_runtime::testing::given;
+use innohub_runtime::testing::{given, round_trip};
 use innohub_runtime::{
     DepartmentId, DomainEvent, ErrorCode, MunicipalityId, Principal, Role, UserId,
 };
@@ -721,14 +721,6 @@ fn partners_are_the_other_current_members() {
 // ---------------------------------------------------------------------------------------
 // The one mapping
 // ---------------------------------------------------------------------------------------
-
-fn round_trip<E: DomainEvent + PartialEq + std::fmt::Debug>(event: E) {
-    let encoded = event.encode();
-    assert_eq!(
-        E::decode(encoded.event_type, &encoded.payload).unwrap(),
-        event
-    );
-}
 
 #[test]
 fn every_event_round_trips_through_the_contract() {

@@ -6,6 +6,7 @@
 
 use innohub_proto::innohub::ideas::v1 as pb;
 use innohub_runtime::aggregate::message;
+use innohub_runtime::field::criteria;
 use innohub_runtime::{
     Aggregate, DecodeError, DomainEvent, EncodedEvent, MunicipalityId, Principal, Role,
 };
@@ -17,9 +18,10 @@ use crate::IdeasError;
 /// The most criteria a municipality sets.
 pub const MAX_CRITERIA: usize = 20;
 
-/// A municipality's criteria, the contract's list once checked: 1 to [`MAX_CRITERIA`],
-/// names unique (ignoring case) and at most 80 characters, weights 1–100, each scale's
-/// minimum below its maximum.
+/// A municipality's criteria, the contract's list once checked as every list of weighted
+/// criteria is ([`innohub_runtime::field::criteria`]: 1 to [`MAX_CRITERIA`], names unique
+/// ignoring case and at most 80 characters, weights 1–100), each scale's minimum below its
+/// maximum.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Criteria(Vec<pb::Criterion>);
 
@@ -27,42 +29,26 @@ impl TryFrom<Vec<pb::Criterion>> for Criteria {
     type Error = IdeasError;
 
     fn try_from(raw: Vec<pb::Criterion>) -> Result<Self, IdeasError> {
-        if !(1..=MAX_CRITERIA).contains(&raw.len()) {
-            return Err(IdeasError::invalid(
-                "criteria",
-                format!("name 1 to {MAX_CRITERIA} criteria, got {}", raw.len()),
-            ));
-        }
-        let mut out: Vec<pb::Criterion> = Vec::with_capacity(raw.len());
-        for c in raw {
-            let name = required(TITLE, "criteria.name", &c.name)?;
-            if out
-                .iter()
-                .any(|o| o.name.to_lowercase() == name.to_lowercase())
-            {
-                return Err(IdeasError::invalid(
-                    "criteria.name",
-                    format!("{name:?} is named twice"),
-                ));
-            }
-            if !(1..=100).contains(&c.weight) {
-                return Err(IdeasError::invalid(
-                    "criteria.weight",
-                    format!("{name:?} must weigh 1 to 100, got {}", c.weight),
-                ));
-            }
-            if c.scale_min >= c.scale_max {
-                return Err(IdeasError::invalid(
-                    "criteria.scaleMax",
-                    format!(
-                        "{name:?} needs a scale whose maximum is above its minimum, got {} to {}",
-                        c.scale_min, c.scale_max
-                    ),
-                ));
-            }
-            out.push(pb::Criterion { name, ..c });
-        }
-        Ok(Self(out))
+        let checked = criteria(
+            raw,
+            MAX_CRITERIA,
+            TITLE,
+            |c| (c.name.as_str(), c.weight),
+            |name, c| {
+                if c.scale_min >= c.scale_max {
+                    return Err(IdeasError::invalid(
+                        "criteria.scaleMax",
+                        format!(
+                            "{name:?} needs a scale whose maximum is above its minimum, got {} \
+                             to {}",
+                            c.scale_min, c.scale_max
+                        ),
+                    ));
+                }
+                Ok(pb::Criterion { name, ..c })
+            },
+        )?;
+        Ok(Self(checked))
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use innohub_proto::innohub::common::v1::RecordRef;
 use innohub_proto::innohub::ideas::v1 as pb;
 use innohub_proto::innohub::processes::v1::Visibility as PbVisibility;
-use innohub_runtime::testing::{Breaks, day, given, golden_event, person};
+use innohub_runtime::testing::{Breaks, day, given, golden_event, person, round_trip};
 use innohub_runtime::{
     Access, Aggregate as _, DecodeError, DomainEvent, ErrorCode, MunicipalityId, Principal,
     RecordLink, Role, UserId, Viewer, Visibility,
@@ -1224,17 +1224,6 @@ fn an_open_action_item_is_completed_or_dropped_with_a_reason_by_its_owner_or_a_l
 // ---------------------------------------------------------------------------------------
 // The one mapping between the events and the contract's messages
 // ---------------------------------------------------------------------------------------
-
-/// Encode, then decode as the store and the consumers do.
-fn round_trip<T: DomainEvent + PartialEq + std::fmt::Debug>(event: T) {
-    let encoded = event.encode();
-    assert_eq!(
-        T::decode(encoded.event_type, &encoded.payload),
-        Ok(event),
-        "{}",
-        encoded.event_type
-    );
-}
 
 #[test]
 fn every_event_maps_to_its_contract_message_and_back() {

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use innohub_proto::innohub::common::v1::{self as common, RecordRef};
 use innohub_proto::innohub::pilots::v1 as pb;
 use innohub_runtime::aggregate::{message, required};
-use innohub_runtime::field::require_member;
+use innohub_runtime::field::{only_while, require_member};
 use innohub_runtime::link;
 use innohub_runtime::readable::Readable;
 use innohub_runtime::{
@@ -285,12 +285,7 @@ impl DomainEvent for PilotEvent {
                     municipality: MunicipalityId::parse(&m.municipality).map_err(DecodeError)?,
                     planned_by: values::user("plannedBy", &m.planned_by)?,
                     plan: required(m.plan, "plan")?.try_into()?,
-                    origin: m
-                        .origin
-                        .as_ref()
-                        .map(RecordLink::try_from)
-                        .transpose()
-                        .map_err(|e| DecodeError::new(format!("origin: {e}")))?,
+                    origin: link::stored_origin(m.origin.as_ref())?,
                 }
             }
             pb::PilotPlanChanged::NAME => {
@@ -442,15 +437,7 @@ impl PilotRecord {
 
     /// `what` (e.g. "an observation is recorded") may happen in one of `statuses` only.
     fn only_while(&self, statuses: &[Status], what: &str) -> Result<(), PilotsError> {
-        if statuses.contains(&self.status) {
-            return Ok(());
-        }
-        let names: Vec<_> = statuses.iter().map(|s| status_name(*s)).collect();
-        Err(PilotsError::Rule(format!(
-            "{what} only while the pilot is {}; it is {}",
-            names.join(" or "),
-            status_name(self.status)
-        )))
+        only_while("the pilot", self.status, statuses, status_name, what)
     }
 
     /// `by` may record what the run shows: an innovation lead, or the responsible person.

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use innohub_proto::innohub::common::v1::{self as common, RecordRef};
 use innohub_proto::innohub::pilots::v1 as pb;
 use innohub_proto::innohub::processes::v1::Visibility as PbVisibility;
-use innohub_runtime::testing::{Breaks, day, given, golden_event, person};
+use innohub_runtime::testing::{Breaks, day, given, golden_event, person, round_trip};
 use innohub_runtime::{
     Access, Aggregate as _, DecodeError, DomainEvent, ErrorCode, MunicipalityId, Principal,
     RecordLink, Role, UserId, Viewer, Visibility,
@@ -1337,17 +1337,6 @@ fn pilots_are_read_by_the_one_read_rule_with_the_planner_and_the_responsible_amo
 // ---------------------------------------------------------------------------------------
 // The one mapping between the events and the contract's messages
 // ---------------------------------------------------------------------------------------
-
-/// Encode, then decode as the store and the consumers do.
-fn round_trip(event: E) {
-    let encoded = event.encode();
-    assert_eq!(
-        E::decode(encoded.event_type, &encoded.payload),
-        Ok(event),
-        "{}",
-        encoded.event_type
-    );
-}
 
 #[test]
 fn every_event_maps_to_its_contract_message_and_back() {

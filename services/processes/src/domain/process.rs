@@ -391,12 +391,7 @@ impl DomainEvent for ProcessEvent {
                             })
                         })
                         .transpose()?,
-                    origin: m
-                        .origin
-                        .as_ref()
-                        .map(RecordLink::try_from)
-                        .transpose()
-                        .map_err(|e| DecodeError::new(format!("origin: {e}")))?,
+                    origin: link::stored_origin(m.origin.as_ref())?,
                 }
             }
             pb::ProcessDetailsChanged::NAME => {

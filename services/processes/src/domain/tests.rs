@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use innohub_proto::innohub::common::v1::RecordRef;
-use innohub_runtime::testing::{given, golden};
+use innohub_runtime::testing::{given, golden, round_trip};
 use innohub_runtime::{ErrorCode, MunicipalityId, Principal, RecordLink, Role, UserId, Visibility};
 use uuid::Uuid;
 
@@ -777,17 +777,6 @@ fn private_processes_are_read_by_reporter_owner_and_department_only() {
 
 use innohub_runtime::{DecodeError, DomainEvent};
 use prost::Message as _;
-
-/// Encode, then decode as the store and the consumers do.
-fn round_trip<T: DomainEvent + PartialEq + std::fmt::Debug>(event: T) {
-    let encoded = event.encode();
-    assert_eq!(
-        T::decode(encoded.event_type, &encoded.payload),
-        Ok(event),
-        "{}",
-        encoded.event_type
-    );
-}
 
 #[test]
 fn every_event_maps_to_its_contract_message_and_back() {
