@@ -286,29 +286,38 @@ fn event_type_is_the_message_name() {
     );
 }
 
-#[test]
-fn descriptor_set_holds_every_contract() -> TestResult {
+/// The descriptor set holds `files`, and `service` with `methods` rpcs in one of them.
+fn contract_in_descriptor_set(files: &[&str], service: &str, methods: usize) -> TestResult {
     let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)?;
     let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
-    for expected in [
-        "innohub/common/v1/envelope.proto",
-        "innohub/processes/v1/events.proto",
-        "innohub/processes/v1/service.proto",
-    ] {
+    for expected in files {
         assert!(
-            names.contains(&expected),
+            names.contains(expected),
             "{expected} missing from {names:?}"
         );
     }
-    let service = set
+    let found = set
         .file
         .iter()
         .flat_map(|f| &f.service)
-        .find(|s| s.name() == "ProcessesService")
-        .ok_or("ProcessesService missing")?;
-    // 13 rpcs, then AdoptProcess, CreateUmbrella, AddToUmbrella and RemoveFromUmbrella.
-    assert_eq!(service.method.len(), 17);
+        .find(|s| s.name() == service)
+        .ok_or(format!("{service} missing"))?;
+    assert_eq!(found.method.len(), methods, "{service}");
     Ok(())
+}
+
+#[test]
+fn descriptor_set_holds_every_contract() -> TestResult {
+    // 13 rpcs, then AdoptProcess, CreateUmbrella, AddToUmbrella and RemoveFromUmbrella.
+    contract_in_descriptor_set(
+        &[
+            "innohub/common/v1/envelope.proto",
+            "innohub/processes/v1/events.proto",
+            "innohub/processes/v1/service.proto",
+        ],
+        "ProcessesService",
+        17,
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -418,25 +427,14 @@ fn network_invitation_accepted_stays_decodable() -> TestResult {
 
 #[test]
 fn descriptor_set_holds_the_directory_contract() -> TestResult {
-    let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)?;
-    let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
-    for expected in [
-        "innohub/directory/v1/events.proto",
-        "innohub/directory/v1/service.proto",
-    ] {
-        assert!(
-            names.contains(&expected),
-            "{expected} missing from {names:?}"
-        );
-    }
-    let service = set
-        .file
-        .iter()
-        .flat_map(|f| &f.service)
-        .find(|s| s.name() == "DirectoryService")
-        .ok_or("DirectoryService missing")?;
-    assert_eq!(service.method.len(), 10);
-    Ok(())
+    contract_in_descriptor_set(
+        &[
+            "innohub/directory/v1/events.proto",
+            "innohub/directory/v1/service.proto",
+        ],
+        "DirectoryService",
+        10,
+    )
 }
 
 const IDEA_ID: &str = "0195d2c8-1a00-7b3e-9f21-3c4d5e6f7a8b";
@@ -578,26 +576,15 @@ fn idea_outcome_linked_stays_decodable() -> TestResult {
 
 #[test]
 fn descriptor_set_holds_the_ideas_contract() -> TestResult {
-    let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)?;
-    let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
-    for expected in [
-        "innohub/common/v1/link.proto",
-        "innohub/ideas/v1/events.proto",
-        "innohub/ideas/v1/service.proto",
-    ] {
-        assert!(
-            names.contains(&expected),
-            "{expected} missing from {names:?}"
-        );
-    }
-    let service = set
-        .file
-        .iter()
-        .flat_map(|f| &f.service)
-        .find(|s| s.name() == "IdeasService")
-        .ok_or("IdeasService missing")?;
-    assert_eq!(service.method.len(), 18);
-    Ok(())
+    contract_in_descriptor_set(
+        &[
+            "innohub/common/v1/link.proto",
+            "innohub/ideas/v1/events.proto",
+            "innohub/ideas/v1/service.proto",
+        ],
+        "IdeasService",
+        18,
+    )
 }
 
 const PILOT_ID: &str = "0195d2d0-3b00-7c4d-8e5f-60718293a4b5";
@@ -803,26 +790,15 @@ fn pilot_decided_stays_decodable() -> TestResult {
 
 #[test]
 fn descriptor_set_holds_the_pilots_contract() -> TestResult {
-    let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)?;
-    let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
-    for expected in [
-        "innohub/common/v1/benefit.proto",
-        "innohub/pilots/v1/events.proto",
-        "innohub/pilots/v1/service.proto",
-    ] {
-        assert!(
-            names.contains(&expected),
-            "{expected} missing from {names:?}"
-        );
-    }
-    let service = set
-        .file
-        .iter()
-        .flat_map(|f| &f.service)
-        .find(|s| s.name() == "PilotsService")
-        .ok_or("PilotsService missing")?;
-    assert_eq!(service.method.len(), 10);
-    Ok(())
+    contract_in_descriptor_set(
+        &[
+            "innohub/common/v1/benefit.proto",
+            "innohub/pilots/v1/events.proto",
+            "innohub/pilots/v1/service.proto",
+        ],
+        "PilotsService",
+        10,
+    )
 }
 
 const FUND_ID: &str = "0195d2e0-4c00-7a1b-8c2d-3e4f5a6b7c8d";
@@ -1020,24 +996,13 @@ fn grant_committed_stays_decodable() -> TestResult {
 
 #[test]
 fn descriptor_set_holds_the_funding_contract() -> TestResult {
-    let set = prost_types::FileDescriptorSet::decode(FILE_DESCRIPTOR_SET)?;
-    let names: Vec<&str> = set.file.iter().map(|f| f.name()).collect();
-    for expected in [
-        "innohub/common/v1/money.proto",
-        "innohub/funding/v1/events.proto",
-        "innohub/funding/v1/service.proto",
-    ] {
-        assert!(
-            names.contains(&expected),
-            "{expected} missing from {names:?}"
-        );
-    }
-    let service = set
-        .file
-        .iter()
-        .flat_map(|f| &f.service)
-        .find(|s| s.name() == "FundingService")
-        .ok_or("FundingService missing")?;
-    assert_eq!(service.method.len(), 14);
-    Ok(())
+    contract_in_descriptor_set(
+        &[
+            "innohub/common/v1/money.proto",
+            "innohub/funding/v1/events.proto",
+            "innohub/funding/v1/service.proto",
+        ],
+        "FundingService",
+        14,
+    )
 }
