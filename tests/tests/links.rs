@@ -54,8 +54,9 @@ fn pilot_input() -> Value {
 const PROCESS: Outcome = Outcome {
     context: "processes",
     kind: "process",
-    spawn: "mutation($id: ID!, $input: SubmitProcessInput!) {
-        spawnProcessFromIdea(id: $id, input: $input) { id processId consistencyToken } }",
+    spawn: "mutation($id: ID!, $input: SubmitProcessInput!, $key: String) {
+        spawned: spawnProcessFromIdea(id: $id, input: $input, idempotencyKey: $key) {
+            id record: processId replayed } }",
     input: process_input,
     links: "query($id: ID!) {
         idea(id: $id) { outcomes { context kind id } }
@@ -67,8 +68,9 @@ const PROCESS: Outcome = Outcome {
 const PILOT: Outcome = Outcome {
     context: "pilots",
     kind: "pilot",
-    spawn: "mutation($id: ID!, $input: PilotPlanInput!) {
-        startPilotFromIdea(ideaId: $id, plan: $input) { id pilotId consistencyToken } }",
+    spawn: "mutation($id: ID!, $input: PilotPlanInput!, $key: String) {
+        spawned: startPilotFromIdea(ideaId: $id, plan: $input, idempotencyKey: $key) {
+            id record: pilotId replayed } }",
     input: pilot_input,
     links: "query($id: ID!) {
         idea(id: $id) { outcomes { context kind id } }
@@ -101,9 +103,12 @@ async fn submit_idea(app: &App, token: &str) -> String {
         .to_owned()
 }
 
+/// The client's idempotency key of the spawn.
+const KEY: &str = "spawn-1";
+
 /// Ask for the spawn the failpoint stops; the service dies before it answers.
 async fn spawn_and_die(app: &App, token: &str, idea: &str, outcome: &Outcome) {
-    let variables = json!({ "id": idea, "input": (outcome.input)() });
+    let variables = json!({ "id": idea, "input": (outcome.input)(), "key": KEY });
     let response = app.gql(Some(token), outcome.spawn, variables).await;
     let answered = response
         .as_ref()
@@ -151,6 +156,21 @@ async fn wait_until_linked(app: &App, token: &str, idea: &str, outcome: &Outcome
     panic!("the link did not heal: {data:#}");
 }
 
+/// The client, never answered, retries with the same key after the heal: the spawn is a
+/// replay (the record of the first call, nothing new), though the follower wrote the idea's
+/// link and not the first call.
+async fn retry_replays(app: &App, token: &str, idea: &str, outcome: &Outcome) {
+    let variables = json!({ "id": idea, "input": (outcome.input)(), "key": KEY });
+    let retry = ok(app, token, outcome.spawn, variables).await;
+    assert_eq!(retry["spawned"]["replayed"], true, "{retry:#}");
+    let data = wait_until_linked(app, token, idea, outcome).await;
+    assert_eq!(
+        data["idea"]["outcomes"],
+        json!([{ "context": outcome.context, "kind": outcome.kind, "id": retry["spawned"]["record"] }]),
+        "one outcome, the first call's record"
+    );
+}
+
 /// Embedded: the app stops at the failpoint and, restarted on its data directory, completes
 /// the link.
 async fn embedded_heals(outcome: &Outcome) {
@@ -175,6 +195,7 @@ async fn embedded_heals(outcome: &Outcome) {
     let app = App::spawn_in(&dir, &[]).await.expect("restart");
     let data = wait_until_linked(&app, &token, &idea, outcome).await;
     assert_eq!(data["idea"]["outcomes"].as_array().map(Vec::len), Some(1));
+    retry_replays(&app, &token, &idea, outcome).await;
     app.stop().await.expect("stop");
 }
 
@@ -211,6 +232,7 @@ async fn distributed_heals(outcome: &Outcome) {
     cluster.ideas.set_env(failpoint::VARIABLE, None);
     cluster.ideas.start().await.expect("ideas again");
     wait_until_linked(&cluster.gateway, &token, &idea, outcome).await;
+    retry_replays(&cluster.gateway, &token, &idea, outcome).await;
 }
 
 #[tokio::test]

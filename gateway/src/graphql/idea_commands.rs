@@ -77,7 +77,7 @@ pub(super) struct Spawned {
     record: Uuid,
     /// Covers both the idea and the record.
     token: ConsistencyToken,
-    /// Both sides were replayed.
+    /// An earlier call with the same key already made the record.
     replayed: bool,
 }
 
@@ -95,7 +95,10 @@ impl Spawned {
         })?;
         Ok(Self {
             token: token(&idea).and(ConsistencyToken::at(store, outcome.position)),
-            replayed: idea.replayed && outcome.replayed,
+            // The record's side decides: the idea's link of the first call may have been
+            // written by the ideas service's follower instead (it races the spawn's own
+            // link), and then only the record's store remembers the key.
+            replayed: outcome.replayed,
             idea: idea.aggregate_id,
             record,
         })
@@ -116,7 +119,8 @@ impl Spawned {
         &self.token
     }
 
-    /// True when an earlier call with the same idempotency key already did both writes.
+    /// True when an earlier call with the same idempotency key already made the record (and
+    /// its link to the idea): this call created nothing.
     pub(super) fn replayed(&self) -> bool {
         self.replayed
     }
