@@ -13,6 +13,8 @@ tansu_bin=$(deploy/tansu.sh install | tail -n 1)
 export INNOHUB_TANSU_BIN="$tansu_bin"
 
 INNOHUB_CHROMIUM=$(deploy/chromium.sh ensure | tail -n 1); export INNOHUB_CHROMIUM
+# The dashboard's browser test runs under Node.js with playwright-core (tests/browser).
+deploy/node.sh ensure >/dev/null
 # The black-box tests run the `innohub` binary; build it first, so that no test waits for it.
 cargo build --locked -p innohub-gateway --bin innohub
 exec cargo test --workspace --locked "$@"

@@ -9,6 +9,15 @@ use anyhow::Context as _;
 use innohub_runtime::Verifier;
 use innohub_runtime::auth::{ClaimMapping, DevKeys, OidcConfig};
 
+/// How callers sign in: the verifier of their bearer tokens, and the identity provider the
+/// dashboard sends people to (when one is configured for it).
+pub struct SignIn {
+    /// Verifies bearer tokens.
+    pub verifier: Verifier,
+    /// The dashboard's login at the identity provider.
+    pub login: Option<crate::dashboard::Login>,
+}
+
 /// Where accepted tokens come from (flags shared by `serve`, `gateway` and the services).
 #[derive(clap::Args, Clone, Debug)]
 pub struct AuthArgs {
@@ -55,6 +64,15 @@ pub struct AuthArgs {
     /// installation; never in production).
     #[arg(long, env = "INNOHUB_ALLOW_DEV_TOKENS")]
     pub allow_dev_tokens: bool,
+    /// The dashboard's client id at the identity provider (a public client allowed the
+    /// authorization code flow with PKCE and the redirect URI `https://<innohub>/dashboard`).
+    /// With it, `/dashboard` offers to sign in there; without it, a token is pasted.
+    #[arg(long, env = "INNOHUB_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    pub oidc_client_id: Option<String>,
+    /// The scopes the dashboard asks the identity provider for, space-separated; they must
+    /// yield an access token for `--oidc-audience` (Entra ID: `openid api://innohub/access`).
+    #[arg(long, env = "INNOHUB_OIDC_SCOPE", default_value = "openid")]
+    pub oidc_scope: String,
 }
 
 impl AuthArgs {
@@ -103,6 +121,29 @@ impl AuthArgs {
         let prefetch = verifier.clone();
         tokio::spawn(async move { prefetch.prefetch().await });
         Ok(verifier)
+    }
+
+    /// The verifier ([`AuthArgs::verifier`]) and the dashboard's login, for `serve` and
+    /// `gateway`.
+    pub async fn sign_in(&self, data_dir: Option<&Path>) -> anyhow::Result<SignIn> {
+        Ok(SignIn {
+            verifier: self.verifier(data_dir).await?,
+            login: self.dashboard_login(),
+        })
+    }
+
+    /// The identity provider the dashboard signs in with, when a client id names it there.
+    fn dashboard_login(&self) -> Option<crate::dashboard::Login> {
+        let issuer = self.oidc_issuer.clone().filter(|i| !i.trim().is_empty())?;
+        let client_id = self
+            .oidc_client_id
+            .clone()
+            .filter(|c| !c.trim().is_empty())?;
+        Some(crate::dashboard::Login {
+            issuer,
+            client_id,
+            scope: self.oidc_scope.clone(),
+        })
     }
 
     fn explicit_secret(&self) -> Option<&str> {

@@ -25,6 +25,7 @@ use innohub_proto::innohub::funding::v1::funding_service_client::FundingServiceC
 use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
 use innohub_proto::innohub::pilots::v1::pilots_service_client::PilotsServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
+use innohub_runtime::changes;
 use innohub_runtime::kafka::KafkaConfig;
 use innohub_runtime::kafka::relay::OutboxRelay;
 use innohub_runtime::kafka::source::KafkaProjection;
@@ -32,6 +33,7 @@ use innohub_runtime::projection::Projection;
 use innohub_runtime::{Backend, Database, EventStore, Verifier, grpc, ops};
 use tokio::sync::watch;
 
+use crate::auth::SignIn;
 use crate::graphql::{self, Consistency, Services};
 use crate::server::{AppState, EdgeArgs, router};
 
@@ -403,7 +405,7 @@ pub async fn gateway(
     address: SocketAddr,
     reach: GatewayReach<'_>,
     views_url: &str,
-    verifier: Verifier,
+    sign_in: SignIn,
     edge: EdgeArgs,
 ) -> anyhow::Result<()> {
     let views = postgres(views_url).await?;
@@ -416,11 +418,18 @@ pub async fn gateway(
         queries: ProcessQueries::new(views.clone()),
         views: views.clone(),
         consistency: Consistency::applied(views.clone(), innohub_projections::names().await),
+        changes: changes::feed(),
     };
-    let (stop, _) = watch::channel(false);
+    let (stop, shutdown) = watch::channel(false);
+    // The projections announce what they commit with PostgreSQL NOTIFY: no polling.
+    tokio::spawn(changes::listen(
+        views.clone(),
+        services.changes.clone(),
+        shutdown,
+    ));
     let state = AppState::new(
         graphql::schema(services),
-        verifier,
+        sign_in,
         views.clone(),
         vec![views.clone()],
         &edge,

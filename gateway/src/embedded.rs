@@ -20,12 +20,12 @@ use innohub_proto::innohub::funding::v1::funding_service_client::FundingServiceC
 use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
 use innohub_proto::innohub::pilots::v1::pilots_service_client::PilotsServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
+use innohub_runtime::changes::{self, ChangeFeed};
 use innohub_runtime::projection::{Projection, ProjectionRunner};
 use innohub_runtime::{Database, EventStore};
 use tokio::sync::watch;
 
-use innohub_runtime::Verifier;
-
+use crate::auth::SignIn;
 use crate::graphql::{self, Consistency, Services};
 use crate::server::{AppState, EdgeArgs, router};
 
@@ -50,6 +50,7 @@ pub async fn start(
         views: views.clone(),
         progress: BTreeMap::new(),
         runs: Vec::new(),
+        changes: changes::feed(),
     };
     innohub_projections::for_each(&mut runners).await?;
     let directory = DirectoryServiceClient::new(innohub_directory::grpc::channel(
@@ -85,6 +86,7 @@ pub async fn start(
         queries: ProcessQueries::new(views.clone()),
         views: views.clone(),
         consistency: Consistency::Local(runners.progress),
+        changes: runners.changes,
     };
     Ok((services, vec![events, views], empty))
 }
@@ -97,6 +99,8 @@ struct Runners {
     progress: BTreeMap<&'static str, Vec<watch::Receiver<i64>>>,
     /// The runners, to start once all have caught up.
     runs: Vec<Box<dyn FnOnce(watch::Receiver<bool>) + Send>>,
+    /// Where the runners announce what they committed (the live subscriptions' feed).
+    changes: ChangeFeed,
 }
 
 impl innohub_projections::Visitor for Runners {
@@ -119,8 +123,9 @@ impl Runners {
         &mut self,
         projection: P,
     ) -> anyhow::Result<watch::Receiver<i64>> {
-        let runner =
-            ProjectionRunner::new(projection, self.store.clone(), self.views.clone()).await?;
+        let runner = ProjectionRunner::new(projection, self.store.clone(), self.views.clone())
+            .await?
+            .with_changes(self.changes.clone());
         runner.catch_up().await?;
         let progress = runner.progress();
         self.runs.push(Box::new(move |shutdown| {
@@ -141,7 +146,7 @@ impl Runners {
 pub async fn serve(
     listen: SocketAddr,
     data_dir: &Path,
-    verifier: Verifier,
+    sign_in: SignIn,
     edge: EdgeArgs,
     demo: bool,
 ) -> anyhow::Result<()> {
@@ -155,7 +160,7 @@ pub async fn serve(
     let views = services.views.clone();
     let state = AppState::new(
         graphql::schema(services),
-        verifier,
+        sign_in,
         views,
         databases.clone(),
         &edge,

@@ -6,38 +6,9 @@
 //! an `Authorization` header. Its Content-Security-Policy allows only same-origin scripts.
 
 use axum::Router;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::Response;
 
-/// One file built into the binary, served at `path`.
-struct Asset {
-    path: &'static str,
-    content_type: &'static str,
-    cache_control: &'static str,
-    body: &'static [u8],
-}
-
-impl Asset {
-    fn response(&'static self) -> Response {
-        (
-            [
-                (header::CONTENT_TYPE, self.content_type),
-                (header::CACHE_CONTROL, self.cache_control),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ],
-            self.body,
-        )
-            .into_response()
-    }
-}
-
-const JS: &str = "text/javascript; charset=utf-8";
-const CSS: &str = "text/css; charset=utf-8";
-/// The vendored files: their URLs name the package version, so a URL never changes content.
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// Our own files change with the binary under the same URL: revalidate every time.
-const REVALIDATE: &str = "no-cache";
+use crate::assets::{self, Asset, CSS, IMMUTABLE, JS, REVALIDATE};
 
 /// Every file under `/graphiql/`. When updating a vendored package, change the version in its
 /// path here and in [`PAGE`] (the `assets_on_the_page_are_served` test checks they agree).
@@ -121,51 +92,25 @@ identity provider issues.</p>
 
 /// The GraphiQL page.
 pub async fn page() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::CACHE_CONTROL, REVALIDATE),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
-        PAGE,
-    )
-        .into_response()
+    assets::page(CONTENT_SECURITY_POLICY, PAGE)
 }
 
 /// The page's files, under `/graphiql/`.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    ASSETS.iter().fold(Router::new(), |router, asset| {
-        router.route(asset.path, get(move || async move { asset.response() }))
-    })
+    assets::routes(Router::new(), &ASSETS)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The `/graphiql/…` URLs in `src="…"` and `href="…"` attributes of the page.
-    fn referenced() -> Vec<&'static str> {
-        PAGE.split(['"'])
-            .filter(|s| s.starts_with("/graphiql/"))
-            .collect()
-    }
-
     #[test]
     fn assets_on_the_page_are_served() {
-        let served: Vec<&str> = ASSETS.iter().map(|a| a.path).collect();
-        let mut on_page = referenced();
-        assert!(on_page.iter().all(|p| served.contains(p)), "{on_page:?}");
-        on_page.sort_unstable();
-        let mut all = served.clone();
-        all.sort_unstable();
-        assert_eq!(on_page, all, "every served file is used by the page");
+        assets::assert_page_uses_exactly(PAGE, "/graphiql/", &ASSETS);
     }
 
     #[test]
     fn the_page_loads_nothing_from_elsewhere() {
-        assert!(!PAGE.contains("http:") && !PAGE.contains("https:") && !PAGE.contains("//"));
-        assert!(!PAGE.contains("<style") && !PAGE.contains("style=") && !PAGE.contains("<script>"));
+        assets::assert_self_contained(PAGE);
     }
 }

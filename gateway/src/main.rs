@@ -6,9 +6,13 @@
 //!   `gateway`: distributed mode, one process each, over PostgreSQL and Kafka (see
 //!   [`distributed`]); `innohub projections rebuild` replays a read model from the topics.
 //! - `innohub token`: mint a development token that `serve` and `gateway` accept.
+//! - `innohub schema`: print the GraphQL schema (SDL); `--breaking-against <old.graphql>`
+//!   lists the breaking changes since an older one.
 
+mod assets;
 mod auth;
 mod consistency;
+mod dashboard;
 mod demo;
 mod distributed;
 mod embedded;
@@ -17,7 +21,9 @@ mod graphiql;
 mod graphql;
 mod import;
 mod limits;
+mod schema_check;
 mod server;
+mod websocket;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -251,6 +257,14 @@ enum Command {
     },
     /// Import processes from another register (stop `innohub serve` on the data dir first).
     Import(import::ImportArgs),
+    /// Print the GraphQL schema (SDL) that `gateway/schema.graphql` holds.
+    Schema {
+        /// Instead, compare the schema with this older SDL and fail listing each breaking
+        /// change (a removed type, field, argument, enum value or union member, a changed
+        /// type, a new required argument or input field).
+        #[arg(long, value_name = "OLD_SDL")]
+        breaking_against: Option<PathBuf>,
+    },
     /// Print a development token for `Authorization: Bearer …`.
     Token {
         /// The user id (the token's subject).
@@ -280,8 +294,34 @@ enum Command {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let verifier = args.auth.verifier(Some(&args.data_dir)).await?;
-    embedded::serve(args.listen, &args.data_dir, verifier, args.edge, args.demo).await
+    let sign_in = args.auth.sign_in(Some(&args.data_dir)).await?;
+    embedded::serve(args.listen, &args.data_dir, sign_in, args.edge, args.demo).await
+}
+
+/// `innohub schema`: print the SDL, or check it against an older one (exit status 1, each
+/// breaking change listed on stderr).
+fn schema(breaking_against: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let current = graphql::sdl();
+    let Some(path) = breaking_against else {
+        print!("{current}");
+        return Ok(());
+    };
+    let old = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the older schema {}", path.display()))?;
+    let breaks = schema_check::breaking_changes(&old, &current)?;
+    if breaks.is_empty() {
+        println!("no breaking change against {}", path.display());
+        return Ok(());
+    }
+    for change in &breaks {
+        eprintln!("breaking: {change}");
+    }
+    eprintln!(
+        "{} breaking change(s) against {}: partners' clients would break",
+        breaks.len(),
+        path.display()
+    );
+    std::process::exit(1)
 }
 
 #[tokio::main]
@@ -296,7 +336,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Funding(_)) => "funding",
         Some(Command::Projections(_)) => "projections",
         Some(Command::Gateway { .. }) => "gateway",
-        Some(Command::Token { .. } | Command::Import(_)) => "cli",
+        Some(Command::Token { .. } | Command::Import(_) | Command::Schema { .. }) => "cli",
     };
     let telemetry = innohub_runtime::telemetry::init(component).map_err(anyhow::Error::msg)?;
     let result = run(cli).await;
@@ -400,7 +440,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             auth,
             edge,
         }) => {
-            let verifier = auth.verifier(None).await?;
+            let sign_in = auth.sign_in(None).await?;
             let reach = distributed::GatewayReach {
                 processes_url: &processes_url,
                 directory_url: &directory_url,
@@ -408,9 +448,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 pilots_url: &pilots_url,
                 funding_url: &funding_url,
             };
-            distributed::gateway(listen, reach, &views_database_url, verifier, edge).await
+            distributed::gateway(listen, reach, &views_database_url, sign_in, edge).await
         }
         Some(Command::Import(args)) => import::run(args).await,
+        Some(Command::Schema { breaking_against }) => schema(breaking_against.as_deref()),
         Some(Command::Token {
             user,
             municipality,

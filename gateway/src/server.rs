@@ -28,6 +28,8 @@ use async_graphql::parser::types::{
 use async_graphql::{ServerError, Value};
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -39,6 +41,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tracing::Instrument as _;
 
+use crate::auth::SignIn;
+use crate::dashboard::Login;
 use crate::graphql::{Caller, EnumInputs, InnohubSchema, ensure_codes};
 use crate::limits::RateLimiter;
 
@@ -79,6 +83,8 @@ pub struct AppState {
     parsed: ParsedQueries,
     limits: Arc<Limits>,
     cors: Vec<HeaderValue>,
+    /// The identity provider the dashboard signs in with, if any.
+    login: Option<Login>,
 }
 
 impl AppState {
@@ -87,9 +93,14 @@ impl AppState {
         self.schema.data()
     }
 
+    /// The GraphQL schema.
+    pub fn schema(&self) -> &InnohubSchema {
+        &self.schema
+    }
+
     /// Count a request of `caller` from `address` against its rate limit: how long to wait
     /// when it is over.
-    fn limit(&self, caller: &Caller, address: SocketAddr) -> Result<(), Duration> {
+    pub(crate) fn limit(&self, caller: &Caller, address: SocketAddr) -> Result<(), Duration> {
         let limited = match caller {
             Caller::Authenticated(viewer, _) => self.limits.principal.as_ref().map(|l| {
                 let p = &viewer.principal;
@@ -112,10 +123,10 @@ struct Limits {
 }
 
 impl AppState {
-    /// The edge of `schema`, verifying tokens with `verifier`.
+    /// The edge of `schema`, signing callers in as `SignIn` says.
     pub fn new(
         schema: InnohubSchema,
-        verifier: Verifier,
+        SignIn { verifier, login }: SignIn,
         views: Database,
         databases: Vec<Database>,
         edge: &EdgeArgs,
@@ -142,6 +153,7 @@ impl AppState {
                 anonymous: RateLimiter::new(edge.rate_limit_anonymous, edge.rate_limit_burst),
             }),
             cors,
+            login,
         })
     }
 }
@@ -199,6 +211,7 @@ impl ParsedQueries {
 
 /// The router.
 pub fn router(state: AppState) -> Router {
+    let login = state.login.clone();
     let ready = ops::databases_ready(state.databases.clone());
     let cors = (!state.cors.is_empty()).then(|| {
         CorsLayer::new()
@@ -226,6 +239,7 @@ pub fn router(state: AppState) -> Router {
     };
     api.merge(ops::router(ready))
         .merge(crate::graphiql::routes())
+        .merge(crate::dashboard::routes(login))
 }
 
 async fn graphiql() -> Response {
@@ -341,14 +355,21 @@ async fn graphql_post(
     execute(&state, address, &headers, format, request, false).await
 }
 
-/// `GET /graphql?query=…&operationName=…&variables=…`: a query from the URL; without a
-/// query, the GraphiQL page.
+/// `GET /graphql?query=…&operationName=…&variables=…`: a query from the URL; a WebSocket
+/// upgrade: the live subscriptions ([`crate::websocket`]); without a query, the GraphiQL
+/// page.
 async fn graphql_get(
     State(state): State<AppState>,
     ConnectInfo(address): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    socket: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    match socket {
+        Ok(socket) => return crate::websocket::upgrade(state, address, socket),
+        Err(refused) if headers.contains_key(header::UPGRADE) => return refused.into_response(),
+        Err(_) => {}
+    }
     let Some(query) = params.get("query") else {
         return graphiql().await;
     };

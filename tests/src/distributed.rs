@@ -213,6 +213,11 @@ impl Service {
         }
     }
 
+    /// The process's id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().and_then(Child::id)
+    }
+
     fn command(&self) -> anyhow::Result<Command> {
         let mut command = Command::new(binary()?);
         command

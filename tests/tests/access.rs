@@ -1,5 +1,6 @@
 //! Who sees what: partners see shared processes redacted and nothing else, not even that
-//! an unshared process exists; private processes stay with their people and department.
+//! an unshared process exists (no query, command or subscription tells); private processes
+//! stay with their people and department.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -204,6 +205,11 @@ async fn a_partner_sees_a_public_process_redacted_and_nothing_of_an_unshared_one
     }
     let follow = "mutation($id: ID!) { followProcess(id: $id) { id } }";
     looks_missing(&app, &sven, follow, json!({}), &internal.id, "follow").await;
+    // So is a subscription to its changes, over the WebSocket.
+    let changed = "subscription($id: ID!) { processChanged(id: $id) { id title } }";
+    for hidden in [&internal.id, &network.id] {
+        ws::subscription_hidden_like_missing(&app, &sven, changed, json!({ "id": hidden })).await;
+    }
     // A municipality's backlog and settings are records with a history of their own.
     for aggregate in [format!("backlog:{DK}"), format!("settings:{DK}")] {
         looks_missing(&app, &sven, HISTORY, json!({}), &aggregate, &aggregate).await;

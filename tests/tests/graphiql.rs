@@ -5,11 +5,13 @@
 //! (`deploy/chromium.sh ensure` installs it; `INNOHUB_CHROMIUM` names another binary).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::Duration;
 
+use common::{assert_same_origin_only, asset, chromium, header};
 use innohub_tests::{App, temp_data_dir};
-use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use reqwest::header::CONTENT_TYPE;
 
 /// The token command the page tells developers to run.
 const TOKEN_COMMAND: &str =
@@ -30,14 +32,6 @@ fn references(html: &str) -> Vec<String> {
     found
 }
 
-fn header<'a>(response: &'a reqwest::Response, name: &reqwest::header::HeaderName) -> &'a str {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
 #[tokio::test]
 async fn the_page_and_everything_it_loads_come_from_the_binary() -> anyhow::Result<()> {
     let app = App::spawn("graphiql-assets").await?;
@@ -53,13 +47,7 @@ async fn the_page_and_everything_it_loads_come_from_the_binary() -> anyhow::Resu
             "GET {path}: {:?}",
             response.headers()
         );
-        let csp = header(&response, &CONTENT_SECURITY_POLICY).to_owned();
-        assert!(
-            csp.contains("default-src 'self'")
-                && csp.contains("script-src 'self';")
-                && csp.contains("connect-src 'self'"),
-            "GET {path}: scripts and requests must be same-origin only: {csp:?}"
-        );
+        assert_same_origin_only(&response, &format!("GET {path}"));
         let html = response.text().await?;
         for scheme in ["http://", "https://"] {
             assert!(
@@ -89,8 +77,6 @@ async fn the_page_and_everything_it_loads_come_from_the_binary() -> anyhow::Resu
                 url.starts_with("/graphiql/"),
                 "GET {path}: {url} is not one of the binary's /graphiql/ files"
             );
-            let asset = app.client().get(format!("{}{url}", app.url)).send().await?;
-            assert_eq!(asset.status(), 200, "GET {url}");
             let expected = if url.ends_with(".js") {
                 "text/javascript"
             } else if url.ends_with(".css") {
@@ -98,23 +84,7 @@ async fn the_page_and_everything_it_loads_come_from_the_binary() -> anyhow::Resu
             } else {
                 panic!("{url}: neither a script nor a stylesheet")
             };
-            assert!(
-                header(&asset, &CONTENT_TYPE).starts_with(expected),
-                "GET {url}: {:?}",
-                asset.headers()
-            );
-            assert_eq!(
-                header(&asset, &reqwest::header::X_CONTENT_TYPE_OPTIONS),
-                "nosniff",
-                "GET {url}"
-            );
-            assert!(
-                !header(&asset, &CACHE_CONTROL).is_empty(),
-                "GET {url}: {:?}",
-                asset.headers()
-            );
-            let body = asset.text().await?;
-            assert!(!body.is_empty(), "GET {url}: empty");
+            let body = asset(&app, url, expected).await?;
             if expected == "text/css" {
                 // Fonts and images in the stylesheets are embedded, never fetched.
                 for fetched in ["http://", "https://", "@import"] {
@@ -128,16 +98,7 @@ async fn the_page_and_everything_it_loads_come_from_the_binary() -> anyhow::Resu
 
 #[tokio::test]
 async fn graphiql_renders_in_headless_chromium_without_internet() -> anyhow::Result<()> {
-    let chromium = PathBuf::from(
-        std::env::var_os("INNOHUB_CHROMIUM").unwrap_or_else(|| "/usr/bin/chromium".into()),
-    );
-    assert!(
-        chromium.is_file(),
-        "Chromium is needed for the GraphiQL browser test and is not at {} \
-         (install Debian's package with `deploy/chromium.sh ensure`, or set INNOHUB_CHROMIUM \
-         to a Chromium binary); this test does not skip",
-        chromium.display()
-    );
+    let chromium = chromium("the GraphiQL browser test");
     let app = App::spawn("graphiql-browser").await?;
     let profile = temp_data_dir("graphiql-chromium");
     let run = tokio::process::Command::new(&chromium)

@@ -15,6 +15,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::routing::get;
 use base64::Engine as _;
+use common::ws::{self, Socket};
 use common::*;
 use innohub_tests::{App, error_codes, temp_data_dir};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -220,6 +221,17 @@ async fn only_valid_tokens_of_the_identity_provider_are_accepted() {
     ];
     for (what, token) in &wrong {
         unauthenticated(&app, token, what).await;
+    }
+    // The live subscriptions sign in with the same verification: the provider's token is
+    // acknowledged on the WebSocket, each wrong one closes it with 4403.
+    Socket::connect(&app, &idp.token("ec1", json!({})))
+        .await
+        .expect("the provider's token signs a WebSocket in")
+        .close()
+        .await
+        .unwrap();
+    for (what, token) in &wrong {
+        ws::init_is_closed_with(&app, ws::bearer(token), 4403, what).await;
     }
 
     // `alg: none`: a valid payload and no signature.

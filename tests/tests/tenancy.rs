@@ -6,7 +6,8 @@
 //! incidents, benefits and measurements, evaluation, decision, the start from an idea, the
 //! lists, the portfolio and the innovation funnel) and of every operation of the funding
 //! context (funds, budgets, rounds, applications, reviews, decisions, the money, the
-//! ledgers, the pipeline): a municipality that is not registered is refused by every one
+//! ledgers, the pipeline), the subscriptions to an idea's, a pilot's or an application's
+//! changes included: a municipality that is not registered is refused by every one
 //! of them and changes nothing, and no municipality sees or changes
 //! another's unshared data through any of them; a partner may support and comment on an idea
 //! shared with them, and reads it without people or departments; a partner reads a shared
@@ -262,6 +263,9 @@ async fn every_operation_refuses_an_unregistered_municipality_and_records_nothin
         assert_eq!(status, 403, "{format}: {body}");
         assert!(body.contains("FORBIDDEN"), "{body}");
     }
+    // Nor may it subscribe: its WebSocket is closed at `connection_init`, saying why.
+    let reason = ws::init_is_closed_with(&app, ws::bearer(&stranger), 4403, "the stranger").await;
+    assert!(reason.contains("FI-0049 is not registered"), "{reason}");
     // Nothing was appended in between: the next write directly follows the last one.
     let after = bystander_write(&app).await;
     assert_eq!(after.position(), before.position() + 1);
@@ -529,45 +533,6 @@ async fn no_operation_reaches_another_municipalitys_unshared_data() {
     assert!(!body.contains("Intern sag"), "{body}");
 }
 
-/// Syddjurs' administrator creates a network and invites Helsingborg, whose administrator
-/// accepts; the acceptance's consistency token.
-async fn network_of_syddjurs_and_helsingborg(app: &App) -> String {
-    let admin = async |user: &str, municipality: &str| {
-        let roles = &["municipality_admin"];
-        app.token(user, municipality, Some("it"), roles)
-            .await
-            .unwrap()
-    };
-    let dk_admin = &admin("admin.syddjurs", DK).await;
-    let se_admin = &admin("admin.helsingborg", SE).await;
-    let created = ok(
-        app,
-        dk_admin,
-        "mutation { createNetwork(name: \"Øresund\") { id } }",
-        json!({}),
-    )
-    .await;
-    let network_id = created["createNetwork"]["id"].as_str().unwrap().to_owned();
-    ok(
-        app,
-        dk_admin,
-        "mutation($id: ID!, $m: ID!) { inviteToNetwork(network: $id, municipality: $m) { id } }",
-        json!({ "id": network_id, "m": SE }),
-    )
-    .await;
-    let accepted = ok(
-        app,
-        se_admin,
-        "mutation($id: ID!) { acceptNetworkInvitation(network: $id) { consistencyToken } }",
-        json!({ "id": network_id }),
-    )
-    .await;
-    accepted["acceptNetworkInvitation"]["consistencyToken"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// `query` with `hidden` answers `code` exactly as with `missing` instead: a record the
 /// caller may not see is as unknown as one that does not exist.
 async fn as_unknown_as(
@@ -712,6 +677,9 @@ async fn no_ideas_operation_reaches_another_municipalitys_unshared_records() {
     for (query, variables) in named {
         hidden_like_missing(&app, &sven, query, variables).await;
     }
+    // So does a subscription to the idea's changes.
+    let changed = "subscription($id: ID!) { ideaChanged(id: $id) { id title } }";
+    ws::subscription_hidden_like_missing(&app, &sven, changed, json!({ "id": internal })).await;
     // Syddjurs' criteria look like those of a municipality that never set any.
     as_unknown_as(
         &app,
@@ -1468,6 +1436,11 @@ async fn no_pilots_operation_reaches_another_municipalitys_unshared_pilots() {
     for (query, variables) in named {
         hidden_like_missing(&app, &p.sven, query, variables).await;
     }
+    // So does a subscription to a pilot's changes.
+    let changed = "subscription($id: ID!) { pilotChanged(id: $id) { id status } }";
+    for id in [&internal, &evaluated] {
+        ws::subscription_hidden_like_missing(&app, &p.sven, changed, json!({ "id": id })).await;
+    }
     // Nor does Helsingborg start a pilot from Syddjurs' idea.
     let from_idea =
         |idea: &str| json!({ "ideaId": idea, "plan": draft_plan("Stöld", &["social"]) });
@@ -1886,6 +1859,8 @@ async fn no_funding_operation_reaches_another_municipalitys_unshared_funds_or_ap
         )
         .await;
         hidden_like_missing(&app, &p.sven, HISTORY, json!({ "id": id })).await;
+        let changed = "subscription($id: ID!) { applicationChanged(id: $id) { id status } }";
+        ws::subscription_hidden_like_missing(&app, &p.sven, changed, json!({ "id": id })).await;
     }
     // And every command.
     for target in [&granted, &reviewing, &drafted] {

@@ -58,6 +58,7 @@ fn time(raw: &str) -> async_graphql::Result<DateTime<Utc>> {
 /// A registered municipality.
 pub struct Municipality(MunicipalityView);
 
+/// A registered municipality.
 #[Object]
 impl Municipality {
     /// Its id, e.g. DK-0706 (country, dash, official code).
@@ -107,6 +108,7 @@ impl Municipality {
 /// A department (org unit) of a municipality.
 pub struct Department(DepartmentView);
 
+/// A department (org unit) of a municipality.
 #[Object]
 impl Department {
     /// Its id: the slug tokens name in their department claim.
@@ -130,6 +132,7 @@ impl Department {
 /// A network of municipalities that share NETWORK-visible records.
 pub struct Network(NetworkView);
 
+/// A network of municipalities that share NETWORK-visible records.
 #[Object]
 impl Network {
     /// Its id.
@@ -166,6 +169,7 @@ impl Network {
 /// A municipality's place in a network: a member, or invited.
 pub struct NetworkMember(NetworkMemberView);
 
+/// A municipality's place in a network: a member, or invited.
 #[Object]
 impl NetworkMember {
     /// The municipality's id.
@@ -192,6 +196,9 @@ impl DirectoryQuery {
     async fn municipalities(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Vec<Municipality>> {
         principal(ctx)?;
@@ -204,7 +211,10 @@ impl DirectoryQuery {
     async fn municipality(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The municipality code, e.g. DK-0706.")] id: ID,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Option<Municipality>> {
         let principal = principal(ctx)?;
@@ -221,6 +231,9 @@ impl DirectoryQuery {
     async fn networks(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Vec<Network>> {
         let principal = principal(ctx)?;
@@ -236,7 +249,10 @@ impl DirectoryQuery {
     async fn network(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The network's id.")] id: ID,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Option<Network>> {
         let principal = principal(ctx)?;
@@ -289,7 +305,10 @@ impl DirectoryMutation {
     async fn register_municipality(
         &self,
         ctx: &Context<'_>,
-        input: RegisterMunicipalityInput,
+        #[graphql(desc = "The municipality to register.")] input: RegisterMunicipalityInput,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<DirectoryPayload> {
         principal(ctx)?;
@@ -321,7 +340,10 @@ impl DirectoryMutation {
     async fn add_department(
         &self,
         ctx: &Context<'_>,
-        input: AddDepartmentInput,
+        #[graphql(desc = "The new department.")] input: AddDepartmentInput,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<DirectoryPayload> {
         let request = pb::AddDepartmentRequest {
@@ -338,8 +360,11 @@ impl DirectoryMutation {
     async fn rename_department(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        name: String,
+        #[graphql(desc = "The department's id.")] id: ID,
+        #[graphql(desc = "Its new name.")] name: String,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<DirectoryPayload> {
         let request = pb::RenameDepartmentRequest {
@@ -358,7 +383,10 @@ impl DirectoryMutation {
     async fn retire_department(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The department's id.")] id: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<DirectoryPayload> {
         let request = pb::RetireDepartmentRequest {
@@ -373,7 +401,10 @@ impl DirectoryMutation {
     async fn create_network(
         &self,
         ctx: &Context<'_>,
-        name: String,
+        #[graphql(desc = "The network's name.")] name: String,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<DirectoryPayload> {
         let request = pb::CreateNetworkRequest { name };
@@ -385,8 +416,11 @@ impl DirectoryMutation {
     async fn invite_to_network(
         &self,
         ctx: &Context<'_>,
-        network: ID,
-        municipality: ID,
+        #[graphql(desc = "The network's id.")] network: ID,
+        #[graphql(desc = "The municipality to invite, a code such as SE-1283.")] municipality: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<DirectoryPayload> {
         let request = pb::InviteToNetworkRequest {
@@ -402,7 +436,10 @@ impl DirectoryMutation {
     async fn accept_network_invitation(
         &self,
         ctx: &Context<'_>,
-        network: ID,
+        #[graphql(desc = "The id of the network your municipality is invited to.")] network: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<DirectoryPayload> {
         let request = pb::AcceptNetworkInvitationRequest {
@@ -417,7 +454,10 @@ impl DirectoryMutation {
     async fn leave_network(
         &self,
         ctx: &Context<'_>,
-        network: ID,
+        #[graphql(desc = "The network's id.")] network: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<DirectoryPayload> {
         let request = pb::LeaveNetworkRequest {

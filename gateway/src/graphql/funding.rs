@@ -52,6 +52,8 @@ fn money(m: Option<&innohub_proto::innohub::common::v1::Money>) -> Money {
 /// each year it has a budget for. For partners people are null.
 pub struct Fund(FundView);
 
+/// An innovation fund that employees pitch to: its terms, decision rounds and the ledger of
+/// each year it has a budget for. For partners people are null.
 #[Object]
 impl Fund {
     #[graphql(flatten)]
@@ -66,6 +68,7 @@ impl Fund {
     async fn created_by(&self) -> Option<&str> {
         self.0.created_by.as_deref()
     }
+    /// When the fund was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -82,11 +85,13 @@ impl Fund {
 /// A decision round of a fund.
 #[derive(SimpleObject)]
 pub struct FundRound {
+    /// The round's id; applications name it to apply to the round.
     id: ID,
     #[graphql(flatten)]
     round: DecisionRound,
     /// The year its grants are committed against: its council date's.
     year: Option<i32>,
+    /// When the round was scheduled.
     scheduled_at: DateTime<Utc>,
 }
 
@@ -105,6 +110,8 @@ impl From<&RoundView> for FundRound {
 /// year's events; remaining = budget − committed + returned.
 pub struct FundLedger(LedgerView);
 
+/// The ledger of a fund's year: its budget and the money that moved, each the sum of the
+/// year's events; remaining = budget − committed + returned.
 #[Object]
 impl FundLedger {
     /// The year's record id, for `history`: `fund-period:<fund>:<year>`.
@@ -115,6 +122,7 @@ impl FundLedger {
     async fn fund(&self) -> ID {
         ID(self.0.fund.to_string())
     }
+    /// The budget year, e.g. 2026.
     async fn year(&self) -> i32 {
         self.0.year
     }
@@ -146,8 +154,10 @@ impl FundLedger {
 
 /// An application to a fund's decision round. For partners people, comments and the origin
 /// are null; reviewers are null for its applicants and drafter.
-pub struct Application(ApplicationView);
+pub struct Application(pub(super) ApplicationView);
 
+/// An application to a fund's decision round. For partners people, comments and the origin
+/// are null; reviewers are null for its applicants and drafter.
 #[Object]
 impl Application {
     #[graphql(flatten)]
@@ -174,6 +184,8 @@ impl Application {
             .and_then(|f| f.round(self.0.round))
             .map(Into::into))
     }
+    /// Where it is: DRAFT, SUBMITTED, IN_REVIEW, then APPROVED, PARTIALLY_APPROVED, REJECTED,
+    /// or WITHDRAWN.
     async fn status(&self) -> async_graphql::Result<ApplicationStatus> {
         ApplicationStatus::try_from(self.0.status as i32)
     }
@@ -185,6 +197,7 @@ impl Application {
     async fn drafted_by(&self) -> Option<&str> {
         self.0.drafted_by.as_deref()
     }
+    /// When it was first drafted.
     async fn drafted_at(&self) -> DateTime<Utc> {
         self.0.drafted_at
     }
@@ -342,6 +355,7 @@ impl ApplicationOrigin {
     }
 }
 
+/// The record an application is for: an idea, a pilot or a process of its municipality.
 #[Object]
 impl ApplicationOrigin {
     /// The service that owns the record, e.g. ideas.
@@ -378,6 +392,7 @@ pub struct ReviewerAssignment {
     reviewer: Option<String>,
     /// The fund manager who assigned them; null for partners.
     assigned_by: Option<String>,
+    /// When the reviewer was assigned.
     assigned_at: DateTime<Utc>,
 }
 
@@ -391,6 +406,7 @@ pub struct ApplicationReview {
     review: Review,
     /// Σ weight·score / Σ weight over the fund's criteria (1–5).
     score: Option<f64>,
+    /// When the reviewer gave this (their latest) review.
     reviewed_at: DateTime<Utc>,
 }
 
@@ -399,6 +415,7 @@ pub struct ApplicationReview {
 pub struct Decision {
     /// The round that decided it.
     round: ID,
+    /// APPROVED, PARTIALLY_APPROVED or REJECTED.
     outcome: DecisionOutcome,
     /// The amount granted: the amount requested, part of it, or zero.
     approved: Money,
@@ -410,6 +427,7 @@ pub struct Decision {
     year: i32,
     /// The fund manager who recorded it; null for partners.
     decided_by: Option<String>,
+    /// When the decision was recorded.
     decided_at: DateTime<Utc>,
 }
 
@@ -434,14 +452,18 @@ impl Decision {
 pub struct Withdrawal {
     /// Who withdrew it; null for partners.
     withdrawn_by: Option<String>,
+    /// Why it was withdrawn; null when no reason was given.
     reason: Option<String>,
+    /// When it was withdrawn.
     withdrawn_at: DateTime<Utc>,
 }
 
 /// Money of a grant paid out.
 #[derive(SimpleObject)]
 pub struct Disbursement {
+    /// The disbursement's id.
     id: ID,
+    /// The amount paid, in the fund's currency.
     amount: Money,
     /// The day it was paid.
     date: Option<NaiveDate>,
@@ -449,6 +471,7 @@ pub struct Disbursement {
     note: Option<String>,
     /// The fund manager who recorded it; null for partners.
     disbursed_by: Option<String>,
+    /// When it was recorded.
     recorded_at: DateTime<Utc>,
 }
 
@@ -469,11 +492,13 @@ impl Disbursement {
 /// Unspent money of a grant given back to its year's budget.
 #[derive(SimpleObject)]
 pub struct UnspentReturn {
+    /// The amount given back, in the fund's currency.
     amount: Money,
     /// Why.
     note: Option<String>,
     /// The fund manager who recorded it; null for partners.
     returned_by: Option<String>,
+    /// When it was recorded.
     recorded_at: DateTime<Utc>,
 }
 
@@ -492,17 +517,21 @@ impl UnspentReturn {
 /// A progress report of a granted project.
 #[derive(SimpleObject)]
 pub struct ApplicationProgressReport {
+    /// The report's id.
     id: ID,
     #[graphql(flatten)]
     report: ProgressReport,
+    /// When it was recorded.
     recorded_at: DateTime<Utc>,
 }
 
 /// The applications in one status.
 pub struct PipelineStage(Stage);
 
+/// The applications in one status.
 #[Object]
 impl PipelineStage {
+    /// The status.
     async fn status(&self) -> async_graphql::Result<ApplicationStatus> {
         ApplicationStatus::try_from(self.0.status as i32)
     }
@@ -532,6 +561,7 @@ impl PipelineStage {
 /// The applications you may see, by status.
 pub struct ApplicationPipeline(Pipeline);
 
+/// The applications you may see, by status.
 #[Object]
 impl ApplicationPipeline {
     /// How many applications.
@@ -603,7 +633,13 @@ impl FundingQuery {
     async fn funds(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only this municipality's funds (a code, e.g. SE-1283); all you may see when not given."
+        )]
         municipality: Option<ID>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Vec<Fund>> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -620,7 +656,10 @@ impl FundingQuery {
     async fn fund(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The fund's id.")] id: ID,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Fund> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -634,8 +673,11 @@ impl FundingQuery {
     async fn fund_ledger(
         &self,
         ctx: &Context<'_>,
-        fund: ID,
-        year: i32,
+        #[graphql(desc = "The fund's id.")] fund: ID,
+        #[graphql(desc = "The budget year, e.g. 2026.")] year: i32,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<FundLedger> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -654,7 +696,10 @@ impl FundingQuery {
     async fn applications(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ApplicationFilter>,
+        #[graphql(desc = "Only what matches every field given.")] filter: Option<ApplicationFilter>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<ApplicationPipeline> {
         let filter = filter.unwrap_or_default().into_filter()?;
@@ -672,7 +717,10 @@ impl FundingQuery {
     async fn application(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The application's id.")] id: ID,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Application> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -692,9 +740,12 @@ mod tests {
         let sdl = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
             .finish()
             .sdl();
+        // (without the descriptions, which sit between the arguments, and line breaks)
+        let sdl = sdl.split("\"\"\"").step_by(2).collect::<Vec<_>>().join(" ");
+        let sdl = sdl.split_whitespace().collect::<Vec<_>>().join(" ");
         // then the funding queries and their types are in it, money as integers
         for part in [
-            "fundLedger(fund: ID!, year: Int!",
+            "fundLedger( fund: ID!, year: Int!",
             "type ApplicationPipeline",
             "type PipelineStage",
             "input MoneyInput",

@@ -66,7 +66,10 @@ impl FundingMutation {
     async fn create_fund(
         &self,
         ctx: &Context<'_>,
-        terms: FundTerms,
+        #[graphql(desc = "What the fund grants and on which terms.")] terms: FundTerms,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<FundPayload> {
         let request = pb::CreateFundRequest {
@@ -81,9 +84,12 @@ impl FundingMutation {
     async fn set_fund_budget(
         &self,
         ctx: &Context<'_>,
-        fund: ID,
-        year: i32,
-        budget: Money,
+        #[graphql(desc = "The fund's id.")] fund: ID,
+        #[graphql(desc = "The budget year, e.g. 2026.")] year: i32,
+        #[graphql(desc = "The year's budget, in the fund's currency.")] budget: Money,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<FundPeriodPayload> {
         let request = pb::SetFundBudgetRequest {
@@ -100,8 +106,11 @@ impl FundingMutation {
     async fn schedule_decision_round(
         &self,
         ctx: &Context<'_>,
-        fund: ID,
-        round: DecisionRound,
+        #[graphql(desc = "The fund's id.")] fund: ID,
+        #[graphql(desc = "The round: its deadline and council date.")] round: DecisionRound,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<FundPayload> {
         let request = pb::ScheduleDecisionRoundRequest {
@@ -121,10 +130,15 @@ impl FundingMutation {
     async fn draft_application(
         &self,
         ctx: &Context<'_>,
-        fund: ID,
-        round: ID,
+        #[graphql(desc = "The fund's id.")] fund: ID,
+        #[graphql(desc = "The id of the decision round applied to.")] round: ID,
+        #[graphql(desc = "What the application asks for; a title and one applicant are required.")]
         details: ApplicationDetails,
+        #[graphql(desc = "The idea, pilot or process of your municipality it is for, if any.")]
         origin: Option<RecordRef>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ApplicationPayload> {
         let request = pb::DraftApplicationRequest {
@@ -146,9 +160,15 @@ impl FundingMutation {
     async fn update_application(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        details: ApplicationDetails,
+        #[graphql(desc = "The id of a DRAFT application.")] id: ID,
+        #[graphql(desc = "The new values of the fields that change.")] details: ApplicationDetails,
+        #[graphql(
+            desc = "The fields that change, by their GraphQL names (nested with a dot); a named field that is null is cleared. Without it, the fields given (not null) change."
+        )]
         fields: Option<Vec<String>>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ApplicationPayload> {
         let request = pb::UpdateApplicationRequest {
@@ -169,7 +189,10 @@ impl FundingMutation {
     async fn submit_application(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The id of a DRAFT application.")] id: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ApplicationPayload> {
         let request = pb::SubmitApplicationRequest {
@@ -185,8 +208,11 @@ impl FundingMutation {
     async fn withdraw_application(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        reason: Option<String>,
+        #[graphql(desc = "The application's id.")] id: ID,
+        #[graphql(desc = "Why, if you wish to say.")] reason: Option<String>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ApplicationPayload> {
         let request = pb::WithdrawApplicationRequest {
@@ -204,8 +230,12 @@ impl FundingMutation {
     async fn assign_reviewer(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The id of a submitted application.")] id: ID,
+        #[graphql(desc = "A user id of your municipality, neither an applicant nor the drafter.")]
         reviewer: String,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ApplicationPayload> {
         let request = pb::AssignReviewerRequest {
@@ -222,8 +252,11 @@ impl FundingMutation {
     async fn review_application(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        review: Review,
+        #[graphql(desc = "The id of an application IN_REVIEW that you are assigned to.")] id: ID,
+        #[graphql(desc = "Your scores per criterion and your recommendation.")] review: Review,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ApplicationPayload> {
         let request = pb::ReviewApplicationRequest {
@@ -245,12 +278,18 @@ impl FundingMutation {
     async fn decide_application(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        round: ID,
-        outcome: DecisionOutcome,
+        #[graphql(desc = "The id of an application IN_REVIEW.")] id: ID,
+        #[graphql(desc = "The round that decides it.")] round: ID,
+        #[graphql(desc = "APPROVED, PARTIALLY_APPROVED or REJECTED.")] outcome: DecisionOutcome,
+        #[graphql(
+            desc = "For PARTIALLY_APPROVED: the amount granted, above zero and below the amount requested."
+        )]
         amount: Option<Money>,
-        conditions: Option<String>,
-        rationale: String,
+        #[graphql(desc = "Conditions of the grant, if any.")] conditions: Option<String>,
+        #[graphql(desc = "Why the council decided so.")] rationale: String,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ApplicationPayload> {
         let request = pb::DecideApplicationRequest {
@@ -272,10 +311,13 @@ impl FundingMutation {
     async fn disburse(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        amount: Money,
-        date: Option<NaiveDate>,
-        note: Option<String>,
+        #[graphql(desc = "The id of a granted application.")] id: ID,
+        #[graphql(desc = "The amount paid, in the fund's currency.")] amount: Money,
+        #[graphql(desc = "The day it was paid; today when not given.")] date: Option<NaiveDate>,
+        #[graphql(desc = "What it pays for.")] note: Option<String>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<FundPeriodPayload> {
         let request = pb::DisburseRequest {
@@ -292,8 +334,11 @@ impl FundingMutation {
     async fn record_progress_report(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        report: ProgressReport,
+        #[graphql(desc = "The id of a granted application.")] id: ID,
+        #[graphql(desc = "The report.")] report: ProgressReport,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ApplicationPayload> {
         let request = pb::RecordProgressReportRequest {
@@ -311,9 +356,12 @@ impl FundingMutation {
     async fn return_unspent(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        amount: Money,
-        note: Option<String>,
+        #[graphql(desc = "The id of a granted application.")] id: ID,
+        #[graphql(desc = "The amount given back, in the fund's currency.")] amount: Money,
+        #[graphql(desc = "Why.")] note: Option<String>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<FundPeriodPayload> {
         let request = pb::ReturnUnspentRequest {

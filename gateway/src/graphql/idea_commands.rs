@@ -129,6 +129,7 @@ impl Spawned {
 /// The result of spawning a process from an idea: two writes, one token.
 pub struct SpawnProcessPayload(Spawned);
 
+/// The result of spawning a process from an idea: two writes, one token.
 #[Object]
 impl SpawnProcessPayload {
     /// The idea's id.
@@ -262,14 +263,19 @@ pub struct UpdateIdeaInput {
     title: Option<String>,
     /// The need or problem it answers.
     need: Option<String>,
+    /// The solution proposed.
     proposed_solution: Option<String>,
+    /// The value it is expected to bring.
     expected_value: Option<String>,
     /// Departments of your municipality it concerns (at least one).
     departments: Option<Vec<String>>,
+    /// Free tags, e.g. AI, citizen service (at most 20, each at most 40 characters).
     tags: Option<Vec<String>>,
     /// The open challenge it answers; null: none.
     challenge: MaybeUndefined<ID>,
+    /// How it arose.
     driver: Option<Driver>,
+    /// Who may read it; NETWORK and PUBLIC share it with other municipalities.
     visibility: Option<Visibility>,
     /// Users named to score it besides the innovation leads.
     reviewers: Option<Vec<String>>,
@@ -435,8 +441,15 @@ impl IdeasMutation {
     async fn open_challenge(
         &self,
         ctx: &Context<'_>,
-        input: ChallengeInput,
-        #[graphql(default = false)] draft: bool,
+        #[graphql(desc = "The challenge.")] input: ChallengeInput,
+        #[graphql(
+            default = false,
+            desc = "True: keep it DRAFT, to publish later with `publishChallenge`."
+        )]
+        draft: bool,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ChallengePayload> {
         let request = pb::CreateChallengeRequest {
@@ -450,7 +463,10 @@ impl IdeasMutation {
     async fn publish_challenge(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The id of a DRAFT challenge.")] id: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ChallengePayload> {
         let request = pb::OpenChallengeRequest { challenge_id: id.0 };
@@ -461,8 +477,11 @@ impl IdeasMutation {
     async fn close_challenge(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        reason: Option<String>,
+        #[graphql(desc = "The challenge's id.")] id: ID,
+        #[graphql(desc = "Why it closes, if you wish to say.")] reason: Option<String>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ChallengePayload> {
         let request = pb::CloseChallengeRequest {
@@ -477,7 +496,10 @@ impl IdeasMutation {
     async fn submit_idea(
         &self,
         ctx: &Context<'_>,
-        input: SubmitIdeaInput,
+        #[graphql(desc = "The new idea.")] input: SubmitIdeaInput,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<IdeaPayload> {
         let request = pb::SubmitIdeaRequest {
@@ -490,8 +512,12 @@ impl IdeasMutation {
     async fn update_idea(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The idea's id.")] id: ID,
+        #[graphql(desc = "The fields to change; absent fields keep their value.")]
         input: UpdateIdeaInput,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<IdeaPayload> {
         let given = Given::from(input);
@@ -510,10 +536,14 @@ impl IdeasMutation {
     async fn decide_idea_gate(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        to: Stage,
-        rationale: String,
+        #[graphql(desc = "The idea's id.")] id: ID,
+        #[graphql(desc = "The stage it moves to: the next one, or PARKED or STOPPED.")] to: Stage,
+        #[graphql(desc = "Why (for PARKED and STOPPED: the reason).")] rationale: String,
+        #[graphql(desc = "How the idea is likely to be realised, if the gate judges it.")]
         likely_outcome: Option<Outcome>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<IdeaPayload> {
         let request = pb::DecideIdeaGateRequest {
@@ -529,7 +559,10 @@ impl IdeasMutation {
     async fn support_idea(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The idea's id.")] id: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<IdeaPayload> {
         let request = pb::SupportIdeaRequest { idea_id: id.0 };
@@ -540,7 +573,10 @@ impl IdeasMutation {
     async fn withdraw_support(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The idea's id.")] id: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<IdeaPayload> {
         let request = pb::WithdrawSupportRequest { idea_id: id.0 };
@@ -551,8 +587,11 @@ impl IdeasMutation {
     async fn comment_on_idea(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        text: String,
+        #[graphql(desc = "The idea's id.")] id: ID,
+        #[graphql(desc = "The comment, plain text.")] text: String,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<IdeaPayload> {
         let request = pb::CommentOnIdeaRequest {
@@ -567,7 +606,11 @@ impl IdeasMutation {
     async fn set_idea_criteria(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Every criterion in force from now on (they replace the earlier ones).")]
         criteria: Vec<CriterionInput>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<IdeaCriteriaPayload> {
         let request = pb::SetIdeaCriteriaRequest {
@@ -583,8 +626,14 @@ impl IdeasMutation {
     async fn score_idea(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The idea's id.")] id: ID,
+        #[graphql(
+            desc = "Your value for each criterion, on its scale (they replace your earlier values)."
+        )]
         scores: Vec<CriterionScoreInput>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<IdeaPayload> {
         let request = pb::ScoreIdeaRequest {
@@ -598,7 +647,10 @@ impl IdeasMutation {
     async fn record_workshop(
         &self,
         ctx: &Context<'_>,
-        input: WorkshopInput,
+        #[graphql(desc = "The workshop and what came out of it.")] input: WorkshopInput,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<WorkshopPayload> {
         let request = pb::RecordWorkshopRequest {
@@ -611,7 +663,10 @@ impl IdeasMutation {
     async fn add_action_item(
         &self,
         ctx: &Context<'_>,
-        input: AddActionItemInput,
+        #[graphql(desc = "The action item.")] input: AddActionItemInput,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ActionItemPayload> {
         let request = pb::AddActionItemRequest::from(input);
@@ -622,7 +677,10 @@ impl IdeasMutation {
     async fn complete_action_item(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The action item's id.")] id: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ActionItemPayload> {
         let request = pb::CompleteActionItemRequest { item_id: id.0 };
@@ -635,8 +693,11 @@ impl IdeasMutation {
     async fn drop_action_item(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        reason: String,
+        #[graphql(desc = "The action item's id.")] id: ID,
+        #[graphql(desc = "Why it is dropped.")] reason: String,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ActionItemPayload> {
         let request = pb::DropActionItemRequest {
@@ -653,8 +714,11 @@ impl IdeasMutation {
     async fn spawn_process_from_idea(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: SubmitProcessInput,
+        #[graphql(desc = "The idea's id.")] id: ID,
+        #[graphql(desc = "The process to create.")] input: SubmitProcessInput,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<SpawnProcessPayload> {
         let request = pb::SpawnProcessFromIdeaRequest {

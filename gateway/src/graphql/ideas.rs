@@ -178,12 +178,15 @@ fn optional<E: TryFrom<i32, Error = async_graphql::Error>>(
 /// departments, reviewers and the reviewers' scores are null or empty.
 pub struct Idea(pub(super) IdeaView);
 
+/// A staff idea or an answer to a challenge. For partners (other municipalities) people,
+/// departments, reviewers and the reviewers' scores are null or empty.
 #[Object]
 impl Idea {
     #[graphql(flatten)]
     async fn owned(&self) -> Owned<'_> {
         Owned::new(self.0.id, &self.0.municipality, self.0.access)
     }
+    /// Short name, at most 80 characters.
     async fn title(&self) -> &str {
         &self.0.details.title
     }
@@ -191,9 +194,11 @@ impl Idea {
     async fn need(&self) -> &str {
         &self.0.details.need
     }
+    /// The solution proposed; null when none yet.
     async fn proposed_solution(&self) -> Option<&str> {
         text(&self.0.details.proposed_solution)
     }
+    /// The value it is expected to bring; null when not told.
     async fn expected_value(&self) -> Option<&str> {
         text(&self.0.details.expected_value)
     }
@@ -201,6 +206,7 @@ impl Idea {
     async fn departments(&self) -> &[String] {
         &self.0.details.departments
     }
+    /// Free tags, e.g. AI, citizen service (at most 20).
     async fn tags(&self) -> &[String] {
         &self.0.details.tags
     }
@@ -208,12 +214,15 @@ impl Idea {
     async fn reviewers(&self) -> &[String] {
         &self.0.details.reviewers
     }
+    /// How it arose: an idea, an answer to a challenge, or an opportunity.
     async fn driver(&self) -> async_graphql::Result<Driver> {
         Driver::try_from(self.0.details.driver)
     }
+    /// Who may read it; NETWORK and PUBLIC ideas are shared with other municipalities.
     async fn visibility(&self) -> async_graphql::Result<Visibility> {
         Visibility::try_from(self.0.visibility() as i32)
     }
+    /// Where it is in the funnel, from SUBMITTED to IMPLEMENTED (or PARKED, STOPPED).
     async fn stage(&self) -> async_graphql::Result<Stage> {
         Stage::try_from(self.0.stage as i32)
     }
@@ -229,9 +238,11 @@ impl Idea {
     async fn challenge(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Challenge>> {
         challenge_named(ctx, &self.0.details.challenge_id).await
     }
+    /// How many people support it (across municipalities when it is shared).
     async fn support_count(&self) -> usize {
         self.0.support_count
     }
+    /// Whether you support it.
     async fn supported_by_me(&self) -> bool {
         self.0.supported_by_me
     }
@@ -298,6 +309,7 @@ impl Idea {
 /// One reviewer's values for an idea.
 #[derive(SimpleObject)]
 pub struct ReviewerScore {
+    /// The reviewer's user id.
     reviewer: String,
     /// A value per criterion, as given.
     values: Vec<CriterionValue>,
@@ -325,14 +337,18 @@ impl From<&ReviewView> for ReviewerScore {
 /// A reviewer's value for one criterion.
 #[derive(SimpleObject)]
 pub struct CriterionValue {
+    /// The criterion's name, as the municipality's criteria name it.
     criterion: String,
+    /// The value given, on the criterion's scale.
     value: i32,
 }
 
 /// A gate decided: the idea moved from one stage to another.
 #[derive(SimpleObject)]
 pub struct GateDecision {
+    /// The stage the idea left.
     from: Stage,
+    /// The stage the idea entered.
     to: Stage,
     /// Why (for PARKED and STOPPED: the reason).
     rationale: String,
@@ -340,6 +356,7 @@ pub struct GateDecision {
     decider: Option<String>,
     /// The likely outcome judged at this gate, if it judged one.
     likely_outcome: Option<Outcome>,
+    /// When the gate was decided.
     decided_at: DateTime<Utc>,
 }
 
@@ -392,6 +409,8 @@ impl IdeaOutcome {
     }
 }
 
+/// What an idea became: a record of another context (a process; later a pilot or a fund
+/// application).
 #[Object]
 impl IdeaOutcome {
     /// The context (service) that owns the record, e.g. processes.
@@ -422,6 +441,7 @@ pub struct OriginIdea {
     idea: Option<IdeaView>,
 }
 
+/// The idea a process was spawned from.
 #[Object]
 impl OriginIdea {
     /// The idea's municipality.
@@ -474,17 +494,22 @@ pub(super) async fn origin_idea_of(
 /// A challenge the municipality poses; its own members only.
 pub struct Challenge(ChallengeView);
 
+/// A challenge the municipality poses; its own members only.
 #[Object]
 impl Challenge {
+    /// The challenge's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The municipality that poses it, e.g. DK-0706.
     async fn municipality(&self) -> &str {
         self.0.municipality.as_str()
     }
+    /// Short name, at most 80 characters.
     async fn title(&self) -> &str {
         &self.0.details.title
     }
+    /// What the municipality asks for: the problem and what a good answer brings.
     async fn description(&self) -> &str {
         &self.0.details.description
     }
@@ -492,6 +517,7 @@ impl Challenge {
     async fn owner(&self) -> Option<&str> {
         text(&self.0.details.owner)
     }
+    /// Department ids of the municipality it concerns.
     async fn departments(&self) -> &[String] {
         &self.0.details.departments
     }
@@ -503,6 +529,7 @@ impl Challenge {
     async fn open_to(&self) -> Option<NaiveDate> {
         self.0.details.open_to.parse().ok()
     }
+    /// DRAFT (being prepared), OPEN (takes ideas between its open dates) or CLOSED.
     async fn status(&self) -> async_graphql::Result<ChallengeStatus> {
         ChallengeStatus::try_from(self.0.status as i32)
     }
@@ -518,6 +545,7 @@ impl Challenge {
     async fn created_by(&self) -> &str {
         &self.0.created_by
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -526,14 +554,18 @@ impl Challenge {
 /// A workshop and what came out of it; its municipality's own members only.
 pub struct Workshop(WorkshopView);
 
+/// A workshop and what came out of it; its municipality's own members only.
 #[Object]
 impl Workshop {
+    /// The workshop's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The municipality that held it, e.g. DK-0706.
     async fn municipality(&self) -> &str {
         self.0.municipality.as_str()
     }
+    /// Short name, at most 80 characters.
     async fn title(&self) -> &str {
         &self.0.details.title
     }
@@ -545,6 +577,7 @@ impl Workshop {
     async fn facilitator(&self) -> Option<&str> {
         text(&self.0.details.facilitator)
     }
+    /// Who took part (user ids or names).
     async fn participants(&self) -> &[String] {
         &self.0.details.participants
     }
@@ -595,11 +628,14 @@ impl Workshop {
 /// Who does what by when, out of a workshop; its municipality's own members only.
 pub struct ActionItem(ActionItemView);
 
+/// Who does what by when, out of a workshop; its municipality's own members only.
 #[Object]
 impl ActionItem {
+    /// The action item's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// What is to be done.
     async fn title(&self) -> &str {
         &self.0.title
     }
@@ -607,9 +643,11 @@ impl ActionItem {
     async fn owner(&self) -> &str {
         &self.0.owner
     }
+    /// The day it is due.
     async fn deadline(&self) -> NaiveDate {
         self.0.deadline
     }
+    /// OPEN, DONE or DROPPED.
     async fn status(&self) -> ActionItemStatus {
         self.0.status.into()
     }
@@ -621,6 +659,7 @@ impl ActionItem {
     async fn workshop_id(&self) -> ID {
         ID(self.0.workshop.to_string())
     }
+    /// The workshop it came out of, if you may see it.
     async fn workshop(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Workshop>> {
         let viewer = viewer(ctx)?;
         maybe(
@@ -689,6 +728,7 @@ async fn action_items_for(
 /// A municipality's evaluation criterion.
 #[derive(SimpleObject)]
 pub struct IdeaCriterion {
+    /// The criterion's name, unique in the municipality, e.g. "Citizen value".
     name: String,
     /// Relative weight, 1 to 100.
     weight: u32,
@@ -715,14 +755,18 @@ impl From<pb::Criterion> for IdeaCriterion {
 /// Ideas in one stage.
 #[derive(SimpleObject)]
 pub struct IdeaStageCount {
+    /// The stage.
     stage: Stage,
+    /// How many of the ideas submitted in the span are in this stage now.
     ideas: i64,
 }
 
 /// From one forward stage to the next.
 #[derive(SimpleObject)]
 pub struct IdeaConversion {
+    /// The stage entered first.
     from: Stage,
+    /// The stage after it.
     to: Stage,
     /// Ideas that entered `from` in the span.
     entered: i64,
@@ -735,6 +779,7 @@ pub struct IdeaConversion {
 /// How long ideas stay in a stage.
 #[derive(SimpleObject)]
 pub struct IdeaLeadTime {
+    /// The stage.
     stage: Stage,
     /// Ideas that entered it in the span and have left it.
     ideas: i64,
@@ -763,6 +808,7 @@ impl<'a> Owned<'a> {
 
 #[Object]
 impl Owned<'_> {
+    /// The record's id.
     async fn id(&self) -> ID {
         ID(self.id.to_string())
     }
@@ -786,6 +832,7 @@ pub(super) struct FunnelSpan {
 
 #[Object]
 impl FunnelSpan {
+    /// The municipality whose records are counted, e.g. DK-0706.
     async fn municipality(&self) -> &str {
         self.municipality.as_str()
     }
@@ -806,6 +853,8 @@ pub struct IdeaFunnel {
     span: FunnelSpan,
 }
 
+/// The innovation funnel of a municipality's ideas over a span of days, of the ideas you
+/// may see.
 #[Object]
 impl IdeaFunnel {
     #[graphql(flatten)]
@@ -867,11 +916,13 @@ impl IdeaFunnel {
 pub struct IdeaFilter {
     /// Owning municipality, e.g. SE-1283.
     municipality: Option<String>,
+    /// Only ideas in this stage.
     stage: Option<Stage>,
     /// The challenge they answer.
     challenge: Option<ID>,
     /// Your own municipality's ideas only.
     department: Option<String>,
+    /// Only ideas with this tag.
     tag: Option<String>,
     /// The likely outcome.
     outcome: Option<Outcome>,
@@ -935,9 +986,13 @@ impl IdeasQuery {
     async fn ideas(
         &self,
         ctx: &Context<'_>,
-        filter: Option<IdeaFilter>,
-        first: Option<i32>,
+        #[graphql(desc = "Only what matches every field given.")] filter: Option<IdeaFilter>,
+        #[graphql(desc = "How many to return, 0 to 100 (20 when not given).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor: the previous page's `pageInfo.endCursor`.")]
         after: Option<String>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<IdeaConnection> {
         newest_first(
@@ -955,7 +1010,10 @@ impl IdeasQuery {
     async fn idea(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The idea's id.")] id: ID,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Idea> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -969,6 +1027,9 @@ impl IdeasQuery {
     async fn challenges(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Vec<Challenge>> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -979,7 +1040,10 @@ impl IdeasQuery {
     async fn challenge(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The challenge's id.")] id: ID,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Challenge> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -994,6 +1058,9 @@ impl IdeasQuery {
     async fn workshops(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Vec<Workshop>> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -1004,7 +1071,10 @@ impl IdeasQuery {
     async fn workshop(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The workshop's id.")] id: ID,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Workshop> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -1017,10 +1087,16 @@ impl IdeasQuery {
     async fn action_items(
         &self,
         ctx: &Context<'_>,
-        owner: Option<String>,
+        #[graphql(desc = "Only the action items of this owner.")] owner: Option<String>,
+        #[graphql(
+            desc = "True: only the overdue ones (open past their deadline); false: only the others."
+        )]
         overdue: Option<bool>,
-        workshop: Option<ID>,
-        idea: Option<ID>,
+        #[graphql(desc = "Only the action items of this workshop.")] workshop: Option<ID>,
+        #[graphql(desc = "Only the action items of this idea.")] idea: Option<ID>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Vec<ActionItem>> {
         let filter = ActionItemFilter {
@@ -1038,9 +1114,16 @@ impl IdeasQuery {
     async fn idea_funnel(
         &self,
         ctx: &Context<'_>,
-        municipality: Option<String>,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
+        #[graphql(desc = "A municipality code, e.g. DK-0706; yours when not given.")] municipality: Option<String>,
+        #[graphql(desc = "The first day of the span; from the start when not given.")] from: Option<
+            NaiveDate,
+        >,
+        #[graphql(desc = "The last day of the span; until now when not given.")] to: Option<
+            NaiveDate,
+        >,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<IdeaFunnel> {
         if from.zip(to).is_some_and(|(from, to)| from > to) {
@@ -1066,6 +1149,9 @@ impl IdeasQuery {
     async fn idea_criteria(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Vec<IdeaCriterion>> {
         let viewer = reader(ctx, consistency.as_deref()).await?;

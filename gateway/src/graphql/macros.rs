@@ -55,6 +55,7 @@ macro_rules! payload {
             }
         }
 
+        $(#[$doc])*
         #[async_graphql::Object]
         impl $name {
             /// The record's id.

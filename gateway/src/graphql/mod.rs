@@ -21,24 +21,27 @@ mod pilot_types;
 mod pilots;
 mod query;
 mod reuse;
+mod subscription;
 mod types;
 
 use std::future::Future;
 use std::time::Duration;
 
-use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
+use async_graphql::{ErrorExtensions, MergedObject, Schema};
 use innohub_projections::ProcessQueries;
 use innohub_proto::innohub::directory::v1::directory_service_client::DirectoryServiceClient;
 use innohub_proto::innohub::funding::v1::funding_service_client::FundingServiceClient;
 use innohub_proto::innohub::ideas::v1::ideas_service_client::IdeasServiceClient;
 use innohub_proto::innohub::pilots::v1::pilots_service_client::PilotsServiceClient;
 use innohub_proto::innohub::processes::v1::processes_service_client::ProcessesServiceClient;
+use innohub_runtime::changes::ChangeFeed;
 use innohub_runtime::grpc::{self, Caller as Metadata, Channel};
 use innohub_runtime::{Database, ErrorCode, HasErrorCode, MunicipalityId, Principal, Viewer};
 use uuid::Uuid;
 
 pub use crate::consistency::{Consistency, ConsistencyToken};
 pub use literals::EnumInputs;
+pub use subscription::{Connection, Subscription};
 pub use types::ProcessFilter;
 
 /// The query root: each context's queries, merged.
@@ -67,7 +70,7 @@ pub struct Mutation(
 );
 
 /// The schema type.
-pub type InnohubSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type InnohubSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 12;
@@ -96,6 +99,8 @@ pub struct Services {
     pub views: Database,
     /// How far the read models have caught up.
     pub consistency: Consistency,
+    /// What the read models have just committed: the live subscriptions' feed.
+    pub changes: ChangeFeed,
 }
 
 /// The caller, as the HTTP layer found them.
@@ -136,13 +141,21 @@ impl Caller {
 
 /// Build the schema with its limits.
 pub fn schema(services: Services) -> InnohubSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(services)
+    builder().data(services).finish()
+}
+
+/// The schema's SDL, as `gateway/schema.graphql` holds it (`innohub schema`).
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+/// The roots and limits that [`schema`] and [`sdl`] share.
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
         .limit_directives(8)
-        .finish()
 }
 
 /// An error with a stable code.
@@ -250,18 +263,24 @@ pub async fn reader_after(
     ctx: &async_graphql::Context<'_>,
     token: Option<&ConsistencyToken>,
 ) -> async_graphql::Result<Viewer> {
-    let mut viewer = viewer(ctx)?;
-    if token.is_some() {
-        let services = services(ctx);
-        consistent(services, token).await;
-        let directory = innohub_projections::DirectoryQueries::new(services.views.clone());
-        if let Some(partners) = directory
-            .tenant(&viewer.principal.municipality)
-            .await
-            .map_err(from_service)?
-        {
-            viewer.network_partners = partners;
-        }
+    let viewer = viewer(ctx)?;
+    if token.is_none() {
+        return Ok(viewer);
+    }
+    let services = services(ctx);
+    consistent(services, token).await;
+    refreshed(services, viewer).await
+}
+
+/// `viewer` with their network partners as the directory's read model knows them now.
+pub async fn refreshed(services: &Services, mut viewer: Viewer) -> async_graphql::Result<Viewer> {
+    let directory = innohub_projections::DirectoryQueries::new(services.views.clone());
+    if let Some(partners) = directory
+        .tenant(&viewer.principal.municipality)
+        .await
+        .map_err(from_service)?
+    {
+        viewer.network_partners = partners;
     }
     Ok(viewer)
 }

@@ -72,7 +72,10 @@ impl ProcessesMutation {
     async fn submit_process(
         &self,
         ctx: &Context<'_>,
-        input: SubmitProcessInput,
+        #[graphql(desc = "The new process.")] input: SubmitProcessInput,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
         let request = pb::SubmitProcessRequest {
@@ -86,8 +89,12 @@ impl ProcessesMutation {
     async fn update_process(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The process's id.")] id: ID,
+        #[graphql(desc = "The fields to change; absent fields keep their value.")]
         input: UpdateProcessInput,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
         let given = Given::from(input);
@@ -103,8 +110,14 @@ impl ProcessesMutation {
     async fn assess_process(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The process's id.")] id: ID,
+        #[graphql(
+            desc = "The whole assessment (it replaces any earlier one); leave out what is unknown."
+        )]
         input: Assessment,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
         let request = pb::AssessProcessRequest {
@@ -118,9 +131,15 @@ impl ProcessesMutation {
     async fn change_process_phase(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The process's id.")] id: ID,
+        #[graphql(
+            desc = "The new phase: the next one, or an earlier one (it_portfolio, with a reason)."
+        )]
         phase: Phase,
-        reason: Option<String>,
+        #[graphql(desc = "Why; required when moving backward.")] reason: Option<String>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
         let to = pb::Phase::from(phase);
@@ -132,9 +151,13 @@ impl ProcessesMutation {
     async fn change_process_status(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        status: Status,
+        #[graphql(desc = "The process's id.")] id: ID,
+        #[graphql(desc = "The new status.")] status: Status,
+        #[graphql(desc = "Why; required for ON_HOLD, REJECTED, FAILED and NOT_RELEVANT.")]
         reason: Option<String>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
         let to = pb::Status::from(status);
@@ -147,10 +170,18 @@ impl ProcessesMutation {
     async fn rank_process(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The process to place.")] id: ID,
+        #[graphql(
+            desc = "Place it just before this ranked process (give one of before, after and end)."
+        )]
         before: Option<ID>,
-        after: Option<ID>,
-        end: Option<RankEnd>,
+        #[graphql(desc = "Place it just after this ranked process.")] after: Option<ID>,
+        #[graphql(desc = "Place it at the TOP or the BOTTOM of the ranked processes.")] end: Option<
+            RankEnd,
+        >,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
         principal(ctx)?;
@@ -178,7 +209,10 @@ impl ProcessesMutation {
     async fn unrank_process(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The process to take out of the ranking.")] id: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
         let request = pb::UnrankProcessRequest {
@@ -192,8 +226,11 @@ impl ProcessesMutation {
     async fn comment_on_process(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        text: String,
+        #[graphql(desc = "The process's id.")] id: ID,
+        #[graphql(desc = "The comment, plain text.")] text: String,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
         let request = pb::CommentOnProcessRequest {
@@ -207,7 +244,7 @@ impl ProcessesMutation {
     async fn follow_process(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The process's id.")] id: ID,
     ) -> async_graphql::Result<ProcessPayload> {
         let request = pb::FollowProcessRequest {
             process_id: id.to_string(),
@@ -219,7 +256,7 @@ impl ProcessesMutation {
     async fn unfollow_process(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The process's id.")] id: ID,
     ) -> async_graphql::Result<ProcessPayload> {
         let request = pb::UnfollowProcessRequest {
             process_id: id.to_string(),
@@ -231,8 +268,12 @@ impl ProcessesMutation {
     async fn record_process_experience(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The id of a process in OPERATION.")] id: ID,
+        #[graphql(desc = "The whole experience (it replaces any earlier one).")]
         input: ExperienceInput,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
         let request = pb::RecordProcessExperienceRequest {
@@ -247,7 +288,10 @@ impl ProcessesMutation {
     async fn set_scoring_weights(
         &self,
         ctx: &Context<'_>,
-        weights: ScoringWeights,
+        #[graphql(desc = "The new weights, each 0 to 10, not all zero.")] weights: ScoringWeights,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<String> {
         let request = pb::SetScoringWeightsRequest {

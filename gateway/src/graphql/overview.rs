@@ -140,8 +140,12 @@ impl From<overview::OverviewGroup> for OverviewGroup {
 pub struct HistoryCell {
     /// Null when you see another municipality's history (departments are not shared).
     department: Option<String>,
+    /// The phase counted.
     phase: Phase,
+    /// The status counted.
     status: Status,
+    /// How many processes (that you may see) were in this phase and status at the quarter's
+    /// end.
     count: i64,
 }
 
@@ -168,8 +172,11 @@ impl OverviewQuery {
     async fn cross_municipal_overview(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OverviewFilter>,
-        first: Option<i32>,
+        #[graphql(desc = "Only what matches every field given.")] filter: Option<OverviewFilter>,
+        #[graphql(desc = "Members per group, 0 to 100 (20 when not given).")] first: Option<i32>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Vec<OverviewGroup>> {
         let first = match first {
@@ -207,9 +214,12 @@ impl OverviewQuery {
     async fn status_history(
         &self,
         ctx: &Context<'_>,
-        municipality: ID,
-        from: NaiveDate,
-        to: NaiveDate,
+        #[graphql(desc = "The municipality code, e.g. DK-0706.")] municipality: ID,
+        #[graphql(desc = "The first day: quarters that end on or after it count.")] from: NaiveDate,
+        #[graphql(desc = "The last day: quarters that end on or before it count.")] to: NaiveDate,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Vec<QuarterStatus>> {
         let municipality = self::municipality(municipality.as_str())?;

@@ -38,6 +38,7 @@ payload! {
 /// The result of planning a pilot from an idea: two writes, one token.
 pub struct StartPilotPayload(Spawned);
 
+/// The result of planning a pilot from an idea: two writes, one token.
 #[Object]
 impl StartPilotPayload {
     /// The idea's id.
@@ -67,7 +68,10 @@ impl PilotsMutation {
     async fn plan_pilot(
         &self,
         ctx: &Context<'_>,
-        plan: PilotPlan,
+        #[graphql(desc = "The pilot's plan; it may be incomplete while PLANNING.")] plan: PilotPlan,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<PilotPayload> {
         let request = pb::PlanPilotRequest {
@@ -86,9 +90,15 @@ impl PilotsMutation {
     async fn update_pilot_plan(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        plan: PilotPlan,
+        #[graphql(desc = "The pilot's id.")] id: ID,
+        #[graphql(desc = "The new values of the fields that change.")] plan: PilotPlan,
+        #[graphql(
+            desc = "The fields that change, by their GraphQL names (nested with a dot); a named field that is null is cleared. Without it, the fields given (not null) change."
+        )]
         fields: Option<Vec<String>>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<PilotPayload> {
         let request = pb::UpdatePilotPlanRequest {
@@ -104,7 +114,10 @@ impl PilotsMutation {
     async fn start_pilot(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The id of a pilot whose plan is complete.")] id: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<PilotPayload> {
         let request = pb::StartPilotRequest { pilot_id: id.0 };
@@ -116,8 +129,11 @@ impl PilotsMutation {
     async fn record_observation(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        observation: Observation,
+        #[graphql(desc = "The id of a RUNNING pilot.")] id: ID,
+        #[graphql(desc = "What was observed.")] observation: Observation,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<PilotPayload> {
         let request = pb::RecordObservationRequest {
@@ -132,8 +148,11 @@ impl PilotsMutation {
     async fn record_incident(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        incident: Incident,
+        #[graphql(desc = "The id of a RUNNING pilot.")] id: ID,
+        #[graphql(desc = "What happened.")] incident: Incident,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<PilotPayload> {
         let request = pb::RecordIncidentRequest {
@@ -149,9 +168,13 @@ impl PilotsMutation {
     async fn define_benefit(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The pilot's id.")] id: ID,
+        #[graphql(desc = "The benefit to redefine; a new benefit when not given.")]
         benefit_id: Option<ID>,
-        benefit: Benefit,
+        #[graphql(desc = "The benefit, whole.")] benefit: Benefit,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<PilotPayload> {
         let request = pb::DefineBenefitRequest {
@@ -168,9 +191,12 @@ impl PilotsMutation {
     async fn record_measurement(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        benefit_id: ID,
-        reading: Reading,
+        #[graphql(desc = "The pilot's id.")] id: ID,
+        #[graphql(desc = "The benefit measured.")] benefit_id: ID,
+        #[graphql(desc = "The measured value and when.")] reading: Reading,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<PilotPayload> {
         let request = pb::RecordMeasurementRequest {
@@ -186,8 +212,11 @@ impl PilotsMutation {
     async fn evaluate_pilot(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        evaluation: Evaluation,
+        #[graphql(desc = "The pilot's id.")] id: ID,
+        #[graphql(desc = "The evaluation through the three lenses.")] evaluation: Evaluation,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<PilotPayload> {
         let request = pb::EvaluatePilotRequest {
@@ -204,11 +233,16 @@ impl PilotsMutation {
     async fn decide_pilot(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The id of an EVALUATING pilot.")] id: ID,
+        #[graphql(desc = "TO_OPERATION, EXTEND, STOP or BACK_TO_IDEATION.")]
         decision: PilotDecision,
+        #[graphql(desc = "For EXTEND: the new end date, after the current one.")]
         new_end_date: Option<NaiveDate>,
-        why_stopped: Option<String>,
-        basis: DecisionBasis,
+        #[graphql(desc = "For STOP: why it did not work.")] why_stopped: Option<String>,
+        #[graphql(desc = "What the decision rests on.")] basis: DecisionBasis,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<PilotPayload> {
         let request = pb::DecidePilotRequest {
@@ -227,8 +261,11 @@ impl PilotsMutation {
     async fn start_pilot_from_idea(
         &self,
         ctx: &Context<'_>,
-        idea_id: ID,
-        plan: PilotPlan,
+        #[graphql(desc = "The idea's id.")] idea_id: ID,
+        #[graphql(desc = "The pilot's plan; it may be incomplete while PLANNING.")] plan: PilotPlan,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<StartPilotPayload> {
         let request = ideas::StartPilotFromIdeaRequest {

@@ -45,12 +45,17 @@ fn queries(services: &Services) -> PilotQueries {
 /// departments and the origin are null.
 pub struct Pilot(pub(super) PilotView);
 
+/// A pilot: a time-boxed trial of a new or changed service, planned, run, evaluated and
+/// decided after the Norwegian roadmap. For partners (other municipalities) people,
+/// departments and the origin are null.
 #[Object]
 impl Pilot {
     #[graphql(flatten)]
     async fn owned(&self) -> Owned<'_> {
         Owned::new(self.0.id, &self.0.municipality, self.0.access)
     }
+    /// Where it is: PLANNING, RUNNING, EVALUATING, then IN_OPERATION, STOPPED or
+    /// BACK_TO_IDEATION.
     async fn status(&self) -> async_graphql::Result<PilotStatus> {
         PilotStatus::try_from(self.0.status as i32)
     }
@@ -162,6 +167,7 @@ pub struct PlanCompleteness {
 /// An observation of a pilot at work.
 #[derive(SimpleObject)]
 pub struct PilotObservation {
+    /// The observation's id.
     id: ID,
     #[graphql(flatten)]
     observation: Observation,
@@ -170,6 +176,7 @@ pub struct PilotObservation {
 /// An incident during a pilot.
 #[derive(SimpleObject)]
 pub struct PilotIncident {
+    /// The incident's id.
     id: ID,
     #[graphql(flatten)]
     incident: Incident,
@@ -189,6 +196,7 @@ pub struct EvaluationSummary {
 /// A decision on a pilot.
 #[derive(SimpleObject)]
 pub struct PilotDecided {
+    /// What was decided: TO_OPERATION, EXTEND, STOP or BACK_TO_IDEATION.
     decision: PilotDecision,
     /// For EXTEND: the new end date.
     new_end_date: Option<NaiveDate>,
@@ -198,6 +206,7 @@ pub struct PilotDecided {
     basis: DecisionBasis,
     /// The innovation lead who decided; null for partners.
     decider: Option<String>,
+    /// When it was decided.
     decided_at: DateTime<Utc>,
 }
 
@@ -247,8 +256,11 @@ impl From<&BenefitView> for PilotBenefit {
 /// A pilot in a portfolio.
 #[derive(SimpleObject)]
 pub struct PortfolioPilot {
+    /// The pilot's id; `pilot(id:)` reads the whole pilot.
     id: ID,
+    /// The pilot's title.
     title: String,
+    /// The pilot's status.
     status: PilotStatus,
     /// The mean realisation (percent) of its benefits that have a measurement; null without.
     realisation: Option<f64>,
@@ -257,6 +269,7 @@ pub struct PortfolioPilot {
 /// The pilots in one status.
 #[derive(SimpleObject)]
 pub struct PortfolioStatus {
+    /// The status.
     status: PilotStatus,
     /// How many.
     count: usize,
@@ -267,6 +280,7 @@ pub struct PortfolioStatus {
 /// A municipality's pilots that you may see, by status, with their benefits' realisation.
 #[derive(SimpleObject)]
 pub struct PilotPortfolio {
+    /// The municipality whose pilots these are, e.g. DK-0706.
     municipality: String,
     /// Every status, in the order a pilot goes through them.
     statuses: Vec<PortfolioStatus>,
@@ -337,7 +351,9 @@ impl From<Step> for FunnelStep {
 /// How many reached a step of the funnel.
 #[derive(SimpleObject)]
 pub struct FunnelStepCount {
+    /// The step of the funnel.
     step: FunnelStep,
+    /// How many records reached it.
     count: i64,
     /// count in percent of the step before; null for the first and after a step of none.
     conversion: Option<f64>,
@@ -346,21 +362,27 @@ pub struct FunnelStepCount {
 /// Ideas in one stage.
 #[derive(SimpleObject)]
 pub struct FunnelStage {
+    /// The idea stage.
     stage: Stage,
+    /// How many of the ideas created in the span are in this stage now.
     count: i64,
 }
 
 /// Processes in one phase.
 #[derive(SimpleObject)]
 pub struct FunnelPhase {
+    /// The process phase.
     phase: Phase,
+    /// How many of the processes created in the span are in this phase now.
     count: i64,
 }
 
 /// Pilots in one status.
 #[derive(SimpleObject)]
 pub struct FunnelStatus {
+    /// The pilot status.
     status: PilotStatus,
+    /// How many of the pilots created in the span have this status now.
     count: i64,
 }
 
@@ -411,6 +433,8 @@ pub struct InnovationFunnel {
     span: FunnelSpan,
 }
 
+/// The innovation funnel of a municipality from opportunity to deployment (ISO 56002): its
+/// ideas, processes, pilots and fund applications created in a span of days, as one flow.
 #[Object]
 impl InnovationFunnel {
     #[graphql(flatten)]
@@ -511,6 +535,7 @@ impl InnovationFunnel {
 /// Narrows a list of pilots.
 #[derive(InputObject, Default)]
 pub struct PilotFilter {
+    /// Only pilots with this status.
     status: Option<PilotStatus>,
     /// Your own municipality's pilots only.
     department: Option<String>,
@@ -573,9 +598,13 @@ impl PilotsQuery {
     async fn pilots(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PilotFilter>,
-        first: Option<i32>,
+        #[graphql(desc = "Only what matches every field given.")] filter: Option<PilotFilter>,
+        #[graphql(desc = "How many to return, 0 to 100 (20 when not given).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor: the previous page's `pageInfo.endCursor`.")]
         after: Option<String>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<PilotConnection> {
         newest_first(
@@ -593,7 +622,10 @@ impl PilotsQuery {
     async fn pilot(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The pilot's id.")] id: ID,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Pilot> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -610,7 +642,10 @@ impl PilotsQuery {
     async fn pilot_portfolio(
         &self,
         ctx: &Context<'_>,
-        municipality: Option<String>,
+        #[graphql(desc = "A municipality code, e.g. DK-0706; yours when not given.")] municipality: Option<String>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<PilotPortfolio> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -629,9 +664,16 @@ impl PilotsQuery {
     async fn innovation_funnel(
         &self,
         ctx: &Context<'_>,
-        municipality: Option<String>,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
+        #[graphql(desc = "A municipality code, e.g. DK-0706; yours when not given.")] municipality: Option<String>,
+        #[graphql(desc = "The first day of the span; from the start when not given.")] from: Option<
+            NaiveDate,
+        >,
+        #[graphql(desc = "The last day of the span; until now when not given.")] to: Option<
+            NaiveDate,
+        >,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<InnovationFunnel> {
         if from.zip(to).is_some_and(|(from, to)| from > to) {

@@ -215,14 +215,18 @@ async fn list(
 pub struct StatusCell {
     /// Null when you see another municipality's overview (departments are not shared).
     department: Option<String>,
+    /// The phase counted.
     phase: Phase,
+    /// The status counted.
     status: Status,
+    /// How many processes (that you may see) are in this phase and status.
     count: i64,
 }
 
 /// Counts by phase × status per department.
 #[derive(SimpleObject)]
 pub struct StatusOverview {
+    /// The municipality counted, e.g. DK-0706.
     municipality: String,
     /// A process that names several departments counts in each of them.
     cells: Vec<StatusCell>,
@@ -312,9 +316,11 @@ pub struct HistoryEntry {
     sequence: i64,
     /// e.g. ProcessSubmitted: the message of `proto/innohub/processes/v1/events.proto`.
     r#type: String,
+    /// When it happened.
     occurred_at: DateTime<Utc>,
     /// Who; null unless from your own municipality.
     actor: Option<String>,
+    /// The municipality of whoever did it, e.g. SE-1283.
     actor_municipality: String,
     /// The event itself, by the protobuf JSON mapping (camelCase fields, enums by name),
     /// without what you may not see: people of other municipalities, and for partners
@@ -325,9 +331,14 @@ pub struct HistoryEntry {
 /// The caller, as the token says.
 #[derive(SimpleObject)]
 pub struct Me {
+    /// Your user id, as the token's subject says.
     user: String,
+    /// Your municipality, e.g. DK-0706.
     municipality: String,
+    /// Your department id; null when the token names none.
     department: Option<String>,
+    /// Your roles, e.g. employee, it_portfolio, innovation_lead, fund_manager,
+    /// municipality_admin.
     roles: Vec<String>,
 }
 
@@ -348,7 +359,10 @@ impl ProcessesQuery {
     async fn process(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The process's id.")] id: ID,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Process> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -367,9 +381,13 @@ impl ProcessesQuery {
     async fn processes(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProcessFilter>,
-        first: Option<i32>,
+        #[graphql(desc = "Only what matches every field given.")] filter: Option<ProcessFilter>,
+        #[graphql(desc = "How many to return, 0 to 100 (20 when not given).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor: the previous page's `pageInfo.endCursor`.")]
         after: Option<String>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<ProcessConnection> {
         list(ctx, ProcessList::All, filter, first, after, consistency).await
@@ -382,9 +400,13 @@ impl ProcessesQuery {
     async fn backlog(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ProcessFilter>,
-        first: Option<i32>,
+        #[graphql(desc = "Only what matches every field given.")] filter: Option<ProcessFilter>,
+        #[graphql(desc = "How many to return, 0 to 100 (20 when not given).")] first: Option<i32>,
+        #[graphql(desc = "Start after this cursor: the previous page's `pageInfo.endCursor`.")]
         after: Option<String>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<ProcessConnection> {
         list(ctx, ProcessList::Backlog, filter, first, after, consistency).await
@@ -395,7 +417,10 @@ impl ProcessesQuery {
     async fn status_overview(
         &self,
         ctx: &Context<'_>,
-        municipality: Option<String>,
+        #[graphql(desc = "A municipality code, e.g. DK-0706; yours when not given.")] municipality: Option<String>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<StatusOverview> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -426,7 +451,11 @@ impl ProcessesQuery {
     /// a process id, an idea, challenge, workshop, action item, pilot, fund or application
     /// id, a fund's period `fund-period:<fund>:<year>`, or your municipality's
     /// `backlog:<municipality>`, `settings:<municipality>` or `idea-criteria:<municipality>`.
-    async fn history(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Vec<HistoryEntry>> {
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A record id, or a stream id such as `backlog:<municipality>`.")] id: ID,
+    ) -> async_graphql::Result<Vec<HistoryEntry>> {
         // The service applies the read rule: a record the caller may not read is not found.
         let request = GetHistoryRequest {
             aggregate_id: id.to_string(),
@@ -484,7 +513,7 @@ impl ProcessesQuery {
     async fn scoring_weights(
         &self,
         ctx: &Context<'_>,
-        municipality: Option<String>,
+        #[graphql(desc = "A municipality code, e.g. DK-0706; yours when not given.")] municipality: Option<String>,
     ) -> async_graphql::Result<ScoringWeights> {
         let p = principal(ctx)?;
         let municipality = match municipality {

@@ -60,8 +60,11 @@ fn visibility_of(rule: Rule) -> Visibility {
 /// processes) or shared (NETWORK, PUBLIC: also other municipalities' shared processes).
 pub struct Umbrella(UmbrellaView);
 
+/// A group of similar processes, local (PRIVATE, MUNICIPALITY: the municipality's own
+/// processes) or shared (NETWORK, PUBLIC: also other municipalities' shared processes).
 #[Object]
 impl Umbrella {
+    /// The umbrella's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -73,15 +76,20 @@ impl Umbrella {
     async fn shared_with_you(&self) -> bool {
         self.0.access == Access::Partner
     }
+    /// Its name.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// What the grouped processes have in common; null when not told.
     async fn description(&self) -> Option<&str> {
         (!self.0.description.is_empty()).then_some(self.0.description.as_str())
     }
+    /// Who may see it; NETWORK and PUBLIC umbrellas may also hold other municipalities' shared
+    /// processes.
     async fn visibility(&self) -> Visibility {
         visibility_of(self.0.visibility)
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -101,6 +109,7 @@ impl Umbrella {
 /// Where an adopted process was copied from.
 pub struct AdoptionOrigin(AdoptedFrom);
 
+/// Where an adopted process was copied from.
 #[Object]
 impl AdoptionOrigin {
     /// The origin's municipality.
@@ -120,6 +129,7 @@ impl AdoptionOrigin {
 /// An adoption of a process by another municipality.
 pub struct Adoption(AdoptionRow);
 
+/// An adoption of a process by another municipality.
 #[Object]
 impl Adoption {
     /// The adopting municipality.
@@ -197,6 +207,9 @@ impl ReuseQuery {
     async fn umbrellas(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Vec<Umbrella>> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -214,7 +227,10 @@ impl ReuseQuery {
     async fn umbrella(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The umbrella's id.")] id: ID,
+        #[graphql(
+            desc = "A `consistencyToken` a mutation returned: the read first waits (a few seconds at most) until the read models include that write."
+        )]
         consistency: Option<String>,
     ) -> async_graphql::Result<Umbrella> {
         let viewer = reader(ctx, consistency.as_deref()).await?;
@@ -247,6 +263,7 @@ pub struct UmbrellaPayload {
     replayed: bool,
 }
 
+/// The result of a command on an umbrella.
 #[Object]
 impl UmbrellaPayload {
     /// The umbrella's id.
@@ -314,8 +331,14 @@ impl ReuseMutation {
     async fn adopt_process(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The id of the process shared with you.")] id: ID,
+        #[graphql(
+            desc = "Departments of your municipality that will do the work; your own department when not given."
+        )]
         departments: Option<Vec<String>>,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ProcessPayload> {
         let request = pb::AdoptProcessRequest {
@@ -342,7 +365,10 @@ impl ReuseMutation {
     async fn create_umbrella(
         &self,
         ctx: &Context<'_>,
-        input: CreateUmbrellaInput,
+        #[graphql(desc = "The new umbrella.")] input: CreateUmbrellaInput,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<UmbrellaPayload> {
         let request = pb::CreateUmbrellaRequest {
@@ -363,8 +389,11 @@ impl ReuseMutation {
     async fn add_to_umbrella(
         &self,
         ctx: &Context<'_>,
-        umbrella: ID,
-        process: ID,
+        #[graphql(desc = "The umbrella's id.")] umbrella: ID,
+        #[graphql(desc = "The id of the process to add.")] process: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<UmbrellaPayload> {
         let (umbrella_id, process_id) = member(&umbrella, &process)?;
@@ -382,8 +411,11 @@ impl ReuseMutation {
     async fn remove_from_umbrella(
         &self,
         ctx: &Context<'_>,
-        umbrella: ID,
-        process: ID,
+        #[graphql(desc = "The umbrella's id.")] umbrella: ID,
+        #[graphql(desc = "The id of the process to remove.")] process: ID,
+        #[graphql(
+            desc = "Your key for this command, 1 to 200 printable ASCII characters: a retry with the same key returns the first result and records nothing new."
+        )]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<UmbrellaPayload> {
         let (umbrella_id, process_id) = member(&umbrella, &process)?;

@@ -443,11 +443,14 @@ mirror! {
 /// What was learned in operation; shared with partners.
 pub struct Experience(pb::Experience);
 
+/// What was learned in operation; shared with partners.
 #[Object]
 impl Experience {
+    /// What was built; null when not told.
     async fn what_was_built(&self) -> Option<&str> {
         text(&self.0.what_was_built)
     }
+    /// Technical notes: architecture, integrations, pitfalls; null when not told.
     async fn technical_notes(&self) -> Option<&str> {
         text(&self.0.technical_notes)
     }
@@ -455,6 +458,8 @@ impl Experience {
     async fn organisational_notes(&self) -> Option<&str> {
         text(&self.0.organisational_notes)
     }
+    /// How often the automation runs, free text (e.g. "daily", "on each application"); null when
+    /// not told.
     async fn run_frequency(&self) -> Option<&str> {
         text(&self.0.run_frequency)
     }
@@ -462,12 +467,15 @@ impl Experience {
     async fn realised_benefit(&self) -> Option<u32> {
         self.0.realised_benefit
     }
+    /// A comment on the realised benefit; null when none.
     async fn realised_benefit_comment(&self) -> Option<&str> {
         text(&self.0.realised_benefit_comment)
     }
+    /// A link to the code repository, when it is shared; null otherwise.
     async fn repository_url(&self) -> Option<&str> {
         text(&self.0.repository_url)
     }
+    /// When the automation was or will be taken out of operation; null when not planned.
     async fn decommission_date(&self) -> Option<NaiveDate> {
         self.0.decommission_date.parse().ok()
     }
@@ -476,11 +484,15 @@ impl Experience {
 /// A comment.
 #[derive(SimpleObject)]
 pub struct Comment {
+    /// The comment's id.
     pub id: ID,
     /// The author; null unless from your own municipality.
     pub author: Option<String>,
+    /// The author's municipality, e.g. SE-1283 (comments may come from partner municipalities).
     pub author_municipality: String,
+    /// The comment, plain text.
     pub text: String,
+    /// When it was written.
     pub created_at: DateTime<Utc>,
 }
 
@@ -488,8 +500,11 @@ pub struct Comment {
 /// notes, departments and the backlog rank are null.
 pub struct Process(pub ProcessView);
 
+/// An automation-candidate process. For partners (other municipalities) people, internal
+/// notes, departments and the backlog rank are null.
 #[Object]
 impl Process {
+    /// The process's id; pass it to `process(id:)`, mutations and `history(id:)`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -501,18 +516,23 @@ impl Process {
     async fn shared_with_you(&self) -> bool {
         self.0.access == Access::Partner
     }
+    /// Short name, at most 80 characters.
     async fn title(&self) -> &str {
         &self.0.details.title
     }
+    /// One-line summary, at most 200 characters.
     async fn short_description(&self) -> &str {
         &self.0.details.short_description
     }
+    /// The full description; null when none was given.
     async fn long_description(&self) -> Option<&str> {
         text(&self.0.details.long_description)
     }
+    /// What hurts in the manual process today; null when not told.
     async fn pain_points(&self) -> Option<&str> {
         text(&self.0.details.pain_points)
     }
+    /// The solution the department wishes for; null when not told.
     async fn wished_solution(&self) -> Option<&str> {
         text(&self.0.details.wished_solution)
     }
@@ -536,9 +556,13 @@ impl Process {
     async fn internal_notes(&self) -> Option<&str> {
         text(&self.0.details.internal_notes)
     }
+    /// Its code in a national classification scheme (e.g. KLE 27.24.00); null when not
+    /// classified.
     async fn classification(&self) -> Option<Classification> {
         self.0.details.classification.clone().map(Into::into)
     }
+    /// The legal basis, free text (e.g. the act and section the process implements); null when
+    /// not given.
     async fn legal_basis(&self) -> Option<&str> {
         text(&self.0.details.legal_basis)
     }
@@ -553,30 +577,40 @@ impl Process {
             _ => RunPeriod::try_from(self.0.details.run_period).map(Some),
         }
     }
+    /// Its domains, e.g. administration, employment, social, health, hr, it, economy (an open
+    /// list).
     async fn domains(&self) -> &[String] {
         &self.0.details.domains
     }
+    /// The IT systems involved, as the municipality names them.
     async fn it_systems(&self) -> &[String] {
         &self.0.details.it_systems
     }
+    /// Technologies used or envisaged, e.g. RPA, API integration, AI.
     async fn technologies(&self) -> &[String] {
         &self.0.details.technologies
     }
+    /// The vendor of the solution; null when none.
     async fn vendor(&self) -> Option<&str> {
         text(&self.0.details.vendor)
     }
+    /// Whether the process serves citizens directly.
     async fn targets_citizens(&self) -> bool {
         self.0.details.targets_citizens
     }
+    /// Whether the process serves companies directly.
     async fn targets_companies(&self) -> bool {
         self.0.details.targets_companies
     }
+    /// Cases handled per year.
     async fn cases_per_year(&self) -> u32 {
         self.volume().cases_per_year
     }
+    /// Average manual handling time of a case, in minutes.
     async fn minutes_per_case(&self) -> f64 {
         self.volume().minutes_per_case
     }
+    /// How many employees do this work; null when unknown.
     async fn employees(&self) -> Option<u32> {
         self.volume().employees
     }
@@ -592,12 +626,16 @@ impl Process {
     async fn hours_saved_per_year(&self) -> f64 {
         innohub_priority::hours_saved(&self.volume())
     }
+    /// Expected development effort in hours; null when not estimated.
     async fn development_effort_hours(&self) -> Option<u32> {
         self.0.details.development_effort_hours
     }
+    /// Planned or actual go-live date; null when none (required from OPERATION).
     async fn go_live_date(&self) -> Option<NaiveDate> {
         self.0.details.go_live_date.parse().ok()
     }
+    /// Who may read it: PRIVATE, MUNICIPALITY, NETWORK (partners in a shared network) or
+    /// PUBLIC.
     async fn visibility(&self) -> async_graphql::Result<Visibility> {
         Visibility::try_from(self.0.visibility() as i32)
     }
@@ -605,15 +643,20 @@ impl Process {
     async fn suggested_visibility(&self) -> Option<Visibility> {
         self.0.suggests_public().then_some(Visibility::Public)
     }
+    /// Where it is in the lifecycle, from IDEA to DECOMMISSIONED.
     async fn phase(&self) -> async_graphql::Result<Phase> {
         Phase::try_from(self.0.phase as i32)
     }
+    /// The status of the work, orthogonal to the phase.
     async fn status(&self) -> async_graphql::Result<Status> {
         Status::try_from(self.0.status as i32)
     }
+    /// Why it has its status (always given for ON_HOLD, REJECTED, FAILED and NOT_RELEVANT);
+    /// null when none.
     async fn status_reason(&self) -> Option<&str> {
         text(&self.0.status_reason)
     }
+    /// IT's assessment of its suitability for automation; null until assessed.
     async fn assessment(&self) -> Option<Assessment> {
         self.0.assessment.map(Assessment::from)
     }
@@ -625,15 +668,19 @@ impl Process {
     async fn backlog_rank(&self) -> Option<i64> {
         self.0.backlog_rank
     }
+    /// What was learned in operation; null until recorded.
     async fn experience(&self) -> Option<Experience> {
         self.0.experience.clone().map(Experience)
     }
+    /// How many people follow it.
     async fn follower_count(&self) -> usize {
         self.0.follower_count
     }
+    /// Whether you follow it.
     async fn viewer_follows(&self) -> bool {
         self.0.viewer_follows
     }
+    /// How many comments it has (those you may see with `comments`).
     async fn comment_count(&self) -> u32 {
         self.0.comment_count
     }
@@ -656,9 +703,11 @@ impl Process {
             })
             .collect())
     }
+    /// When it was reported.
     async fn submitted_at(&self) -> DateTime<Utc> {
         self.0.submitted_at
     }
+    /// When it last changed (for partners: the last change they can see).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -710,6 +759,7 @@ pub struct ProcessPayload {
     pub replayed: bool,
 }
 
+/// The result of a command on a process.
 #[Object]
 impl ProcessPayload {
     /// The process's id.
@@ -741,11 +791,17 @@ impl ProcessPayload {
 /// The fields a submission requires; optional on update.
 #[derive(InputObject)]
 pub struct CoreInput {
+    /// At most 80 characters.
     title: Option<String>,
+    /// One-line summary, at most 200 characters.
     short_description: Option<String>,
+    /// Ids of the departments of your municipality that do the work; at least one.
     departments: Option<Vec<String>>,
+    /// Cases handled per year.
     cases_per_year: Option<u32>,
+    /// Average manual handling time of a case, in minutes.
     minutes_per_case: Option<f64>,
+    /// Expected automation share, 0–100 %.
     automation_share: Option<u32>,
 }
 
@@ -815,14 +871,19 @@ impl Given {
 /// On update an empty text or list clears the field.
 #[derive(InputObject, Default)]
 pub struct ProcessOptionalInput {
+    /// The full description.
     long_description: Option<String>,
+    /// What hurts in the manual process today.
     pain_points: Option<String>,
+    /// The solution the department wishes for.
     wished_solution: Option<String>,
     /// The process expert.
     owner: Option<String>,
+    /// A contact person (user id, name or e-mail); never shown to partners.
     contact: Option<String>,
     /// An empty scheme clears it.
     classification: Option<Classification>,
+    /// The legal basis, free text (e.g. the act and section the process implements).
     legal_basis: Option<String>,
     /// When the legal basis was last verified; null clears it.
     legal_basis_verified_on: MaybeUndefined<NaiveDate>,
@@ -830,13 +891,19 @@ pub struct ProcessOptionalInput {
     run_period: MaybeUndefined<RunPeriod>,
     /// e.g. administration, employment, social, health, HR, IT, economy.
     domains: Option<Vec<String>>,
+    /// The IT systems involved, as your municipality names them.
     it_systems: Option<Vec<String>>,
     /// Required from DEVELOPMENT.
     technologies: Option<Vec<String>>,
+    /// The vendor of the solution, if any.
     vendor: Option<String>,
+    /// Whether the process serves citizens directly.
     targets_citizens: Option<bool>,
+    /// Whether the process serves companies directly.
     targets_companies: Option<bool>,
+    /// How many employees do this work.
     employees: Option<u32>,
+    /// Expected development effort in hours.
     development_effort_hours: Option<u32>,
     /// Required from OPERATION.
     go_live_date: Option<NaiveDate>,
@@ -888,7 +955,9 @@ pub struct SubmitProcessInput {
     short_description: String,
     /// At least one.
     departments: Vec<String>,
+    /// Cases handled per year.
     cases_per_year: u32,
+    /// Average manual handling time of a case, in minutes.
     minutes_per_case: f64,
     /// Expected automation share, 0–100 %.
     automation_share: u32,
@@ -929,15 +998,21 @@ impl From<UpdateProcessInput> for Given {
 #[derive(InputObject)]
 #[allow(missing_docs)]
 pub struct ExperienceInput {
+    /// What was built.
     what_was_built: Option<String>,
+    /// Technical notes: architecture, integrations, pitfalls.
     technical_notes: Option<String>,
     /// What others should know.
     organisational_notes: Option<String>,
+    /// How often the automation runs, free text (e.g. "daily", "on each application").
     run_frequency: Option<String>,
     /// 0 (none) to 3 (as expected or better).
     realised_benefit: Option<u32>,
+    /// A comment on the realised benefit.
     realised_benefit_comment: Option<String>,
+    /// A link to the code repository, if you share it.
     repository_url: Option<String>,
+    /// When the automation was or will be taken out of operation.
     decommission_date: Option<NaiveDate>,
 }
 
@@ -975,15 +1050,22 @@ pub fn named_or_own(viewer: &Viewer, named: Option<&str>) -> async_graphql::Resu
 pub struct ProcessFilter {
     /// Owning municipality, e.g. SE-1283 (the backlog defaults to yours).
     municipality: Option<String>,
+    /// A department id: only your own municipality's processes of that department (partners
+    /// never see departments).
     department: Option<String>,
+    /// Only processes in this phase.
     phase: Option<Phase>,
+    /// Only processes with this status.
     status: Option<Status>,
+    /// Only processes in this domain, e.g. social.
     domain: Option<String>,
     /// A classification or its prefix, e.g. "KLE 27".
     classification: Option<String>,
+    /// Only processes using this technology, e.g. RPA.
     technology: Option<String>,
     /// Case-insensitive text in the title.
     title_contains: Option<String>,
+    /// Only processes that run this often.
     run_period: Option<RunPeriod>,
     /// Backlog only: include rejected, failed, not relevant and operational processes.
     include_closed: Option<bool>,

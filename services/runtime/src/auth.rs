@@ -478,6 +478,25 @@ impl Verifier {
     }
 }
 
+/// When a token [`Verifier::verify`] accepted stops being valid: its `exp` claim (seconds
+/// since the epoch), read without checking anything else, so only for a verified token
+/// (a connection that outlives a request closes then).
+pub fn expires_at(token: &str) -> Option<i64> {
+    #[derive(Deserialize)]
+    struct Expiry {
+        exp: i64,
+    }
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    let mut validation = Validation::new(header.alg);
+    validation.insecure_disable_signature_validation();
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<Expiry>(token, &DecodingKey::from_secret(&[]), &validation)
+        .ok()
+        .map(|data| data.claims.exp)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -502,6 +521,19 @@ mod tests {
         let keys = DevKeys::from_secret(b"secret");
         let token = keys.mint(&principal(), 1).unwrap();
         assert_eq!(keys.verify(&token).unwrap(), principal());
+    }
+
+    #[test]
+    fn the_expiry_of_a_token_is_its_exp_claim() {
+        let keys = DevKeys::from_secret(b"s3cret");
+        let before = Utc::now().timestamp();
+        let token = keys.mint(&principal(), 2).unwrap();
+        let exp = expires_at(&token).unwrap();
+        assert!(
+            (before + 7200..=Utc::now().timestamp() + 7200).contains(&exp),
+            "{exp}"
+        );
+        assert_eq!(expires_at("not a token"), None);
     }
 
     #[test]

@@ -168,7 +168,12 @@ impl Database {
         format!("sqlite://{}?mode=rwc", path.display())
     }
 
-    /// Which engine this is.
+    /// The URL it was connected with (credentials included: never log it).
+    pub fn url(&self) -> String {
+        self.writer.connect_options().database_url.to_string()
+    }
+
+    /// Which engine it is.
     pub fn backend(&self) -> Backend {
         self.backend
     }

@@ -7,6 +7,8 @@
 //!   with optimistic concurrency, idempotency keys and the transactional outbox.
 //! - [`command`]: load → decide → append with bounded retries on a lost race.
 //! - [`projection`]: the runner that tails the store into read models, checkpointed.
+//! - [`changes`]: what a read model has just committed, announced to the gateway's live
+//!   subscriptions (in process, or by PostgreSQL `NOTIFY`).
 //! - [`kafka`]: distributed mode's transport: the outbox relay, the Kafka event source and
 //!   the rebuild of a read model from a topic.
 //! - [`grpc`]: what every service's gRPC side shares: metadata, errors, the handler
@@ -40,6 +42,7 @@
 pub mod access;
 pub mod aggregate;
 pub mod auth;
+pub mod changes;
 pub mod clock;
 pub mod command;
 pub mod db;

@@ -54,6 +54,9 @@ metrics! {
     consumer_rewinds: AtomicU64 = ("innohub_consumer_rewinds_total", "counter", "Times a consumer found offsets the broker had skipped and read the partition again from before them."),
     consumer_offsets_lost: AtomicU64 = ("innohub_consumer_offsets_lost_total", "counter", "Offsets a consumer went on without: deleted from the topic before they were applied, or missing after re-reading from the partition's start."),
     dead_letters: AtomicU64 = ("innohub_dead_letters_total", "counter", "Messages sent to the dead-letter topic."),
+    ws_connections: AtomicI64 = ("innohub_ws_connections", "gauge", "Open GraphQL WebSocket connections."),
+    subscriptions: AtomicI64 = ("innohub_subscriptions", "gauge", "Active GraphQL subscriptions over all connections."),
+    ws_dropped_slow: AtomicU64 = ("innohub_ws_dropped_slow_total", "counter", "WebSocket connections closed because the client did not read its messages in time."),
 }
 
 impl Metrics {
@@ -69,6 +72,15 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {} {}", m.name, m.help);
             let _ = writeln!(out, "# TYPE {} {}", m.name, m.kind);
             let _ = writeln!(out, "{} {value}", m.name);
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let name = "innohub_tokio_alive_tasks";
+            let _ = writeln!(
+                out,
+                "# HELP {name} Tasks alive in the async runtime (a leak shows as growth)."
+            );
+            let _ = writeln!(out, "# TYPE {name} gauge");
+            let _ = writeln!(out, "{name} {}", runtime.metrics().num_alive_tasks());
         }
         out
     }

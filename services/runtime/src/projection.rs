@@ -24,6 +24,7 @@ use sqlx::AnyConnection;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::changes::{ChangeFeed, Changes};
 use crate::db::{Database, Migrations, Retired};
 use crate::metrics::{METRICS, Metrics};
 use crate::{EventStore, StoreError, StoredEvent};
@@ -107,6 +108,7 @@ pub struct ProjectionRunner<P> {
     views: Database,
     progress: watch::Sender<i64>,
     batch: usize,
+    changes: Option<ChangeFeed>,
 }
 
 impl<P: Projection> ProjectionRunner<P> {
@@ -132,12 +134,19 @@ impl<P: Projection> ProjectionRunner<P> {
             views,
             progress,
             batch: BATCH,
+            changes: None,
         })
     }
 
     /// Apply at most `batch` events per transaction (default [`BATCH`]).
     pub fn with_batch(mut self, batch: usize) -> Self {
         self.batch = batch.max(1);
+        self
+    }
+
+    /// Announce each committed batch's records on `feed` ([`crate::changes`]).
+    pub fn with_changes(mut self, feed: ChangeFeed) -> Self {
+        self.changes = Some(feed);
         self
     }
 
@@ -205,6 +214,14 @@ impl<P: Projection> ProjectionRunner<P> {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        // Announced only while someone listens: without a subscriber it costs nothing.
+        if let Some(feed) = self.changes.as_ref().filter(|f| f.receiver_count() > 0)
+            && let Some(changes) =
+                Changes::of(self.projection.name(), self.projection.source(), &events)
+        {
+            // The last receiver may have left meanwhile: then no one is told.
+            let _ = feed.send(Arc::new(changes));
+        }
         Ok(())
     }
 

@@ -13,15 +13,17 @@ use std::time::Duration;
 
 use chrono::Utc;
 use innohub_runtime::StreamAppend;
+use innohub_runtime::changes::{self, Changes};
 use innohub_runtime::command::{CommandContext, CommandError, execute, execute_pair, load};
 use innohub_runtime::projection::{Projection, ProjectionError, ProjectionRunner, wait_for};
 use innohub_runtime::sql::Rows;
 use innohub_runtime::store::AppendRequest;
 use innohub_runtime::{
-    Aggregate, AppendOutcome, AppendResult, Database, DomainEvent as _, EncodedEvent, EventStore,
-    MunicipalityId, Principal, StoreError, StoredEvent,
+    Aggregate, AppendOutcome, AppendResult, Backend, Database, DomainEvent as _, EncodedEvent,
+    EventStore, MunicipalityId, Principal, StoreError, StoredEvent,
 };
 use sqlx::AnyConnection;
+use tokio::sync::broadcast;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
@@ -1226,6 +1228,14 @@ impl Tally {
         }
     }
 
+    /// One that fails, once, on the batch that holds `position`.
+    fn failing_once_at(position: i64) -> Self {
+        Self {
+            fail_once_at: Some(position),
+            ..Self::new()
+        }
+    }
+
     async fn create_tables(views: &Database) -> anyhow::Result<()> {
         for ddl in [
             "CREATE TABLE tally (name TEXT PRIMARY KEY, n BIGINT NOT NULL)",
@@ -1362,18 +1372,22 @@ async fn projection_resumes_from_its_checkpoint<E: Engine>(engine: E) -> anyhow:
     Ok(())
 }
 
-async fn failed_projection_batch_is_applied_again_exactly_once<E: Engine>(
-    engine: E,
-) -> anyhow::Result<()> {
+/// A fresh store holding twelve events (three batches of four, over three streams), an empty
+/// views database with the tally's tables, and the events' positions.
+async fn twelve_events<E: Engine>(engine: &E) -> anyhow::Result<(EventStore, Database, Vec<i64>)> {
     let store = EventStore::open(engine.fresh().await?, false).await?;
     let views = engine.fresh().await?;
     Tally::create_tables(&views).await?;
     fill(&store, 3, 4).await?;
     let all = positions(&everything(&store).await?);
-    let tally = Tally {
-        fail_once_at: Some(all[7]),
-        ..Tally::new()
-    };
+    Ok((store, views, all))
+}
+
+async fn failed_projection_batch_is_applied_again_exactly_once<E: Engine>(
+    engine: E,
+) -> anyhow::Result<()> {
+    let (store, views, all) = twelve_events(&engine).await?;
+    let tally = Tally::failing_once_at(all[7]);
     let runner = ProjectionRunner::new(tally, store.clone(), views.clone()).await?;
     let progress = runner.progress();
     let outcome = runner.catch_up().await;
@@ -1392,11 +1406,7 @@ async fn failed_projection_batch_is_applied_again_exactly_once<E: Engine>(
 async fn a_refused_event_is_skipped_and_the_rest_of_its_batch_applied<E: Engine>(
     engine: E,
 ) -> anyhow::Result<()> {
-    let store = EventStore::open(engine.fresh().await?, false).await?;
-    let views = engine.fresh().await?;
-    Tally::create_tables(&views).await?;
-    fill(&store, 3, 4).await?;
-    let mut all = positions(&everything(&store).await?);
+    let (store, views, mut all) = twelve_events(&engine).await?;
     let tally = Tally {
         refuse_at: Some(all[5]),
         ..Tally::new()
@@ -1410,6 +1420,100 @@ async fn a_refused_event_is_skipped_and_the_rest_of_its_batch_applied<E: Engine>
         (11, all),
         "all but the refused one"
     );
+    Ok(())
+}
+
+/// What a runner announced since `changes` last looked, or `None`.
+fn announced(changes: &mut broadcast::Receiver<Arc<Changes>>) -> Option<Arc<Changes>> {
+    changes.try_recv().ok()
+}
+
+async fn a_committed_batch_is_announced_once_and_a_failed_one_never<E: Engine>(
+    engine: E,
+) -> anyhow::Result<()> {
+    let (store, views, all) = twelve_events(&engine).await?;
+    let tally = Tally::failing_once_at(all[7]);
+    let feed = changes::feed();
+    let mut heard = feed.subscribe();
+    let runner = ProjectionRunner::new(tally, store.clone(), views.clone())
+        .await?
+        .with_changes(feed.clone());
+
+    // A batch that fails is not announced: nothing of it is in the read model.
+    assert!(runner.catch_up().await.is_err());
+    assert_eq!(announced(&mut heard), None);
+
+    // Committed: announced once, each record once, at the batch's last position.
+    assert_eq!(runner.catch_up().await?, 12);
+    let changes = announced(&mut heard).expect("the committed batch is announced");
+    assert_eq!(
+        (changes.projection.as_str(), changes.source.as_str()),
+        ("tally", "conformance")
+    );
+    assert_eq!(changes.position, *all.last().unwrap());
+    let records: Vec<(&str, &str)> = changes
+        .records
+        .iter()
+        .map(|c| (c.aggregate_id.as_str(), c.municipality.as_str()))
+        .collect();
+    assert_eq!(
+        records,
+        [
+            ("idea-0", "DK-0706"),
+            ("idea-1", "DK-0706"),
+            ("idea-2", "DK-0706")
+        ]
+    );
+    assert_eq!(announced(&mut heard), None, "one announcement per batch");
+
+    // Distributed mode announces from inside the batch's transaction with NOTIFY: heard by
+    // a listener when it commits, never when it rolls back. (SQLite has no NOTIFY; there
+    // embedded mode's in-process feed above is the only way.)
+    if views.backend() != Backend::Postgres {
+        let mut tx = views.writer().begin().await?;
+        changes::notify(&mut tx, views.backend(), &changes).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    let listened = changes::feed();
+    let mut heard = listened.subscribe();
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let listening = tokio::spawn(changes::listen(views.clone(), listened.clone(), shutdown));
+    let probe = Changes {
+        projection: "probe".into(),
+        ..(*changes).clone()
+    };
+    // The listener is up once a committed probe reaches it.
+    let up = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let mut tx = views.writer().begin().await?;
+            changes::notify(&mut tx, views.backend(), &probe).await?;
+            tx.commit().await?;
+            if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(200), heard.recv()).await
+            {
+                return anyhow::Ok(());
+            }
+        }
+    });
+    up.await??;
+    while heard.try_recv().is_ok() {}
+    let rolled_back = Changes {
+        projection: "rolled back".into(),
+        ..(*changes).clone()
+    };
+    let mut tx = views.writer().begin().await?;
+    changes::notify(&mut tx, views.backend(), &rolled_back).await?;
+    tx.rollback().await?;
+    let mut tx = views.writer().begin().await?;
+    changes::notify(&mut tx, views.backend(), &changes).await?;
+    tx.commit().await?;
+    let first = tokio::time::timeout(PATIENCE, heard.recv()).await??;
+    assert_eq!(
+        *first, *changes,
+        "the committed one, and not the rolled-back one before it"
+    );
+    stop.send(true)?;
+    tokio::time::timeout(PATIENCE, listening).await??;
     Ok(())
 }
 
@@ -1475,6 +1579,7 @@ macro_rules! conformance {
             projection_resumes_from_its_checkpoint,
             failed_projection_batch_is_applied_again_exactly_once,
             a_refused_event_is_skipped_and_the_rest_of_its_batch_applied,
+            a_committed_batch_is_announced_once_and_a_failed_one_never,
             a_store_in_a_retired_format_is_refused,
         );
     };

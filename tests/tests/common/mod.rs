@@ -2,6 +2,8 @@
 //! or read a view and fail loudly, with the whole response, when the server answers otherwise.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod ws;
+
 use innohub_tests::{App, error_codes};
 use serde_json::{Value, json};
 
@@ -365,6 +367,45 @@ pub async fn bystander_write(app: &App) -> Written {
     submit(app, &token, form("Bystander", &["it"], 1, 1.0, 1)).await
 }
 
+/// Syddjurs' administrator creates a network and invites Helsingborg, whose administrator
+/// accepts; the acceptance's consistency token.
+pub async fn network_of_syddjurs_and_helsingborg(app: &App) -> String {
+    let admin = async |user: &str, municipality: &str| {
+        let roles = &["municipality_admin"];
+        app.token(user, municipality, Some("it"), roles)
+            .await
+            .unwrap()
+    };
+    let dk_admin = &admin("admin.syddjurs", DK).await;
+    let se_admin = &admin("admin.helsingborg", SE).await;
+    let created = ok(
+        app,
+        dk_admin,
+        "mutation { createNetwork(name: \"Øresund\") { id } }",
+        json!({}),
+    )
+    .await;
+    let network_id = created["createNetwork"]["id"].as_str().unwrap().to_owned();
+    ok(
+        app,
+        dk_admin,
+        "mutation($id: ID!, $m: ID!) { inviteToNetwork(network: $id, municipality: $m) { id } }",
+        json!({ "id": network_id, "m": SE }),
+    )
+    .await;
+    let accepted = ok(
+        app,
+        se_admin,
+        "mutation($id: ID!) { acceptNetworkInvitation(network: $id) { consistencyToken } }",
+        json!({ "id": network_id }),
+    )
+    .await;
+    accepted["acceptNetworkInvitation"]["consistencyToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// One page of `backlog` or `processes` (`field`): `first` nodes (`id title`) after the
 /// cursor `after` (null for the first page), with `totalCount`, `pageInfo` and the cursors.
 pub async fn page(
@@ -434,4 +475,68 @@ pub async fn page_through(
         found.len()
     );
     found
+}
+
+/// A header of `response`, or "" when it has none (or not as text).
+pub fn header<'a>(response: &'a reqwest::Response, name: &reqwest::header::HeaderName) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// `response` (of a page, `what`) carries a Content-Security-Policy that lets it load scripts
+/// and make requests on its own origin only; the policy.
+pub fn assert_same_origin_only(response: &reqwest::Response, what: &str) -> String {
+    let csp = header(response, &reqwest::header::CONTENT_SECURITY_POLICY).to_owned();
+    assert!(
+        csp.contains("default-src 'self'")
+            && csp.contains("script-src 'self';")
+            && csp.contains("connect-src 'self';"),
+        "{what}: scripts and requests must be same-origin only: {csp:?}"
+    );
+    csp
+}
+
+/// GET one of a page's files, `url` (a path on the app), which must be served with a
+/// content type starting with `kind`, `nosniff`, a Cache-Control and a body; the body.
+pub async fn asset(app: &App, url: &str, kind: &str) -> anyhow::Result<String> {
+    use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+    let asset = app.client().get(format!("{}{url}", app.url)).send().await?;
+    assert_eq!(asset.status(), 200, "GET {url}");
+    assert!(
+        header(&asset, &CONTENT_TYPE).starts_with(kind),
+        "GET {url}: not {kind}: {:?}",
+        asset.headers()
+    );
+    assert_eq!(
+        header(&asset, &X_CONTENT_TYPE_OPTIONS),
+        "nosniff",
+        "GET {url}"
+    );
+    assert!(
+        !header(&asset, &CACHE_CONTROL).is_empty(),
+        "GET {url}: {:?}",
+        asset.headers()
+    );
+    let body = asset.text().await?;
+    assert!(!body.is_empty(), "GET {url}: empty");
+    Ok(body)
+}
+
+/// The Chromium binary a browser test (`test` names it) drives: `INNOHUB_CHROMIUM`, or
+/// Debian's. Missing is a failure, not a skip.
+pub fn chromium(test: &str) -> std::path::PathBuf {
+    let chromium = std::path::PathBuf::from(
+        std::env::var_os("INNOHUB_CHROMIUM").unwrap_or_else(|| "/usr/bin/chromium".into()),
+    );
+    assert!(
+        chromium.is_file(),
+        "Chromium is needed for {test} and is not at {} (install Debian's package with \
+         `deploy/chromium.sh ensure`, or set INNOHUB_CHROMIUM to a Chromium binary); this test \
+         does not skip",
+        chromium.display()
+    );
+    chromium
 }

@@ -47,6 +47,7 @@ use uuid::Uuid;
 use super::cursor::{Cursor, Rewind, Skip};
 use super::sequence::{Decoded, Ready, Sorted};
 use super::{DEADLETTER_TOPIC, KafkaConfig, decode, envelope, events_topic, header, headers};
+use crate::changes::{self, Changes};
 use crate::db::Migrations;
 use crate::metrics::{METRICS, Metrics};
 use crate::projection::{BATCH, Projection, ProjectionError, migrations};
@@ -542,6 +543,9 @@ impl<P: Projection> KafkaProjection<P> {
         self.hold(&mut tx, &sorted).await?;
         self.record_sequences(&mut tx, &sorted.moved).await?;
         self.record_positions(&mut tx, positions).await?;
+        if let Some(changes) = Changes::of(name, self.projection.source(), &batch) {
+            changes::notify(&mut tx, self.views.backend(), &changes).await?;
+        }
         tx.commit().await?;
         let applied = batch.len() as u64;
         let duplicates = sorted.duplicates + (sorted.ready.len() - fresh.len()) as u64;
