@@ -66,6 +66,10 @@ pub struct EdgeArgs {
     /// e.g. `https://intranet.example.dk`. None by default: same origin only.
     #[arg(long, env = "INNOHUB_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origin: Vec<String>,
+    /// Seconds between the server's pings on a subscriptions WebSocket; a client that sends
+    /// nothing (not even the pong) for three of them is disconnected (0: no pings).
+    #[arg(long, env = "INNOHUB_WS_KEEPALIVE", default_value_t = 30)]
+    pub ws_keepalive: u64,
 }
 
 /// What the handlers share.
@@ -85,6 +89,8 @@ pub struct AppState {
     cors: Vec<HeaderValue>,
     /// The identity provider the dashboard signs in with, if any.
     login: Option<Login>,
+    /// How often a WebSocket is pinged, if at all.
+    keepalive: Option<Duration>,
 }
 
 impl AppState {
@@ -96,6 +102,11 @@ impl AppState {
     /// The GraphQL schema.
     pub fn schema(&self) -> &InnohubSchema {
         &self.schema
+    }
+
+    /// How often a subscriptions WebSocket is pinged, if at all.
+    pub fn keepalive(&self) -> Option<Duration> {
+        self.keepalive
     }
 
     /// Count a request of `caller` from `address` against its rate limit: how long to wait
@@ -154,6 +165,7 @@ impl AppState {
             }),
             cors,
             login,
+            keepalive: (edge.ws_keepalive > 0).then(|| Duration::from_secs(edge.ws_keepalive)),
         })
     }
 }

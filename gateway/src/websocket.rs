@@ -15,6 +15,8 @@
 //!   buffer of at most [`MAX_WRITE_BUFFER`]; a client whose queue is full, or that does not
 //!   take a message within [`SEND_TIMEOUT`], is disconnected
 //!   (`innohub_ws_dropped_slow_total`).
+//! - **No dead connections**: the server pings every `--ws-keepalive` seconds (30); a client
+//!   that sends nothing, not even the pong, for three of them is closed with 3008.
 //! - **Subscriptions only**: queries and mutations are HTTP requests (with their rate limit
 //!   and checks); over the socket they are refused with `BAD_USER_INPUT`.
 //! - At most [`crate::graphql::MAX_SUBSCRIPTIONS`] subscriptions per connection; open
@@ -50,6 +52,11 @@ pub const PROTOCOL: &str = "graphql-transport-ws";
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the client may take to accept one message before it is dropped.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// The protocol's ping; the client answers with a pong.
+const PING: &str = r#"{"type":"ping"}"#;
+/// Pings a client may leave unanswered (sending nothing at all) before it is disconnected
+/// (close 3008).
+const SILENT_PINGS: u32 = 3;
 /// The most bytes waiting to be written to one connection.
 pub const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 /// The most messages waiting for one connection's writer (behind its write buffer); one
@@ -184,14 +191,16 @@ async fn serve(socket: WebSocket, state: AppState, address: SocketAddr) {
     let messages =
         futures::stream::once(futures::future::ready(Ok(init))).chain(client_messages(source));
     let executor = Subscriptions(state.schema().clone());
+    let keepalive = state.keepalive();
     let protocol = GraphqlWebSocket::from_message_stream(executor, messages, Protocols::GraphQLWS)
-        .connection_data(data);
+        .connection_data(data)
+        .keepalive_timeout(keepalive.map(|ping| ping * SILENT_PINGS));
     // The protocol engine is polled all the time, whatever the client reads: a
     // subscription half-way through a read (holding a database connection) must finish it.
     // What it sends waits in a bounded queue for the writer.
     let (queue, mut queued) = tokio::sync::mpsc::channel(BUFFER);
     let ended = {
-        let produce = produce(protocol, expires, queue);
+        let produce = produce(protocol, (expires, keepalive), queue);
         let write = async {
             while let Some(frame) = queued.recv().await {
                 match tokio::time::timeout(SEND_TIMEOUT, sink.send(frame)).await {
@@ -240,19 +249,25 @@ enum Ended {
     Gone,
 }
 
-/// Run the protocol engine until it ends or the token expires, queueing what it sends;
-/// a full queue means the client does not read.
+/// Run the protocol engine until it ends or the token `expires`, queueing what it sends and
+/// a ping every `keepalive`; a full queue means the client does not read.
 async fn produce(
     mut protocol: impl Stream<Item = WsMessage> + Unpin,
-    expires: Instant,
+    (expires, keepalive): (Instant, Option<Duration>),
     queue: tokio::sync::mpsc::Sender<Message>,
 ) -> Ended {
     let expiry = tokio::time::sleep_until(expires);
     tokio::pin!(expiry);
+    let mut pings = keepalive.map(|every| tokio::time::interval_at(Instant::now() + every, every));
+    let ping = async |pings: &mut Option<tokio::time::Interval>| match pings {
+        Some(pings) => pings.tick().await,
+        None => std::future::pending().await,
+    };
     loop {
         let message = tokio::select! {
             message = protocol.next() => message,
             () = &mut expiry => return Ended::Close(close::EXPIRED, "the token expired".into()),
+            _ = ping(&mut pings) => Some(WsMessage::Text(PING.to_owned())),
         };
         let frame = match message {
             Some(WsMessage::Text(text)) => Message::Text(text.into()),

@@ -5,8 +5,8 @@
 //! `connection_init` closes the connection with 4403, and one that expires closes it with
 //! 4401 soon after its `exp`; rounds of 200 connections opened and closed leave no
 //! connection, subscription, task or memory behind. Embedded only: a connection may hold at
-//! most 20 subscriptions, and a client that stops reading is dropped while another keeps
-//! receiving.
+//! most 20 subscriptions, a client that stops reading is dropped while another keeps
+//! receiving, and one that does not answer the server's pings is closed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -667,4 +667,26 @@ async fn a_connection_holds_at_most_twenty_subscriptions_and_a_client_that_stops
             "closed with {code} {reason:?}, not as a slow client"
         );
     }
+}
+
+#[tokio::test]
+async fn a_client_that_answers_the_pings_stays_and_a_silent_one_is_dropped() {
+    // Pinged every second: silent for three, a client is gone.
+    let dir = innohub_tests::temp_data_dir("ws-keepalive");
+    let app = App::spawn_in(&dir, &["--ws-keepalive", "1"]).await.unwrap();
+    let (_, it) = anna_and_it(&app).await;
+    let subscription = [("backlog", BACKLOG_CHANGED, json!({}))];
+    let mut answering = Socket::subscribed(&app, &it, &subscription).await.unwrap();
+    let mut silent = Socket::subscribed(&app, &it, &subscription).await.unwrap();
+
+    // The answering client reads (and pongs every ping) for five seconds: still open.
+    let read = answering.all_during(Duration::from_secs(5)).await;
+    assert!(
+        read.is_ok(),
+        "the answering client stays connected: {read:?}"
+    );
+    // The silent one sent nothing for as long: closed with the protocol's timeout.
+    let how = silent.closed(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(how.map(|(code, _)| code), Some(3008), "closed for silence");
+    answering.close().await.unwrap();
 }

@@ -203,7 +203,9 @@ impl Socket {
                     let message: Value =
                         serde_json::from_str(&text).with_context(|| format!("not JSON: {text}"))?;
                     if message["type"] == "ping" {
-                        self.send(json!({ "type": "pong" })).await?;
+                        // A pong that cannot be sent: the server has gone; the next read
+                        // says how.
+                        let _ = self.send(json!({ "type": "pong" })).await;
                         continue;
                     }
                     return Ok(Some(Event::Message(message)));
