@@ -490,6 +490,17 @@ async fn the_read_model_is_the_same_however_the_history_is_batched() {
         "a history of several batches: {events} events"
     );
     let data_dir = app.data_dir.clone();
+    // The live read model is compared once it has applied the whole history: stopped
+    // earlier, it would rightly lack the last events (a restart resumes them).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while checkpoint(&data_dir).await != Some(head) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the live read model did not reach {head} in 30 s: {:?}",
+            checkpoint(&data_dir).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     app.stop().await.unwrap();
     let live = Database::connect(&Database::sqlite_url(&data_dir.join("views.sqlite")))
         .await
